@@ -1,0 +1,101 @@
+/**
+ * The supervisor's configuration, read once from the environment (all optional; see the README's table).
+ * A bad value stops start-up with a message naming the variable, rather than running with a surprise.
+ */
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { ENGINE_NAMES, type EngineName, type LogLevel } from '@wsm/ipc-protocol';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  apiKey: string | undefined;
+  defaultEngine: EngineName;
+  chromiumPath: string | undefined;
+  logLevel: LogLevel;
+  bodyLimitBytes: number;
+  /** SQLite's synchronous mode: NORMAL survives a process kill, FULL also a power cut (an fsync per commit). */
+  sqliteSynchronous: 'NORMAL' | 'FULL';
+  heartbeatTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  restart: {
+    baseDelayMs: number;
+    maxDelayMs: number;
+    maxConsecutiveCrashes: number;
+    stableAfterMs: number;
+    jitter: number;
+  };
+  /** How many sessions a restarted supervisor brings up at once. */
+  restoreConcurrency: number;
+  /** How long a worker gets to stop by itself before SIGTERM, then as long again before SIGKILL. */
+  stopTimeoutMs: number;
+  commandTimeoutMs: number;
+  /** The worker's entry: compiled JavaScript, or a .ts file run through tsx in development. */
+  workerEntry: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}; got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}; got ${JSON.stringify(raw)}`);
+  }
+  return raw as T;
+}
+
+const optional = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
+
+/** The compiled worker shipped in the workspace; resolved through the package so a deployment can move it. */
+function defaultWorkerEntry(): string {
+  const require = createRequire(import.meta.url);
+  return resolve(require.resolve('@wsm/worker/package.json'), '..', 'dist', 'main.js');
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const heartbeatTimeoutMs = integer(env, 'HEARTBEAT_TIMEOUT_MS', 10_000, 100, 30_000);
+  const baseDelayMs = integer(env, 'RESTART_BACKOFF_MS', 500, 0, 1000);
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65_535),
+    host: optional(env.HOST) ?? '127.0.0.1',
+    dataDir: resolve(optional(env.DATA_DIR) ?? './data'),
+    apiKey: optional(env.API_KEY),
+    defaultEngine: oneOf(env, 'DEFAULT_ENGINE', ENGINE_NAMES, 'webjs'),
+    chromiumPath: optional(env.CHROMIUM_PATH),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'] as const, 'NORMAL'),
+    heartbeatTimeoutMs,
+    // Several beats per timeout, so one late beat on a busy machine is not a missed one.
+    heartbeatIntervalMs: Math.max(25, Math.min(2000, Math.floor(heartbeatTimeoutMs / 4))),
+    restart: {
+      baseDelayMs,
+      maxDelayMs: integer(env, 'RESTART_BACKOFF_MAX_MS', 30_000, baseDelayMs, 3_600_000),
+      maxConsecutiveCrashes: integer(env, 'RESTART_MAX_CRASHES', 5, 0, 1000),
+      stableAfterMs: integer(env, 'RESTART_STABLE_MS', 60_000, 0, 86_400_000),
+      jitter: 0.2,
+    },
+    restoreConcurrency: integer(env, 'RESTORE_CONCURRENCY', 4, 1, 256),
+    stopTimeoutMs: integer(env, 'STOP_TIMEOUT_MS', 5000, 100, 120_000),
+    commandTimeoutMs: integer(env, 'COMMAND_TIMEOUT_MS', 30_000, 100, 600_000),
+    workerEntry: resolve(optional(env.WORKER_ENTRY) ?? defaultWorkerEntry()),
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Every error the API answers with, as coded constructors (`new Errors.SESSION_NOT_FOUND(id)`), and the codes
+ * recorded as a session's `lastError`. Fastify serializes them as the contract's
+ * `{ statusCode, code, error, message }`.
+ */
+import createError from '@fastify/error';
+import { WorkerErrorCode } from '@wsm/ipc-protocol';
+
+export const Errors = {
+  UNAUTHORIZED: createError('WSM_UNAUTHORIZED', 'Missing or invalid API key', 401),
+  INVALID_SESSION_ID: createError(
+    'WSM_INVALID_SESSION_ID',
+    'Invalid session id: it must match ^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$',
+    400,
+  ),
+  VALIDATION_FAILED: createError('WSM_VALIDATION_FAILED', 'Invalid request: %s', 400),
+  INVALID_JSON: createError('WSM_INVALID_JSON', 'The request body is not valid JSON: %s', 400),
+  BODY_TOO_LARGE: createError('WSM_BODY_TOO_LARGE', 'The request body is larger than %d bytes', 413),
+  UNSUPPORTED_MEDIA_TYPE: createError('WSM_UNSUPPORTED_MEDIA_TYPE', 'Unsupported content type: %s', 415),
+  ROUTE_NOT_FOUND: createError('WSM_ROUTE_NOT_FOUND', 'Route %s %s not found', 404),
+  SESSION_NOT_FOUND: createError('WSM_SESSION_NOT_FOUND', "Session '%s' not found", 404),
+  SESSION_EXISTS: createError('WSM_SESSION_EXISTS', "Session '%s' already exists", 409),
+  QR_NOT_AVAILABLE: createError('WSM_QR_NOT_AVAILABLE', "Session '%s' has no QR code: its status is '%s'", 409),
+  SESSION_NOT_READY: createError('WSM_SESSION_NOT_READY', "Session '%s' is not ready: its status is '%s'", 409),
+  NOT_SIMULATED: createError('WSM_NOT_SIMULATED', "Session '%s' uses engine '%s', not 'simulated'", 409),
+  WORKER_UNAVAILABLE: createError('WSM_WORKER_UNAVAILABLE', "Session '%s' has no running worker: %s", 503),
+  COMMAND_TIMEOUT: createError('WSM_COMMAND_TIMEOUT', "Session '%s' did not answer '%s' within %d ms", 504),
+  ENGINE_FAILED: createError('WSM_ENGINE_FAILED', "Session '%s' failed '%s': %s", 502),
+  SHUTTING_DOWN: createError('WSM_SHUTTING_DOWN', 'The service is shutting down', 503),
+  DATA_DIR_IN_USE: createError('WSM_DATA_DIR_IN_USE', 'DATA_DIR %s is in use by another supervisor (pid %d)', 500),
+  INTERNAL: createError('WSM_INTERNAL_ERROR', 'Internal error', 500),
+} as const;
+
+/** Codes that only appear as a session's `lastError`, never as an HTTP answer. */
+export const LastErrorCode = {
+  WORKER_CRASHED: 'WSM_WORKER_CRASHED',
+  HEARTBEAT_TIMEOUT: 'WSM_HEARTBEAT_TIMEOUT',
+  CRASH_LOOP: 'WSM_CRASH_LOOP',
+  SPAWN_FAILED: 'WSM_SPAWN_FAILED',
+  PROTOCOL_ERROR: 'WSM_IPC_PROTOCOL_ERROR',
+} as const;
+
+/** HTTP status for a code a worker answered a command with; the rest are engine failures (502). */
+export const WORKER_CODE_STATUS: Partial<Record<string, number>> = {
+  [WorkerErrorCode.SESSION_NOT_READY]: 409,
+  [WorkerErrorCode.QR_NOT_AVAILABLE]: 409,
+  [WorkerErrorCode.NOT_SIMULATED]: 409,
+  [WorkerErrorCode.NOT_STARTED]: 503,
+  [WorkerErrorCode.MALFORMED_MESSAGE]: 500,
+};
+
+/** An error that carries a worker's own code through to the HTTP answer. */
+export class CodedHttpError extends Error {
+  readonly statusCode: number;
+  readonly code: string;
+  constructor(statusCode: number, code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CodedHttpError';
+    this.statusCode = statusCode;
+    this.code = code;
+  }
+}

@@ -1,0 +1,63 @@
+/** `engine: "simulated"` only: act as the phone, the other party and the network. */
+import { Type } from '@sinclair/typebox';
+import { ChatId, InboundMessage, MessageText } from '@wsm/ipc-protocol';
+import { Errors } from '../errors.js';
+import { ErrorReply } from '../schemas/errors.js';
+import { Session, SessionParams } from '../schemas/session.js';
+import type { SessionController } from '../session/session-controller.js';
+import type { App } from '../types.js';
+
+const errors = { 400: ErrorReply, 404: ErrorReply, 409: ErrorReply, 503: ErrorReply };
+
+export async function simulateRoutes(app: App): Promise<void> {
+  const { sessions } = app;
+
+  const simulated = (sessionId: string): SessionController => {
+    const session = sessions.require(sessionId);
+    if (session.engine !== 'simulated') throw new Errors.NOT_SIMULATED(sessionId, session.engine);
+    return session;
+  };
+  const ready = (session: SessionController): SessionController => {
+    if (session.status !== 'ready') throw new Errors.SESSION_NOT_READY(session.sessionId, session.status);
+    return session;
+  };
+
+  app.post(
+    '/sessions/:sessionId/simulate/scan',
+    { schema: { tags: ['simulate'], params: SessionParams, response: { 200: Session, ...errors } } },
+    async (request) => {
+      const session = simulated(request.params.sessionId);
+      if (session.status !== 'qr') throw new Errors.QR_NOT_AVAILABLE(session.sessionId, session.status);
+      await session.command('simulate.scan', {});
+      await session.flush();
+      return session.toSession();
+    },
+  );
+
+  app.post(
+    '/sessions/:sessionId/simulate/inbound',
+    {
+      schema: {
+        tags: ['simulate'],
+        params: SessionParams,
+        body: Type.Object({ from: ChatId, text: MessageText }, { additionalProperties: false }),
+        response: { 200: InboundMessage, ...errors },
+      },
+    },
+    async (request) => {
+      const session = ready(simulated(request.params.sessionId));
+      return session.command('simulate.inbound', request.body);
+    },
+  );
+
+  app.post(
+    '/sessions/:sessionId/simulate/disconnect',
+    { schema: { tags: ['simulate'], params: SessionParams, response: { 200: Session, ...errors } } },
+    async (request) => {
+      const session = ready(simulated(request.params.sessionId));
+      await session.command('simulate.disconnect', {});
+      await session.flush();
+      return session.toSession();
+    },
+  );
+}

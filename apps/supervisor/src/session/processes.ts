@@ -1,0 +1,109 @@
+/**
+ * Process bookkeeping on Linux through /proc: which processes a supervisor owns, whether a pid is still the
+ * process we think it is, and killing whole process groups. Zombies are ignored everywhere: on machines whose
+ * PID 1 does not reap, a dead orphan lingers as <defunct> but holds nothing.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+
+/** Put in every worker's environment, and so inherited by everything a worker starts (its browser). */
+export const OWNER_ENV = 'WSM_OWNER';
+
+export interface ProcStat {
+  pid: number;
+  state: string;
+  ppid: number;
+  pgid: number;
+  /** Start time in clock ticks since boot: with the pid, it identifies a process across pid reuse. */
+  startTime: number;
+}
+
+export function readProcStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name may contain spaces and parentheses: fields start after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return {
+    pid,
+    state: fields[0] ?? '?',
+    ppid: Number(fields[1]),
+    pgid: Number(fields[2]),
+    startTime: Number(fields[19]),
+  };
+}
+
+/** True while the process exists and is not a zombie. */
+export function isLive(pid: number): boolean {
+  const stat = readProcStat(pid);
+  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
+}
+
+function listPids(): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function environOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+/** Live processes whose environment carries `WSM_OWNER=<owner>`: the workers and browsers of one data dir. */
+export function findOwnedProcesses(owner: string): ProcStat[] {
+  const entry = `${OWNER_ENV}=${owner}`;
+  const owned: ProcStat[] = [];
+  for (const pid of listPids()) {
+    if (pid === process.pid) continue;
+    if (!environOf(pid).includes(entry)) continue;
+    const stat = readProcStat(pid);
+    if (stat !== undefined && stat.state !== 'Z' && stat.state !== 'X') owned.push(stat);
+  }
+  return owned;
+}
+
+/** Sends a signal to a whole process group; false when it had no process left. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  if (!Number.isInteger(pgid) || pgid <= 1) return false;
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
+
+export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
+
+/**
+ * SIGKILLs every process group that holds a process owned by `owner`, and every such process.
+ * A SIGSTOPped worker or a browser whose worker died both go: SIGKILL needs no cooperation.
+ */
+export function killOwnedProcesses(owner: string): ProcStat[] {
+  const owned = findOwnedProcesses(owner);
+  const ownGroup = readProcStat(process.pid)?.pgid;
+  for (const pgid of new Set(owned.map((stat) => stat.pgid))) {
+    if (pgid !== ownGroup) signalGroup(pgid, 'SIGKILL');
+  }
+  for (const stat of owned) signalProcess(stat.pid, 'SIGKILL');
+  return owned;
+}

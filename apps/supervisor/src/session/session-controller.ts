@@ -1,0 +1,360 @@
+/**
+ * One session at run time: its record, its status (changed only through `#transition`, which enforces the
+ * state machine), its worker handle, and what happens when the worker dies.
+ *
+ * Lifecycle operations (start, stop, restart, logout, remove) run one at a time through `#ops`, so a start
+ * that arrives while a stop is still waiting for its worker simply runs after it: there is never more than one
+ * worker per session. Writes to the store run in order through `#writes`; `flush()` resolves once every write
+ * so far is durable, and the routes await it before answering.
+ */
+import { EventEmitter } from 'node:events';
+import { rm } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type {
+  CommandName,
+  CommandParams,
+  CommandResult,
+  EngineEvent,
+  EngineSettings,
+  Me,
+  WorkerStatus,
+} from '@wsm/ipc-protocol';
+import type { Config } from '../config.js';
+import { Errors, LastErrorCode } from '../errors.js';
+import type { LastError, Session } from '../schemas/session.js';
+import type { SessionPatch, SessionRecord, SessionStore } from '../store/session-store.js';
+import { decideRestart, type RestartPolicy } from './restart-policy.js';
+import { canTransition, type SessionStatus } from './state-machine.js';
+import { WorkerHandle, type WorkerExit } from './worker-handle.js';
+
+export interface SessionEnvironment {
+  config: Config;
+  store: SessionStore;
+  log: Logger;
+  /** The WSM_OWNER marker given to every worker of this supervisor. */
+  owner: string;
+  policy: RestartPolicy;
+  /** `<DATA_DIR>/sessions/<sessionId>`, from a validated id. */
+  sessionDir: (sessionId: string) => string;
+}
+
+export interface StatusChange {
+  sessionId: string;
+  status: SessionStatus;
+  previous: SessionStatus;
+  reason: string | undefined;
+  at: string;
+}
+
+interface SessionEvents {
+  status: [StatusChange];
+  qr: [{ sessionId: string; qr: string; attempt: number }];
+  event: [{ sessionId: string; event: EngineEvent }];
+}
+
+const now = (): string => new Date().toISOString();
+
+export class SessionController extends EventEmitter<SessionEvents> {
+  readonly sessionId: string;
+  readonly #env: SessionEnvironment;
+  readonly #log: Logger;
+  #record: SessionRecord;
+  #handle: WorkerHandle | undefined;
+  #qr: string | undefined;
+  #consecutiveCrashes = 0;
+  #backoffTimer: NodeJS.Timeout | undefined;
+  #closing = false;
+  #ops: Promise<void> = Promise.resolve();
+  #writes: Promise<void> = Promise.resolve();
+  #writeError: unknown;
+
+  constructor(record: SessionRecord, env: SessionEnvironment) {
+    super();
+    this.sessionId = record.sessionId;
+    this.#record = { ...record };
+    this.#env = env;
+    this.#log = env.log.child({ sessionId: record.sessionId });
+  }
+
+  get status(): SessionStatus {
+    return this.#record.status;
+  }
+
+  get engine(): SessionRecord['engine'] {
+    return this.#record.engine;
+  }
+
+  get desiredState(): SessionRecord['desiredState'] {
+    return this.#record.desiredState;
+  }
+
+  get qr(): string | undefined {
+    return this.#record.status === 'qr' ? this.#qr : undefined;
+  }
+
+  get worker(): WorkerHandle | undefined {
+    return this.#handle;
+  }
+
+  toSession(): Session {
+    return { ...this.#record, pid: this.#handle?.alive ? (this.#handle.pid ?? null) : null };
+  }
+
+  /** Resolves once every lifecycle operation queued so far has run. */
+  settled(): Promise<void> {
+    return this.#ops;
+  }
+
+  /** Resolves once every write so far is durable; rejects if one of them failed. */
+  async flush(): Promise<void> {
+    await this.#writes;
+    if (this.#writeError !== undefined) {
+      const error = this.#writeError;
+      this.#writeError = undefined;
+      throw error;
+    }
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------------
+
+  /** Makes the session meant to run and starts its worker unless one is up. True when it was not meant to run. */
+  start(): boolean {
+    const wasRunning = this.#record.desiredState === 'running';
+    if (!wasRunning) {
+      this.#consecutiveCrashes = 0;
+      this.#update({ desiredState: 'running', lastError: null });
+    }
+    void this.#enqueue(() => this.#ensureRunning());
+    return !wasRunning;
+  }
+
+  /** Stops the worker and keeps the session stopped, across supervisor restarts too. */
+  stop(): Promise<void> {
+    this.#update({ desiredState: 'stopped' });
+    return this.#enqueue(() => this.#stopWorker('stop requested'));
+  }
+
+  /** A fresh worker for a session meant to run (a stopped or failed one is started). */
+  restart(): Promise<void> {
+    this.#consecutiveCrashes = 0;
+    this.#update({ desiredState: 'running', lastError: null });
+    return this.#enqueue(async () => {
+      this.#clearBackoff();
+      const handle = this.#handle;
+      if (handle !== undefined) {
+        this.#transition('stopping', 'restart requested');
+        await handle.stop('restart requested');
+      }
+      this.#spawn('restart requested');
+    });
+  }
+
+  /** Unlinks the device (if a worker is up to do it), stops, and deletes the session's auth data. */
+  logout(): Promise<void> {
+    this.#update({ desiredState: 'stopped' });
+    return this.#enqueue(async () => {
+      const handle = this.#handle;
+      if (handle?.alive) {
+        await handle.request('logout', {}, this.#env.config.commandTimeoutMs).catch((error: unknown) => {
+          this.#log.warn({ err: error }, 'the engine could not log out; deleting its auth data anyway');
+        });
+      }
+      await this.#stopWorker('logout');
+      await rm(this.#env.sessionDir(this.sessionId), { recursive: true, force: true });
+      this.#update({ me: null, readyAt: null });
+    });
+  }
+
+  /** Stops the worker, deletes every file of the session and its registry entry. */
+  remove(): Promise<void> {
+    this.#closing = true;
+    return this.#enqueue(async () => {
+      await this.#stopWorker('session deleted');
+      await rm(this.#env.sessionDir(this.sessionId), { recursive: true, force: true });
+      await this.flush();
+      await this.#env.store.delete(this.sessionId);
+    });
+  }
+
+  /** The supervisor is exiting: stop the worker but keep the desired state, so a restart restores it. */
+  async shutdown(): Promise<void> {
+    this.#closing = true;
+    this.#clearBackoff();
+    const handle = this.#handle;
+    if (handle !== undefined) {
+      this.#transition('stopping', 'supervisor shutting down');
+      await handle.stop('supervisor shutting down');
+      this.#transition('stopped', 'supervisor shut down');
+    }
+    await this.#writes;
+  }
+
+  /** Runs an engine command in the session's worker. */
+  command<N extends CommandName>(name: N, params: CommandParams<N>): Promise<CommandResult<N>> {
+    const handle = this.#handle;
+    if (handle === undefined || !handle.alive) {
+      return Promise.reject(new Errors.WORKER_UNAVAILABLE(this.sessionId, `its status is '${this.status}'`));
+    }
+    return handle.request(name, params, this.#env.config.commandTimeoutMs);
+  }
+
+  // ---- internals ---------------------------------------------------------------------------------
+
+  #enqueue(operation: () => Promise<void> | void): Promise<void> {
+    const run = this.#ops.then(operation);
+    // The queue goes on after a failed operation; the caller still sees the failure.
+    this.#ops = run.catch((error: unknown) => this.#log.error({ err: error }, 'session operation failed'));
+    return run;
+  }
+
+  async #ensureRunning(): Promise<void> {
+    if (this.#closing || this.#record.desiredState !== 'running') return;
+    if (this.#handle !== undefined || this.#record.status === 'backoff') return;
+    this.#spawn('start requested');
+  }
+
+  async #stopWorker(reason: string): Promise<void> {
+    this.#clearBackoff();
+    const handle = this.#handle;
+    if (handle !== undefined) {
+      this.#transition('stopping', reason);
+      await handle.stop(reason);
+    }
+    if (this.#record.status !== 'stopped') this.#transition('stopped', reason);
+  }
+
+  #spawn(reason: string): void {
+    this.#clearBackoff();
+    const { config } = this.#env;
+    const settings: EngineSettings =
+      this.#record.engine === 'simulated'
+        ? { engine: 'simulated', options: {} }
+        : { engine: 'webjs', options: config.chromiumPath ? { chromiumPath: config.chromiumPath } : {} };
+    const handle = new WorkerHandle({
+      sessionId: this.sessionId,
+      sessionDir: this.#env.sessionDir(this.sessionId),
+      settings,
+      entry: config.workerEntry,
+      owner: this.#env.owner,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+      stopTimeoutMs: config.stopTimeoutMs,
+      logLevel: config.logLevel,
+      log: this.#log,
+    });
+    this.#handle = handle;
+    this.#transition('starting', reason, { startedAt: now() });
+    handle.on('status', (message) => this.#handle === handle && this.#onWorkerStatus(message));
+    handle.on('qr', ({ qr, attempt }) => {
+      if (this.#handle !== handle) return;
+      this.#qr = qr;
+      this.#transition('qr', attempt === 1 ? 'waiting for the phone' : `QR refreshed (attempt ${attempt})`);
+      this.emit('qr', { sessionId: this.sessionId, qr, attempt });
+    });
+    handle.on('event', (event) => this.#handle === handle && this.emit('event', { sessionId: this.sessionId, event }));
+    handle.on('exit', (exit) => this.#handle === handle && this.#onExit(exit));
+    handle.start();
+    this.#log.info({ pid: handle.pid, engine: this.#record.engine }, 'worker forked');
+  }
+
+  #onWorkerStatus(message: WorkerStatus): void {
+    const patch: SessionPatch = {};
+    if (message.me !== undefined) patch.me = message.me satisfies Me;
+    if (message.status === 'ready') patch.readyAt = now();
+    this.#transition(message.status, message.reason, patch);
+  }
+
+  #onExit(exit: WorkerExit): void {
+    this.#handle = undefined;
+    if (exit.cause === 'requested') return; // the operation that asked for the stop sets the status
+    const lastError = this.#describeExit(exit);
+    this.#log.warn({ cause: exit.cause, code: exit.code, signal: exit.signal, detail: exit.detail }, 'worker died');
+    if (this.#closing || this.#record.desiredState !== 'running') {
+      this.#transition('stopped', lastError.message, { lastError });
+      return;
+    }
+    if (exit.fatal !== undefined && !exit.fatal.retry) {
+      this.#fail(lastError);
+      return;
+    }
+    const decision = decideRestart(this.#env.policy, {
+      previousCrashes: this.#consecutiveCrashes,
+      uptimeMs: exit.uptimeMs,
+    });
+    this.#consecutiveCrashes = decision.consecutiveCrashes;
+    if (decision.action === 'give-up') {
+      this.#fail({
+        code: LastErrorCode.CRASH_LOOP,
+        message: `the worker died ${decision.consecutiveCrashes} times in a row; last: ${lastError.message}`,
+        at: lastError.at,
+      });
+      return;
+    }
+    this.#transition('backoff', `${lastError.message}; restart in ${decision.delayMs} ms`, { lastError });
+    this.#backoffTimer = setTimeout(() => {
+      this.#backoffTimer = undefined;
+      void this.#enqueue(() => {
+        if (this.#closing || this.#record.desiredState !== 'running' || this.#record.status !== 'backoff') return;
+        this.#update({ restarts: this.#record.restarts + 1 });
+        this.#spawn(`restart after crash #${decision.consecutiveCrashes}`);
+      });
+    }, decision.delayMs);
+  }
+
+  #describeExit(exit: WorkerExit): LastError {
+    const at = now();
+    if (exit.fatal !== undefined) return { ...exit.fatal.error, at };
+    switch (exit.cause) {
+      case 'heartbeat-timeout':
+        return {
+          code: LastErrorCode.HEARTBEAT_TIMEOUT,
+          message: `the worker sent nothing for ${this.#env.config.heartbeatTimeoutMs} ms and was killed`,
+          at,
+        };
+      case 'spawn-failed':
+        return { code: LastErrorCode.SPAWN_FAILED, message: `the worker could not be started: ${exit.detail}`, at };
+      default:
+        return { code: LastErrorCode.WORKER_CRASHED, message: `the worker died: ${exit.detail}`, at };
+    }
+  }
+
+  #fail(lastError: LastError): void {
+    // A failed session needs an explicit start: it is not meant to run until then, nor after a restart.
+    this.#update({ desiredState: 'stopped' });
+    this.#transition('failed', lastError.message, { lastError });
+  }
+
+  #clearBackoff(): void {
+    clearTimeout(this.#backoffTimer);
+    this.#backoffTimer = undefined;
+  }
+
+  /** The one place a status changes. Refused edges are logged and change nothing. */
+  #transition(to: SessionStatus, reason: string | undefined, patch: SessionPatch = {}): boolean {
+    const from = this.#record.status;
+    if (from === to) {
+      if (Object.keys(patch).length > 0) this.#update(patch);
+      return true;
+    }
+    if (!canTransition(from, to)) {
+      this.#log.warn({ from, to, reason }, 'refused a status change the state machine does not allow');
+      return false;
+    }
+    if (to !== 'qr') this.#qr = undefined;
+    this.#update({ ...patch, status: to });
+    this.#log.info({ from, to, reason }, `session ${to}`);
+    this.emit('status', { sessionId: this.sessionId, status: to, previous: from, reason, at: this.#record.updatedAt });
+    return true;
+  }
+
+  #update(patch: SessionPatch): void {
+    const stamped: SessionPatch = { ...patch, updatedAt: now() };
+    Object.assign(this.#record, stamped);
+    this.#writes = this.#writes
+      .then(() => this.#env.store.update(this.sessionId, stamped))
+      .catch((error: unknown) => {
+        this.#writeError = error;
+        this.#log.error({ err: error }, 'could not persist the session');
+      });
+  }
+}

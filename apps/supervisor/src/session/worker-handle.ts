@@ -1,0 +1,320 @@
+/**
+ * One worker process: fork, protocol handshake, heartbeat watchdog, commands with correlation ids and
+ * deadlines, and stopping in escalating steps. It reports what happened (`exit` with a cause) and leaves
+ * deciding what to do about it to the session controller.
+ *
+ * The worker is forked `detached`, which makes it the leader of its own process group: signalling the group
+ * reaches the worker and everything it started in it, and a Ctrl-C meant for the supervisor's terminal does
+ * not hit the workers before the supervisor has asked them to stop. A browser that puts itself in a group of
+ * its own is reported by the worker (`worker.browser`) and killed with it.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import {
+  PROTOCOL_VERSION,
+  decodeCommandResult,
+  decodeWorkerMessage,
+  type BrowserProcess,
+  type CodedError,
+  type CommandName,
+  type CommandParams,
+  type CommandResult,
+  type EngineEvent,
+  type EngineSettings,
+  type LogLevel,
+  type MemoryFigures,
+  type SupervisorMessage,
+  type WorkerMessage,
+  type WorkerQr,
+  type WorkerStatus,
+} from '@wsm/ipc-protocol';
+import { CodedHttpError, Errors, LastErrorCode, WORKER_CODE_STATUS } from '../errors.js';
+import { OWNER_ENV, signalGroup } from './processes.js';
+
+export interface WorkerSpec {
+  sessionId: string;
+  sessionDir: string;
+  settings: EngineSettings;
+  /** Compiled .js (production), or .ts run through tsx (development). */
+  entry: string;
+  /** Marks the worker and everything it starts as this supervisor's (see processes.ts). */
+  owner: string;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  stopTimeoutMs: number;
+  logLevel: LogLevel;
+  log: Logger;
+}
+
+export type ExitCause = 'requested' | 'crashed' | 'heartbeat-timeout' | 'protocol-error' | 'spawn-failed';
+
+export interface WorkerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  cause: ExitCause;
+  /** What the worker said before leaving, if it announced a fatal error. */
+  fatal: { error: CodedError; retry: boolean } | undefined;
+  /** A readable account: exit code or signal, and the end of the worker's stderr. */
+  detail: string;
+  uptimeMs: number;
+}
+
+interface WorkerHandleEvents {
+  status: [WorkerStatus];
+  qr: [WorkerQr];
+  event: [EngineEvent];
+  exit: [WorkerExit];
+}
+
+interface Pending {
+  name: CommandName;
+  resolve: (result: unknown) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** Variables a worker must not inherit: it needs none of the supervisor's secrets. */
+const WITHHELD_ENV = ['API_KEY', 'WEBHOOK_SECRET'];
+const STDERR_TAIL_BYTES = 4096;
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
+  readonly spec: WorkerSpec;
+  readonly spawnedAt = Date.now();
+  readonly exited: Promise<WorkerExit>;
+  pid: number | undefined;
+  memory: MemoryFigures | undefined;
+  browser: BrowserProcess | null = null;
+
+  #child: ChildProcess | undefined;
+  #resolveExited!: (exit: WorkerExit) => void;
+  #exit: WorkerExit | undefined;
+  #watchdog: NodeJS.Timeout | undefined;
+  #stopRequested = false;
+  #killCause: ExitCause | undefined;
+  #fatal: WorkerExit['fatal'];
+  #stderrTail = '';
+  #nextId = 0;
+  readonly #pending = new Map<string, Pending>();
+
+  constructor(spec: WorkerSpec) {
+    super();
+    this.spec = spec;
+    this.exited = new Promise((resolve) => {
+      this.#resolveExited = resolve;
+    });
+  }
+
+  get alive(): boolean {
+    return this.#child !== undefined && this.#exit === undefined;
+  }
+
+  start(): void {
+    const { spec } = this;
+    const env: NodeJS.ProcessEnv = { ...process.env, [OWNER_ENV]: spec.owner, WSM_SESSION_ID: spec.sessionId };
+    for (const name of WITHHELD_ENV) delete env[name];
+    let child: ChildProcess;
+    try {
+      child = fork(spec.entry, [], {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        // Never inherit the supervisor's own loader flags (vitest, tsx): a worker runs plain compiled JS.
+        execArgv: spec.entry.endsWith('.ts') ? ['--import', 'tsx'] : [],
+        env,
+      });
+    } catch (error) {
+      this.#finish(null, null, 'spawn-failed', error instanceof Error ? error.message : String(error));
+      return;
+    }
+    this.#child = child;
+    this.pid = child.pid;
+    this.#watchdog = setTimeout(() => this.#onSilence(), spec.heartbeatTimeoutMs);
+    child.on('message', (raw) => this.#onMessage(raw));
+    child.on('error', (error) => {
+      // Spawn failures arrive here without an exit; other errors (a send on a closed channel) are logged only.
+      if (child.pid === undefined) this.#finish(null, null, 'spawn-failed', error.message);
+      else spec.log.warn({ err: error }, 'worker process error');
+    });
+    child.on('exit', (code, signal) => this.#finish(code, signal));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      this.#stderrTail = (this.#stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
+      for (const line of chunk.split('\n')) if (line.trim()) spec.log.warn({ source: 'worker-stderr' }, line);
+    });
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      for (const line of chunk.split('\n')) if (line.trim()) spec.log.info({ source: 'worker-stdout' }, line);
+    });
+  }
+
+  /** Runs a command in the worker; rejects with a coded error on a failed reply, a timeout or the worker's exit. */
+  request<N extends CommandName>(name: N, params: CommandParams<N>, timeoutMs: number): Promise<CommandResult<N>> {
+    const child = this.#child;
+    if (child === undefined || !this.alive || !child.connected || this.#stopRequested) {
+      return Promise.reject(new Errors.WORKER_UNAVAILABLE(this.spec.sessionId, 'the worker is not running'));
+    }
+    const id = String(++this.#nextId);
+    return new Promise<CommandResult<N>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new Errors.COMMAND_TIMEOUT(this.spec.sessionId, name, timeoutMs));
+      }, timeoutMs);
+      this.#pending.set(id, { name, resolve: resolve as (result: unknown) => void, reject, timer });
+      this.#send({ type: `command.${name}`, id, params } as SupervisorMessage);
+    });
+  }
+
+  /**
+   * Asks the worker to stop, then escalates: SIGTERM to its group after `stopTimeoutMs`, SIGKILL after as long
+   * again. Resolves once the worker has exited.
+   */
+  async stop(reason: string): Promise<WorkerExit> {
+    if (this.#exit !== undefined || this.#child === undefined) return this.exited;
+    if (!this.#stopRequested) {
+      this.#stopRequested = true;
+      this.#send({ type: 'supervisor.shutdown', reason, timeoutMs: this.spec.stopTimeoutMs });
+      const steps: NodeJS.Signals[] = ['SIGTERM', 'SIGKILL'];
+      void (async () => {
+        for (const signal of steps) {
+          await Promise.race([this.exited, delay(this.spec.stopTimeoutMs)]);
+          if (this.#exit !== undefined) return;
+          this.spec.log.warn({ signal, pid: this.pid }, 'worker did not stop in time; signalling its process group');
+          this.#signalGroups(signal);
+        }
+      })();
+    }
+    return this.exited;
+  }
+
+  /** SIGKILL now: the worker's group and its browser's. */
+  kill(cause: ExitCause): void {
+    this.#killCause ??= cause;
+    this.#signalGroups('SIGKILL');
+  }
+
+  #signalGroups(signal: NodeJS.Signals): void {
+    if (this.pid !== undefined) signalGroup(this.pid, signal);
+    if (this.browser !== null) signalGroup(this.browser.pgid, signal);
+  }
+
+  #send(message: SupervisorMessage): void {
+    const child = this.#child;
+    if (child === undefined || !child.connected) return;
+    child.send(message, (error) => {
+      if (error) this.spec.log.debug({ err: error, type: message.type }, 'IPC send failed');
+    });
+  }
+
+  #onSilence(): void {
+    if (this.#exit !== undefined || this.#stopRequested) return;
+    this.spec.log.error(
+      { pid: this.pid, timeoutMs: this.spec.heartbeatTimeoutMs },
+      'worker missed its heartbeats; killing its process group',
+    );
+    this.kill('heartbeat-timeout');
+  }
+
+  #onMessage(raw: unknown): void {
+    this.#watchdog?.refresh();
+    const decoded = decodeWorkerMessage(raw);
+    if (!decoded.ok) {
+      this.spec.log.error({ error: decoded.error }, 'rejected a malformed IPC message from the worker');
+      return;
+    }
+    const message: WorkerMessage = decoded.value;
+    switch (message.type) {
+      case 'worker.hello':
+        if (message.protocolVersion !== PROTOCOL_VERSION) {
+          this.#fatal = {
+            error: {
+              code: LastErrorCode.PROTOCOL_ERROR,
+              message: `worker speaks protocol ${message.protocolVersion}, supervisor ${PROTOCOL_VERSION}`,
+            },
+            retry: false,
+          };
+          this.kill('protocol-error');
+          return;
+        }
+        this.#send({
+          type: 'supervisor.start',
+          protocolVersion: PROTOCOL_VERSION,
+          sessionId: this.spec.sessionId,
+          sessionDir: this.spec.sessionDir,
+          settings: this.spec.settings,
+          heartbeatIntervalMs: this.spec.heartbeatIntervalMs,
+          logLevel: this.spec.logLevel,
+        });
+        return;
+      case 'worker.status':
+        this.emit('status', message);
+        return;
+      case 'worker.qr':
+        this.emit('qr', message);
+        return;
+      case 'worker.event':
+        this.emit('event', message.event);
+        return;
+      case 'worker.browser':
+        this.browser = message.browser;
+        this.spec.log.info({ browser: message.browser }, 'worker reported its browser');
+        return;
+      case 'worker.heartbeat':
+        this.memory = message.memory;
+        return;
+      case 'worker.log':
+        this.spec.log[message.level]({ source: 'worker', ...message.data, workerTime: message.time }, message.msg);
+        return;
+      case 'worker.fatal':
+        this.#fatal = { error: message.error, retry: message.retry };
+        return;
+      case 'worker.reply':
+        this.#onReply(message);
+        return;
+    }
+  }
+
+  #onReply(message: Extract<WorkerMessage, { type: 'worker.reply' }>): void {
+    const pending = this.#pending.get(message.id);
+    if (pending === undefined) {
+      this.spec.log.warn({ id: message.id }, 'reply to no pending command (it timed out?)');
+      return;
+    }
+    this.#pending.delete(message.id);
+    clearTimeout(pending.timer);
+    if (!message.ok) {
+      const status = WORKER_CODE_STATUS[message.error.code] ?? 502;
+      pending.reject(new CodedHttpError(status, message.error.code, message.error.message));
+      return;
+    }
+    const result = decodeCommandResult(pending.name, message.result);
+    if (result.ok) pending.resolve(result.value);
+    else pending.reject(new Errors.ENGINE_FAILED(this.spec.sessionId, pending.name, result.error));
+  }
+
+  #finish(code: number | null, signal: NodeJS.Signals | null, cause?: ExitCause, reason?: string): void {
+    if (this.#exit !== undefined) return;
+    clearTimeout(this.#watchdog);
+    // Whatever the worker left in its group, and its browser's own group, goes with it.
+    this.#signalGroups('SIGKILL');
+    const finalCause: ExitCause = cause ?? (this.#stopRequested ? 'requested' : (this.#killCause ?? 'crashed'));
+    const how = reason ?? (signal !== null ? `killed by ${signal}` : `exit code ${code}`);
+    const stderr = this.#stderrTail.trim().split('\n').slice(-3).join(' | ');
+    this.#exit = {
+      code,
+      signal,
+      cause: finalCause,
+      fatal: this.#fatal,
+      detail: stderr ? `${how}; stderr: ${stderr}` : how,
+      uptimeMs: Date.now() - this.spawnedAt,
+    };
+    for (const [id, pending] of this.#pending) {
+      clearTimeout(pending.timer);
+      pending.reject(new Errors.WORKER_UNAVAILABLE(this.spec.sessionId, `the worker exited (${how})`));
+      this.#pending.delete(id);
+    }
+    this.#child?.stdout?.destroy();
+    this.#child?.stderr?.destroy();
+    this.#resolveExited(this.#exit);
+    this.emit('exit', this.#exit);
+  }
+}

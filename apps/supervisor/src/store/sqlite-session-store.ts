@@ -1,0 +1,172 @@
+/**
+ * SessionStore on an embedded SQLite file (`<DATA_DIR>/registry.db`) in WAL mode. With `synchronous = NORMAL`
+ * (the default) a committed write survives a kill -9 of the supervisor, and a commit costs no fsync, which
+ * would stall the event loop for milliseconds at every status change; `FULL` also survives a power cut.
+ */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import type { SessionPatch, SessionRecord, SessionStore } from './session-store.js';
+
+interface Row {
+  session_id: string;
+  engine: string;
+  desired_state: string;
+  status: string;
+  restarts: number;
+  metadata: string;
+  webhooks: string;
+  last_error: string | null;
+  me: string | null;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  ready_at: string | null;
+}
+
+/** Schema versions, applied in order; `PRAGMA user_version` records the last one applied. */
+const MIGRATIONS = [
+  `CREATE TABLE sessions (
+     session_id    TEXT PRIMARY KEY,
+     engine        TEXT NOT NULL,
+     desired_state TEXT NOT NULL,
+     status        TEXT NOT NULL,
+     restarts      INTEGER NOT NULL DEFAULT 0,
+     metadata      TEXT NOT NULL DEFAULT '{}',
+     webhooks      TEXT NOT NULL DEFAULT '[]',
+     last_error    TEXT,
+     me            TEXT,
+     created_at    TEXT NOT NULL,
+     updated_at    TEXT NOT NULL,
+     started_at    TEXT,
+     ready_at      TEXT
+   ) STRICT`,
+];
+
+const COLUMNS: Record<keyof SessionPatch, keyof Row> = {
+  engine: 'engine',
+  desiredState: 'desired_state',
+  status: 'status',
+  restarts: 'restarts',
+  metadata: 'metadata',
+  webhooks: 'webhooks',
+  lastError: 'last_error',
+  me: 'me',
+  updatedAt: 'updated_at',
+  startedAt: 'started_at',
+  readyAt: 'ready_at',
+};
+const JSON_FIELDS = new Set<keyof SessionPatch>(['metadata', 'webhooks', 'lastError', 'me']);
+
+function toRecord(row: Row): SessionRecord {
+  return {
+    sessionId: row.session_id,
+    engine: row.engine as SessionRecord['engine'],
+    desiredState: row.desired_state as SessionRecord['desiredState'],
+    status: row.status as SessionRecord['status'],
+    restarts: row.restarts,
+    metadata: JSON.parse(row.metadata) as SessionRecord['metadata'],
+    webhooks: JSON.parse(row.webhooks) as SessionRecord['webhooks'],
+    lastError: row.last_error === null ? null : (JSON.parse(row.last_error) as SessionRecord['lastError']),
+    me: row.me === null ? null : (JSON.parse(row.me) as SessionRecord['me']),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    startedAt: row.started_at,
+    readyAt: row.ready_at,
+  };
+}
+
+const toColumnValue = (field: keyof SessionPatch, value: unknown): unknown =>
+  JSON_FIELDS.has(field) ? (value === null ? null : JSON.stringify(value)) : value;
+
+export class SqliteSessionStore implements SessionStore {
+  readonly #db: Database.Database;
+  readonly #insert: Database.Statement;
+  readonly #get: Database.Statement<[string], Row>;
+  readonly #list: Database.Statement<[], Row>;
+  readonly #delete: Database.Statement<[string]>;
+  readonly #statements = new Map<string, Database.Statement>();
+
+  constructor(dataDir: string, synchronous: 'NORMAL' | 'FULL' = 'NORMAL') {
+    this.#db = new Database(join(dataDir, 'registry.db'));
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma(`synchronous = ${synchronous}`);
+    this.#db.pragma('busy_timeout = 5000');
+    this.#migrate();
+    this.#insert = this.#db.prepare(
+      `INSERT INTO sessions (session_id, engine, desired_state, status, restarts, metadata, webhooks, last_error, me,
+                             created_at, updated_at, started_at, ready_at)
+       VALUES (@session_id, @engine, @desired_state, @status, @restarts, @metadata, @webhooks, @last_error, @me,
+               @created_at, @updated_at, @started_at, @ready_at)`,
+    );
+    this.#get = this.#db.prepare('SELECT * FROM sessions WHERE session_id = ?');
+    this.#list = this.#db.prepare('SELECT * FROM sessions ORDER BY created_at, session_id');
+    this.#delete = this.#db.prepare('DELETE FROM sessions WHERE session_id = ?');
+  }
+
+  #migrate(): void {
+    const applied = this.#db.pragma('user_version', { simple: true }) as number;
+    this.#db.transaction(() => {
+      for (const [index, sql] of MIGRATIONS.entries()) {
+        if (index < applied) continue;
+        this.#db.exec(sql);
+      }
+      this.#db.pragma(`user_version = ${MIGRATIONS.length}`);
+    })();
+  }
+
+  async list(): Promise<SessionRecord[]> {
+    return this.#list.all().map(toRecord);
+  }
+
+  async get(sessionId: string): Promise<SessionRecord | undefined> {
+    const row = this.#get.get(sessionId);
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  async insert(record: SessionRecord): Promise<void> {
+    this.#insert.run({
+      session_id: record.sessionId,
+      engine: record.engine,
+      desired_state: record.desiredState,
+      status: record.status,
+      restarts: record.restarts,
+      metadata: JSON.stringify(record.metadata),
+      webhooks: JSON.stringify(record.webhooks),
+      last_error: record.lastError === null ? null : JSON.stringify(record.lastError),
+      me: record.me === null ? null : JSON.stringify(record.me),
+      created_at: record.createdAt,
+      updated_at: record.updatedAt,
+      started_at: record.startedAt,
+      ready_at: record.readyAt,
+    });
+  }
+
+  async update(sessionId: string, patch: SessionPatch): Promise<void> {
+    const fields = (Object.keys(patch) as (keyof SessionPatch)[]).filter((field) => patch[field] !== undefined);
+    if (fields.length === 0) return;
+    const assignments = fields.map((field) => `${COLUMNS[field]} = @${COLUMNS[field]}`).join(', ');
+    const values = Object.fromEntries(fields.map((field) => [COLUMNS[field], toColumnValue(field, patch[field])]));
+    this.#statement(`UPDATE sessions SET ${assignments} WHERE session_id = @session_id`).run({
+      ...values,
+      session_id: sessionId,
+    });
+  }
+
+  async delete(sessionId: string): Promise<void> {
+    this.#delete.run(sessionId);
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+
+  /** Patches come in a handful of shapes; each shape's statement is prepared once. */
+  #statement(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Test helpers: a supervisor app on a fresh DATA_DIR with real workers, and ways to wait on what it does.
+ * Waiting is on the manager's events, never on fixed sleeps; only process disappearance (which has no event
+ * for processes that are not our children) is polled from /proc.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { buildApp } from '../src/app.js';
+import { loadConfig, type Config } from '../src/config.js';
+import type { Session } from '../src/schemas/session.js';
+import { findOwnedProcesses } from '../src/session/processes.js';
+import type { SessionStatus } from '../src/session/state-machine.js';
+import type { App } from '../src/types.js';
+
+export const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'wsm-test-'));
+}
+
+/** Test settings: simulated engine, quick heartbeats and restarts. */
+export function testConfig(dataDir: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    DATA_DIR: dataDir,
+    DEFAULT_ENGINE: 'simulated',
+    HEARTBEAT_TIMEOUT_MS: '2000',
+    RESTART_BACKOFF_MS: '20',
+    STOP_TIMEOUT_MS: '2000',
+    LOG_LEVEL: 'debug',
+    ...env,
+  });
+}
+
+export interface TestApp {
+  app: App;
+  config: Config;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(dataDir: string, env: Record<string, string> = {}): Promise<TestApp> {
+  const config = testConfig(dataDir, env);
+  // Silent unless asked: WSM_TEST_LOG=1 shows the supervisor's log of a failing test.
+  const logger = pino({ level: process.env.WSM_TEST_LOG ? 'debug' : 'silent' });
+  const app = await buildApp({ config, logger });
+  await app.ready();
+  return { app, config, close: () => app.close() };
+}
+
+type Wanted = SessionStatus | ((session: Session) => boolean);
+
+/** Resolves with the session once it matches; rejects after `timeoutMs` with the statuses it went through. */
+export function waitForSession(app: App, sessionId: string, wanted: Wanted, timeoutMs = 20_000): Promise<Session> {
+  const matches = (session: Session): boolean =>
+    typeof wanted === 'string' ? session.status === wanted : wanted(session);
+  const seen: string[] = [];
+  return new Promise((resolve, reject) => {
+    const check = (): boolean => {
+      const session = app.sessions.get(sessionId)?.toSession();
+      if (session !== undefined && matches(session)) {
+        cleanup();
+        resolve(session);
+        return true;
+      }
+      return false;
+    };
+    const onStatus = (change: { sessionId: string; status: string }): void => {
+      if (change.sessionId !== sessionId) return;
+      seen.push(change.status);
+      check();
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      const now = app.sessions.get(sessionId)?.toSession();
+      reject(new Error(`session ${sessionId} never matched ${String(wanted)}; went through [${seen.join(', ')}], now ${now?.status}`));
+    }, timeoutMs);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      app.sessions.off('status', onStatus);
+    };
+    app.sessions.on('status', onStatus);
+    check();
+  });
+}
+
+/** Polls a condition that has no event (a process leaving), up to `timeoutMs`. */
+export async function eventually<T>(probe: () => T | undefined | false, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Live (non-zombie) processes that carry this data dir's owner mark: workers and whatever they started. */
+export function ownedPids(dataDir: string): number[] {
+  return findOwnedProcesses(dataDir).map((stat) => stat.pid);
+}
+
+export async function noOwnedProcesses(dataDir: string, timeoutMs = 15_000): Promise<void> {
+  await eventually(() => ownedPids(dataDir).length === 0, timeoutMs, `no process left for ${dataDir}`);
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export const json = (body: unknown) => ({
+  headers: { 'content-type': 'application/json' },
+  payload: JSON.stringify(body),
+});

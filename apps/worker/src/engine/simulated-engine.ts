@@ -1,0 +1,189 @@
+/**
+ * A phone-less WhatsApp with the contract's behaviour:
+ *   - first start: status `qr` with a QR that is deterministic per session;
+ *   - `simulator.scan()` (or a pairing code confirmed the same way) → `authenticated` → `ready`, and the pairing
+ *     is remembered in `<sessionDir>/simulated/auth.json`, so a restarted worker comes back `ready` without a scan;
+ *   - sent messages get WhatsApp-like ids and acks 1 → 2 → 3; `simulator.inbound()` produces `message.received`;
+ *   - `simulator.disconnect()` drops to `disconnected` and recovers after `reconnectDelayMs`;
+ *   - `logout()` deletes the pairing.
+ * It adds no delay to start-up, so it measures the worker and supervisor paths themselves.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  WorkerErrorCode,
+  type EngineStatus,
+  type InboundMessage,
+  type Me,
+  type SentMessage,
+  type SimulatedOptions,
+} from '@wsm/ipc-protocol';
+import { WorkerError } from '../errors.js';
+import { writeFileAtomic } from '../fs-atomic.js';
+import type { Engine, EngineContext, Simulator } from './engine.js';
+
+const DEFAULT_RECONNECT_DELAY_MS = 1000;
+const DEFAULT_ACK_DELAY_MS = 50;
+const PAIRING_ALPHABET = 'ABCDEFGHJKLMNPQRSTVWXYZ123456789';
+
+interface StoredPairing {
+  me: Me;
+  pairedAt: string;
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+const messageId = (fromMe: boolean, chat: string): string =>
+  `${fromMe}_${chat}_3EB0${randomBytes(8).toString('hex').toUpperCase()}`;
+
+/** The QR a session shows before its first scan; the same every time for the same session id. */
+export function simulatedQr(sessionId: string): string {
+  return `2@${digest(`wsm-simulated-qr:${sessionId}`).toString('base64url')},simulated,${sessionId}`;
+}
+
+export function simulatedPairingCode(sessionId: string, phoneNumber: string): string {
+  const bytes = digest(`wsm-simulated-pairing:${sessionId}:${phoneNumber}`);
+  return Array.from(bytes.subarray(0, 8), (byte) => PAIRING_ALPHABET[byte % PAIRING_ALPHABET.length]).join('');
+}
+
+/** A stable phone number for the simulated account, unless one was given through a pairing code. */
+function simulatedAccount(sessionId: string, phoneNumber: string | undefined): Me {
+  const subscriber = digest(`wsm-simulated-account:${sessionId}`).readUInt32BE(0) % 10_000_000;
+  const number = phoneNumber ?? `1555${String(subscriber).padStart(7, '0')}`;
+  return { id: `${number}@c.us`, pushname: sessionId };
+}
+
+export class SimulatedEngine implements Engine {
+  readonly simulator: Simulator;
+  #status: EngineStatus | 'qr' | 'stopped' = 'starting';
+  #me: Me | undefined;
+  #pairingPhone: string | undefined;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #authFile: string;
+  readonly #options: SimulatedOptions;
+
+  constructor(private readonly context: EngineContext) {
+    this.#authFile = join(context.sessionDir, 'simulated', 'auth.json');
+    this.#options = context.settings.engine === 'simulated' ? context.settings.options : {};
+    this.simulator = {
+      scan: () => this.#scan(),
+      inbound: (from, text) => this.#inbound(from, text),
+      disconnect: () => this.#disconnect(),
+    };
+  }
+
+  async start(): Promise<void> {
+    const pairing = await this.#readPairing();
+    if (pairing === undefined) {
+      this.#status = 'qr';
+      this.context.sink.qr(simulatedQr(this.context.sessionId), 1);
+      return;
+    }
+    this.#me = pairing.me;
+    this.#setStatus('authenticated', { me: pairing.me });
+    this.#setStatus('ready', { me: pairing.me });
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    this.#status = 'stopped';
+  }
+
+  async requestPairingCode(phoneNumber: string): Promise<string> {
+    this.#expect('qr', WorkerErrorCode.QR_NOT_AVAILABLE, 'a pairing code');
+    this.#pairingPhone = phoneNumber.replace(/^\+/, '');
+    return simulatedPairingCode(this.context.sessionId, this.#pairingPhone);
+  }
+
+  async sendText(to: string, _text: string): Promise<SentMessage> {
+    this.#expect('ready', WorkerErrorCode.SESSION_NOT_READY, 'sending');
+    const sent: SentMessage = { id: messageId(true, to), to, timestamp: nowSeconds() };
+    const delay = this.#options.ackDelayMs ?? DEFAULT_ACK_DELAY_MS;
+    for (const ack of [1, 2, 3]) {
+      this.#later(delay * ack, () => this.context.sink.event({ type: 'message.ack', data: { id: sent.id, ack } }));
+    }
+    return sent;
+  }
+
+  async logout(): Promise<void> {
+    await this.stop();
+    await rm(join(this.context.sessionDir, 'simulated'), { recursive: true, force: true });
+    this.#me = undefined;
+  }
+
+  async #scan(): Promise<Me> {
+    this.#expect('qr', WorkerErrorCode.QR_NOT_AVAILABLE, 'a scan');
+    const me = simulatedAccount(this.context.sessionId, this.#pairingPhone);
+    // Remembered before `ready` is reported: a kill right after `ready` must not cost a new scan.
+    await writeFileAtomic(this.#authFile, JSON.stringify({ me, pairedAt: new Date().toISOString() } satisfies StoredPairing));
+    this.#me = me;
+    this.#setStatus('authenticated', { me });
+    this.#setStatus('ready', { me });
+    return me;
+  }
+
+  async #inbound(from: string, text: string): Promise<InboundMessage> {
+    this.#expect('ready', WorkerErrorCode.SESSION_NOT_READY, 'an inbound message');
+    const message: InboundMessage = {
+      id: messageId(false, from),
+      from,
+      to: this.#me?.id ?? '',
+      body: text,
+      type: 'chat',
+      timestamp: nowSeconds(),
+      hasMedia: false,
+    };
+    this.context.sink.event({ type: 'message.received', data: message });
+    return message;
+  }
+
+  async #disconnect(): Promise<void> {
+    this.#expect('ready', WorkerErrorCode.SESSION_NOT_READY, 'a disconnect');
+    this.#setStatus('disconnected', { reason: 'simulated disconnect' });
+    this.#later(this.#options.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS, () => {
+      if (this.#status === 'disconnected') this.#setStatus('ready', { reason: 'reconnected', ...(this.#me ? { me: this.#me } : {}) });
+    });
+  }
+
+  async #readPairing(): Promise<StoredPairing | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.#authFile, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    try {
+      const parsed = JSON.parse(text) as Partial<StoredPairing>;
+      if (typeof parsed.me?.id !== 'string') throw new Error('no account id');
+      return { me: { id: parsed.me.id, pushname: parsed.me.pushname ?? null }, pairedAt: String(parsed.pairedAt) };
+    } catch (cause) {
+      throw new WorkerError(
+        WorkerErrorCode.AUTH_DATA_CORRUPT,
+        `simulated auth data at ${this.#authFile} is unreadable; log out to pair again`,
+        { cause },
+      );
+    }
+  }
+
+  #expect(status: EngineStatus | 'qr', code: WorkerErrorCode, what: string): void {
+    if (this.#status !== status) {
+      throw new WorkerError(code, `${what} needs status '${status}'; the session is '${this.#status}'`);
+    }
+  }
+
+  #setStatus(status: EngineStatus, info?: { reason?: string; me?: Me }): void {
+    this.#status = status;
+    this.context.sink.status(status, info);
+  }
+
+  #later(delayMs: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      run();
+    }, delayMs);
+    this.#timers.add(timer);
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * One worker alone in a terminal, for debugging: the same engine and command dispatch as under a supervisor,
+ * with the QR drawn in the terminal, events printed as readable lines, and commands typed at a prompt.
+ *
+ *   pnpm worker --session demo --engine simulated
+ */
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import QRCode from 'qrcode';
+import {
+  ENGINE_NAMES,
+  decodeSupervisorMessage,
+  isValidSessionId,
+  sessionDirectory,
+  type CommandMessage,
+  type EngineName,
+  type EngineSettings,
+  type LogLevel,
+} from '@wsm/ipc-protocol';
+import { dispatch } from './dispatch.js';
+import { createEngine } from './engine/create-engine.js';
+import type { Engine, EngineSink } from './engine/engine.js';
+import { toCodedError } from './errors.js';
+import { LEVEL_VALUES, createLog, type LogData } from './log.js';
+
+const USAGE = `usage: wsm-worker --session <id> [--engine webjs|simulated] [--data-dir <dir>] [--log-level <level>]
+
+Runs one session's worker alone, without a supervisor. Commands at the prompt:
+  pair <phone>          request a pairing code instead of scanning the QR
+  send <to> <text>      send a text (to: 15550001111@c.us)
+  scan                  simulated: the phone scans the QR
+  inbound <from> <text> simulated: someone writes to this session
+  disconnect            simulated: the connection drops and recovers
+  logout                unlink the device and delete its auth data
+  quit                  stop the engine and exit (also Ctrl-C)`;
+
+const time = (): string => new Date().toISOString().slice(11, 23);
+const print = (level: string, msg: string, data?: LogData): void => {
+  const fields = data ? ` ${Object.entries(data).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}` : '';
+  process.stdout.write(`${time()} ${level.toUpperCase().padEnd(5)} ${msg}${fields}\n`);
+};
+
+function parse(argv: string[]): { sessionId: string; engine: EngineName; dataDir: string; logLevel: LogLevel } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      session: { type: 'string', short: 's' },
+      engine: { type: 'string', short: 'e' },
+      'data-dir': { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const fail = (message: string): never => {
+    process.stderr.write(`wsm-worker: ${message}\n\n${USAGE}\n`);
+    process.exit(64);
+  };
+  const sessionId = values.session ?? fail('--session is required');
+  if (!isValidSessionId(sessionId)) fail(`invalid session id ${JSON.stringify(sessionId)}`);
+  const engine = values.engine ?? process.env.DEFAULT_ENGINE ?? 'webjs';
+  if (!(ENGINE_NAMES as readonly string[]).includes(engine)) fail(`unknown engine '${engine}'`);
+  const logLevel = values['log-level'] ?? process.env.LOG_LEVEL ?? 'info';
+  if (!Object.hasOwn(LEVEL_VALUES, logLevel)) fail(`unknown log level '${logLevel}'`);
+  return {
+    sessionId,
+    engine: engine as EngineName,
+    dataDir: values['data-dir'] ?? process.env.DATA_DIR ?? './data',
+    logLevel: logLevel as LogLevel,
+  };
+}
+
+/** Turns a typed line into the same command message a supervisor would send. */
+function toCommand(line: string): CommandMessage | 'quit' | 'help' | undefined {
+  const [word = '', first = '', ...rest] = line.trim().split(/\s+/);
+  const id = randomUUID();
+  switch (word) {
+    case 'pair':
+      return { type: 'command.requestPairingCode', id, params: { phoneNumber: first } };
+    case 'send':
+      return { type: 'command.sendText', id, params: { to: first, text: rest.join(' ') } };
+    case 'scan':
+      return { type: 'command.simulate.scan', id, params: {} };
+    case 'inbound':
+      return { type: 'command.simulate.inbound', id, params: { from: first, text: rest.join(' ') } };
+    case 'disconnect':
+      return { type: 'command.simulate.disconnect', id, params: {} };
+    case 'logout':
+      return { type: 'command.logout', id, params: {} };
+    case 'quit':
+    case 'exit':
+      return 'quit';
+    case 'help':
+    case '?':
+      return 'help';
+    default:
+      return undefined;
+  }
+}
+
+export async function runStandalone(argv: string[]): Promise<void> {
+  const options = parse(argv);
+  const log = createLog(options.logLevel, print);
+  const settings: EngineSettings =
+    options.engine === 'simulated' ? { engine: 'simulated', options: {} } : { engine: 'webjs', options: {} };
+  const sessionDir = sessionDirectory(options.dataDir, options.sessionId);
+  let engine: Engine | undefined;
+
+  async function exit(code: number): Promise<never> {
+    await engine?.stop().catch((error: unknown) => log.error('engine stop failed', { error: String(error) }));
+    process.exit(code);
+  }
+
+  const sink: EngineSink = {
+    status: (status, info) => print('info', `status → ${status}`, { ...info }),
+    qr: (qr, attempt) => {
+      void QRCode.toString(qr, { type: 'terminal', small: true }).then((art) => {
+        process.stdout.write(`\n${art}\nQR #${attempt}: ${qr}\n`);
+        if (options.engine === 'simulated') process.stdout.write('type "scan" to act as the phone\n');
+      });
+    },
+    event: (event) => print('info', event.type, event.data),
+    browser: (browser) => print('debug', 'browser', { ...browser }),
+    fatal: (error, retry) => {
+      print('fatal', error.message, { code: error.code, retry });
+      void exit(1);
+    },
+  };
+
+  print('info', 'worker starting', { sessionId: options.sessionId, engine: options.engine, sessionDir });
+  try {
+    engine = createEngine({ sessionId: options.sessionId, sessionDir, settings, log, sink });
+    await engine.start();
+  } catch (error) {
+    const coded = toCodedError(error);
+    print('fatal', coded.message, { code: coded.code });
+    return exit(1);
+  }
+
+  process.once('SIGINT', () => void exit(0));
+  process.once('SIGTERM', () => void exit(0));
+  const prompt = createInterface({ input: process.stdin, terminal: process.stdin.isTTY });
+  for await (const line of prompt) {
+    if (line.trim() === '') continue;
+    const command = toCommand(line);
+    if (command === 'quit') return exit(0);
+    if (command === 'help' || command === undefined) {
+      process.stdout.write(`${USAGE}\n`);
+      continue;
+    }
+    // Checked like a supervisor's message, so a typo gets the same clear error.
+    const decoded = decodeSupervisorMessage(command);
+    if (!decoded.ok) {
+      print('error', decoded.error);
+      continue;
+    }
+    try {
+      print('info', `${command.type} ok`, { ...(await dispatch(engine, command)) });
+    } catch (error) {
+      const coded = toCodedError(error);
+      print('error', `${command.type} failed: ${coded.message}`, { code: coded.code });
+    }
+  }
+  // Standard input ended (Ctrl-D, or the end of a piped script).
+  await exit(0);
+}

@@ -1,0 +1,169 @@
+/**
+ * The worker under a supervisor: hello → start → engine, heartbeats, commands and replies, shutdown.
+ * It exits when asked, on SIGTERM/SIGINT, on a fatal engine error, and as soon as its IPC channel
+ * disconnects: a worker never outlives the supervisor that started it.
+ */
+import {
+  PROTOCOL_VERSION,
+  WorkerErrorCode,
+  type CodedError,
+  type CommandMessage,
+  type SupervisorMessage,
+  type SupervisorStart,
+} from '@wsm/ipc-protocol';
+import { dispatch } from './dispatch.js';
+import { createEngine } from './engine/create-engine.js';
+import type { Engine, EngineSink } from './engine/engine.js';
+import { WorkerError, toCodedError } from './errors.js';
+import { createLog, serializeError, type Log } from './log.js';
+import { processChannel, type IpcChannel } from './ipc-channel.js';
+
+/** How long the engine may take to release its resources when the supervisor did not say. */
+const DEFAULT_STOP_TIMEOUT_MS = 5000;
+/** Exit code of a stop that the engine did not finish in time. */
+const EXIT_STOP_TIMEOUT = 70;
+const EXIT_FATAL = 1;
+
+export function runSupervised(channel: IpcChannel = processChannel()): void {
+  const startedAt = Date.now();
+  // Until `supervisor.start` names a level, log at info.
+  let log: Log = createLogOver(channel, 'info');
+  let engine: Engine | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+  let stopping = false;
+
+  const sink: EngineSink = {
+    status: (status, info) => channel.send({ type: 'worker.status', status, ...info }),
+    qr: (qr, attempt) => channel.send({ type: 'worker.qr', qr, attempt }),
+    event: (event) => channel.send({ type: 'worker.event', event }),
+    browser: (browser) => channel.send({ type: 'worker.browser', browser }),
+    fatal: (error, retry) => void fail(error, retry),
+  };
+
+  async function stopEngine(timeoutMs: number): Promise<boolean> {
+    if (heartbeat) clearInterval(heartbeat);
+    if (engine === undefined) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([engine.stop().then(() => true), deadline]);
+    } catch (error) {
+      log.error('engine stop failed', { err: serializeError(error) });
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function shutdown(reason: string, timeoutMs = DEFAULT_STOP_TIMEOUT_MS): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    log.info('worker stopping', { reason });
+    const clean = await stopEngine(timeoutMs);
+    process.exit(clean ? 0 : EXIT_STOP_TIMEOUT);
+  }
+
+  async function fail(error: CodedError, retry: boolean): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    log.error('engine failed', { code: error.code, message: error.message, retry });
+    await stopEngine(DEFAULT_STOP_TIMEOUT_MS);
+    channel.sendThen({ type: 'worker.fatal', error, retry }, () => process.exit(EXIT_FATAL));
+  }
+
+  async function start(message: SupervisorStart): Promise<void> {
+    log = createLogOver(channel, message.logLevel);
+    if (message.protocolVersion !== PROTOCOL_VERSION) {
+      return fail(
+        {
+          code: WorkerErrorCode.PROTOCOL_MISMATCH,
+          message: `supervisor speaks protocol ${message.protocolVersion}, this worker ${PROTOCOL_VERSION}`,
+        },
+        false,
+      );
+    }
+    const sendHeartbeat = (seq: number): void =>
+      channel.send({
+        type: 'worker.heartbeat',
+        seq,
+        uptimeMs: Date.now() - startedAt,
+        memory: process.memoryUsage(),
+      });
+    let seq = 0;
+    sendHeartbeat(seq);
+    heartbeat = setInterval(() => sendHeartbeat(++seq), message.heartbeatIntervalMs);
+    try {
+      engine = createEngine({
+        sessionId: message.sessionId,
+        sessionDir: message.sessionDir,
+        settings: message.settings,
+        log,
+        sink,
+      });
+      await engine.start();
+    } catch (error) {
+      const coded = toCodedError(error);
+      // A worker without its engine, or with unreadable auth data, fails the same way after a restart.
+      const permanent =
+        error instanceof WorkerError &&
+        (error.code === WorkerErrorCode.ENGINE_UNAVAILABLE || error.code === WorkerErrorCode.AUTH_DATA_CORRUPT);
+      await fail(coded, !permanent);
+    }
+  }
+
+  async function run(message: CommandMessage): Promise<void> {
+    try {
+      if (engine === undefined || stopping) {
+        throw new WorkerError(WorkerErrorCode.NOT_STARTED, 'the engine is not running');
+      }
+      const result = await dispatch(engine, message);
+      channel.send({ type: 'worker.reply', id: message.id, ok: true, result });
+    } catch (error) {
+      const coded = toCodedError(error);
+      if (coded.code === WorkerErrorCode.ENGINE_FAILED) log.error('command failed', { command: message.type, err: serializeError(error) });
+      channel.send({ type: 'worker.reply', id: message.id, ok: false, error: coded });
+    }
+  }
+
+  function handle(message: SupervisorMessage): void {
+    switch (message.type) {
+      case 'supervisor.start':
+        if (engine !== undefined) log.warn('ignored a second supervisor.start');
+        else void start(message);
+        return;
+      case 'supervisor.shutdown':
+        void shutdown(message.reason, Math.max(0, message.timeoutMs - 250));
+        return;
+      default:
+        void run(message);
+    }
+  }
+
+  channel.onMessage(handle, (error, raw) => {
+    log.error('rejected a malformed IPC message', { error });
+    // Answer a malformed command that still carries an id, so its sender fails fast instead of timing out.
+    const id = (raw as { id?: unknown } | null)?.id;
+    if (typeof id === 'string' && id.length > 0 && id.length <= 64) {
+      channel.send({
+        type: 'worker.reply',
+        id,
+        ok: false,
+        error: { code: WorkerErrorCode.MALFORMED_MESSAGE, message: error },
+      });
+    }
+  });
+  // The supervisor is gone (it exited, or was killed): release the engine and leave.
+  channel.onDisconnect(() => void shutdown('IPC channel disconnected'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  channel.send({ type: 'worker.hello', protocolVersion: PROTOCOL_VERSION, pid: process.pid, nodeVersion: process.version });
+}
+
+function createLogOver(channel: IpcChannel, level: SupervisorStart['logLevel']): Log {
+  return createLog(level, (recordLevel, msg, data) =>
+    channel.send({ type: 'worker.log', level: recordLevel, time: Date.now(), msg, ...(data ? { data } : {}) }),
+  );
+}

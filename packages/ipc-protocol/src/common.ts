@@ -1,0 +1,118 @@
+/**
+ * Building blocks shared by both directions of the protocol, and by the supervisor's HTTP schemas.
+ * Every shape is declared once here as a TypeBox schema; TypeScript types are derived with Static<>.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Bumped on any incompatible change; both sides refuse to talk across a mismatch. */
+export const PROTOCOL_VERSION = 1;
+
+/** The contract's session id rule. Anything that builds a path from a session id checks it first. */
+export const SESSION_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
+const sessionIdRegExp = new RegExp(SESSION_ID_PATTERN);
+export const isValidSessionId = (value: unknown): value is string =>
+  typeof value === 'string' && sessionIdRegExp.test(value);
+
+export const SessionId = Type.String({ pattern: SESSION_ID_PATTERN, description: 'Session id' });
+
+export const EngineName = Type.Union([Type.Literal('webjs'), Type.Literal('simulated')]);
+export type EngineName = Static<typeof EngineName>;
+export const ENGINE_NAMES: readonly EngineName[] = ['webjs', 'simulated'];
+
+/**
+ * The statuses an engine reports with `worker.status`. `qr` is reported by `worker.qr` alone, so a session is
+ * never in `qr` without a code to show; the supervisor adds backoff/stopping/stopped/failed.
+ */
+export const EngineStatus = Type.Union([
+  Type.Literal('starting'),
+  Type.Literal('authenticated'),
+  Type.Literal('ready'),
+  Type.Literal('disconnected'),
+]);
+export type EngineStatus = Static<typeof EngineStatus>;
+
+export const Me = Type.Object(
+  {
+    id: Type.String({ maxLength: 128 }),
+    pushname: Type.Union([Type.String({ maxLength: 256 }), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type Me = Static<typeof Me>;
+
+export const CodedError = Type.Object(
+  {
+    code: Type.String({ pattern: '^WSM_[A-Z0-9_]+$' }),
+    message: Type.String({ maxLength: 4096 }),
+  },
+  { additionalProperties: false },
+);
+export type CodedError = Static<typeof CodedError>;
+
+export const LogLevel = Type.Union([
+  Type.Literal('trace'),
+  Type.Literal('debug'),
+  Type.Literal('info'),
+  Type.Literal('warn'),
+  Type.Literal('error'),
+  Type.Literal('fatal'),
+]);
+export type LogLevel = Static<typeof LogLevel>;
+
+const Bytes = Type.Integer({ minimum: 0 });
+export const MemoryFigures = Type.Object(
+  {
+    rss: Bytes,
+    heapTotal: Bytes,
+    heapUsed: Bytes,
+    external: Bytes,
+    arrayBuffers: Bytes,
+  },
+  { additionalProperties: false },
+);
+export type MemoryFigures = Static<typeof MemoryFigures>;
+
+/** A browser the worker started: its pid and process group, so the supervisor can kill it if the worker cannot. */
+export const BrowserProcess = Type.Object(
+  { pid: Type.Integer({ minimum: 1 }), pgid: Type.Integer({ minimum: 1 }) },
+  { additionalProperties: false },
+);
+export type BrowserProcess = Static<typeof BrowserProcess>;
+
+/** WhatsApp ids as the contract shows them: `15550001111@c.us`, groups `...@g.us`. */
+export const ChatId = Type.String({ minLength: 3, maxLength: 128, pattern: '^[^\\s]+$' });
+export const MessageText = Type.String({ minLength: 1, maxLength: 65536 });
+/** Unix seconds, as WhatsApp stamps messages. */
+export const UnixSeconds = Type.Integer({ minimum: 0 });
+
+export const InboundMessage = Type.Object(
+  {
+    id: Type.String({ minLength: 1 }),
+    from: Type.String(),
+    to: Type.String(),
+    body: Type.String(),
+    type: Type.String(),
+    timestamp: UnixSeconds,
+    hasMedia: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export type InboundMessage = Static<typeof InboundMessage>;
+
+export const SentMessage = Type.Object(
+  { id: Type.String({ minLength: 1 }), to: Type.String(), timestamp: UnixSeconds },
+  { additionalProperties: false },
+);
+export type SentMessage = Static<typeof SentMessage>;
+
+/** WhatsApp's ack levels: -1 error, 0 pending, 1 server, 2 device, 3 read, 4 played. */
+export const MessageAck = Type.Object(
+  { id: Type.String({ minLength: 1 }), ack: Type.Integer({ minimum: -1, maximum: 4 }) },
+  { additionalProperties: false },
+);
+export type MessageAck = Static<typeof MessageAck>;
+
+export const PhoneNumber = Type.String({
+  pattern: '^\\+?[0-9]{6,15}$',
+  description: 'International number, digits only (a leading + is allowed)',
+});

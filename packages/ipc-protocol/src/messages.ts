@@ -1,0 +1,194 @@
+/**
+ * Every IPC message, as two discriminated unions keyed by a namespaced `type`:
+ *
+ *   supervisor → worker: supervisor.start, supervisor.shutdown, command.<name>
+ *   worker → supervisor: worker.hello, worker.status, worker.qr, worker.event, worker.browser,
+ *                        worker.heartbeat, worker.log, worker.reply, worker.fatal
+ *
+ * The conversation:
+ *   1. the worker boots and sends `worker.hello` with its PROTOCOL_VERSION;
+ *   2. the supervisor checks it and sends `supervisor.start` with its own version and the session's settings;
+ *   3. the worker starts its engine, reporting `worker.status` / `worker.qr` / `worker.event`, and sends
+ *      `worker.heartbeat` every `heartbeatIntervalMs` with its memory figures;
+ *   4. `command.*` messages carry a correlation `id`, answered by exactly one `worker.reply`;
+ *   5. `supervisor.shutdown` asks for a clean stop; `worker.fatal` announces an exit that a restart will not cure.
+ */
+import { Type, type Static, type TObject } from '@sinclair/typebox';
+import {
+  BrowserProcess,
+  CodedError,
+  EngineName,
+  EngineStatus,
+  InboundMessage,
+  LogLevel,
+  Me,
+  MemoryFigures,
+  MessageAck,
+  SessionId,
+} from './common.js';
+import { Commands, type CommandName, type CommandParams } from './commands.js';
+import { EngineSettings } from './engine-options.js';
+
+const strict = { additionalProperties: false } as const;
+const Version = Type.Integer({ minimum: 1 });
+const CorrelationId = Type.String({ minLength: 1, maxLength: 64 });
+const EpochMillis = Type.Number({ minimum: 0 });
+
+// ---- supervisor → worker -------------------------------------------------------------------------
+
+export const SupervisorStart = Type.Object(
+  {
+    type: Type.Literal('supervisor.start'),
+    protocolVersion: Version,
+    sessionId: SessionId,
+    /** Absolute directory owned by this session; the engine keeps its auth data under it. */
+    sessionDir: Type.String({ minLength: 1 }),
+    settings: EngineSettings,
+    heartbeatIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000 }),
+    logLevel: LogLevel,
+  },
+  strict,
+);
+
+export const SupervisorShutdown = Type.Object(
+  {
+    type: Type.Literal('supervisor.shutdown'),
+    reason: Type.String({ maxLength: 256 }),
+    /** How long the supervisor waits before it escalates to signals. */
+    timeoutMs: Type.Integer({ minimum: 0 }),
+  },
+  strict,
+);
+
+const commandMessage = (name: CommandName): TObject =>
+  Type.Object({ type: Type.Literal(`command.${name}`), id: CorrelationId, params: Commands[name].params }, strict);
+
+/** One message schema per command; their type is derived from the command table below. */
+export const CommandMessages = Object.fromEntries(
+  (Object.keys(Commands) as CommandName[]).map((name) => [name, commandMessage(name)]),
+) as Record<CommandName, TObject>;
+
+export type CommandMessage<N extends CommandName = CommandName> = {
+  [K in N]: { type: `command.${K}`; id: string; params: CommandParams<K> };
+}[N];
+
+export const SupervisorMessage = Type.Union([
+  SupervisorStart,
+  SupervisorShutdown,
+  ...Object.values(CommandMessages),
+]);
+export type SupervisorStart = Static<typeof SupervisorStart>;
+export type SupervisorShutdown = Static<typeof SupervisorShutdown>;
+export type SupervisorMessage = SupervisorStart | SupervisorShutdown | CommandMessage;
+
+// ---- worker → supervisor -------------------------------------------------------------------------
+
+export const WorkerHello = Type.Object(
+  {
+    type: Type.Literal('worker.hello'),
+    protocolVersion: Version,
+    pid: Type.Integer({ minimum: 1 }),
+    nodeVersion: Type.String(),
+  },
+  strict,
+);
+
+export const WorkerStatus = Type.Object(
+  {
+    type: Type.Literal('worker.status'),
+    status: EngineStatus,
+    reason: Type.Optional(Type.String({ maxLength: 1024 })),
+    /** The linked account, once known (authenticated/ready). */
+    me: Type.Optional(Me),
+  },
+  strict,
+);
+
+export const WorkerQr = Type.Object(
+  {
+    type: Type.Literal('worker.qr'),
+    qr: Type.String({ minLength: 1, maxLength: 4096 }),
+    /** 1 for the first QR of this worker, +1 on every refresh. */
+    attempt: Type.Integer({ minimum: 1 }),
+  },
+  strict,
+);
+
+export const EngineEvent = Type.Union([
+  Type.Object({ type: Type.Literal('message.received'), data: InboundMessage }, strict),
+  Type.Object({ type: Type.Literal('message.ack'), data: MessageAck }, strict),
+]);
+export type EngineEvent = Static<typeof EngineEvent>;
+
+export const WorkerEvent = Type.Object({ type: Type.Literal('worker.event'), event: EngineEvent }, strict);
+
+export const WorkerBrowser = Type.Object(
+  { type: Type.Literal('worker.browser'), browser: Type.Union([BrowserProcess, Type.Null()]) },
+  strict,
+);
+
+export const WorkerHeartbeat = Type.Object(
+  {
+    type: Type.Literal('worker.heartbeat'),
+    seq: Type.Integer({ minimum: 0 }),
+    uptimeMs: EpochMillis,
+    memory: MemoryFigures,
+  },
+  strict,
+);
+
+export const WorkerLog = Type.Object(
+  {
+    type: Type.Literal('worker.log'),
+    level: LogLevel,
+    time: EpochMillis,
+    msg: Type.String({ maxLength: 16_384 }),
+    data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  strict,
+);
+
+export const WorkerReply = Type.Union([
+  Type.Object(
+    { type: Type.Literal('worker.reply'), id: CorrelationId, ok: Type.Literal(true), result: Type.Unknown() },
+    strict,
+  ),
+  Type.Object(
+    { type: Type.Literal('worker.reply'), id: CorrelationId, ok: Type.Literal(false), error: CodedError },
+    strict,
+  ),
+]);
+
+export const WorkerFatal = Type.Object(
+  {
+    type: Type.Literal('worker.fatal'),
+    error: CodedError,
+    /** false when restarting cannot help (logged out, QR attempts exhausted, bad settings). */
+    retry: Type.Boolean(),
+  },
+  strict,
+);
+
+export const WorkerMessage = Type.Union([
+  WorkerHello,
+  WorkerStatus,
+  WorkerQr,
+  WorkerEvent,
+  WorkerBrowser,
+  WorkerHeartbeat,
+  WorkerLog,
+  WorkerReply,
+  WorkerFatal,
+]);
+export type WorkerMessage = Static<typeof WorkerMessage>;
+export type WorkerHello = Static<typeof WorkerHello>;
+export type WorkerStatus = Static<typeof WorkerStatus>;
+export type WorkerQr = Static<typeof WorkerQr>;
+export type WorkerEvent = Static<typeof WorkerEvent>;
+export type WorkerBrowser = Static<typeof WorkerBrowser>;
+export type WorkerHeartbeat = Static<typeof WorkerHeartbeat>;
+export type WorkerLog = Static<typeof WorkerLog>;
+export type WorkerReply = Static<typeof WorkerReply>;
+export type WorkerFatal = Static<typeof WorkerFatal>;
+
+export type { EngineName };
