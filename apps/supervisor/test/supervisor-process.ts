@@ -1,0 +1,89 @@
+/**
+ * Runs the compiled supervisor (`dist/server.js`) as a real process, the way production does, and talks to it
+ * over HTTP. Its stdout is pino NDJSON: parsed to find the port and to assert on records.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const SERVER = fileURLToPath(new URL('../dist/server.js', import.meta.url));
+
+export interface SupervisorProcess {
+  child: ChildProcess;
+  url: string;
+  records: Array<Record<string, unknown>>;
+  request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export async function startSupervisor(dataDir: string, env: Record<string, string> = {}): Promise<SupervisorProcess> {
+  const child = spawn(process.execPath, [SERVER], {
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      DEFAULT_ENGINE: 'simulated',
+      HEARTBEAT_TIMEOUT_MS: '2000',
+      RESTART_BACKOFF_MS: '20',
+      STOP_TIMEOUT_MS: '2000',
+      LOG_LEVEL: 'debug',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = once(child, 'exit').then(([code, signal]) => ({ code, signal }) as { code: number | null; signal: NodeJS.Signals | null });
+  const records: Array<Record<string, unknown>> = [];
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffer = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      buffer += chunk;
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        try {
+          const record = JSON.parse(line) as Record<string, unknown>;
+          records.push(record);
+          const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(String(record.msg));
+          if (match) resolve(match[1]!);
+        } catch {
+          // not a log record
+        }
+      }
+    });
+    void exited.then(({ code }) => reject(new Error(`supervisor exited (${code}) before listening: ${stderr}${JSON.stringify(records.slice(-3))}`)));
+  });
+  return {
+    child,
+    url,
+    records,
+    exited,
+    async request(method, path, body) {
+      const response = await fetch(`${url}${path}`, {
+        method,
+        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    },
+  };
+}
+
+/** Polls GET /sessions/:id until it matches: there is no in-process event to wait on across processes. */
+export async function waitForRemoteSession(
+  supervisor: SupervisorProcess,
+  sessionId: string,
+  matches: (session: any) => boolean,
+  timeoutMs = 20_000,
+): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    const { status, body } = await supervisor.request('GET', `/sessions/${sessionId}`);
+    last = body;
+    if (status === 200 && matches(body)) return body;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`session ${sessionId} did not match in time; last: ${JSON.stringify(last)}`);
+}

@@ -1,0 +1,144 @@
+/**
+ * The compiled worker, forked as the supervisor forks it, driven over IPC by the test as the supervisor.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION, type SupervisorMessage, type WorkerMessage } from '@wsm/ipc-protocol';
+
+const WORKER = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+interface Harness {
+  child: ChildProcess;
+  messages: WorkerMessage[];
+  next<T extends WorkerMessage['type']>(type: T, where?: (message: Extract<WorkerMessage, { type: T }>) => boolean): Promise<Extract<WorkerMessage, { type: T }>>;
+  send(message: SupervisorMessage | Record<string, unknown>): void;
+  exit: Promise<[number | null, NodeJS.Signals | null]>;
+}
+
+let dir: string;
+const children: ChildProcess[] = [];
+
+function startWorker(): Harness {
+  dir = mkdtempSync(join(tmpdir(), 'wsm-worker-'));
+  const child = fork(WORKER, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [] });
+  children.push(child);
+  const messages: WorkerMessage[] = [];
+  const waiters: Array<() => void> = [];
+  child.on('message', (message) => {
+    messages.push(message as WorkerMessage);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  return {
+    child,
+    messages,
+    exit: once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>,
+    send: (message) => child.send(message),
+    next(type, where = () => true) {
+      return new Promise((resolve) => {
+        const look = (): void => {
+          const found = messages.find((message) => message.type === type && where(message as never));
+          if (found) resolve(found as never);
+          else waiters.push(look);
+        };
+        look();
+      });
+    },
+  };
+}
+
+const startMessage = (sessionId = 'w1'): SupervisorMessage => ({
+  type: 'supervisor.start',
+  protocolVersion: PROTOCOL_VERSION,
+  sessionId,
+  sessionDir: join(dir, 'sessions', sessionId),
+  settings: { engine: 'simulated', options: {} },
+  heartbeatIntervalMs: 50,
+  logLevel: 'debug',
+});
+
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a worker under a supervisor', () => {
+  it('says hello with its protocol version, starts its engine and sends heartbeats with memory figures', async () => {
+    const worker = startWorker();
+    const hello = await worker.next('worker.hello');
+    expect(hello).toMatchObject({ protocolVersion: PROTOCOL_VERSION, pid: worker.child.pid });
+    worker.send(startMessage());
+    expect(await worker.next('worker.qr')).toMatchObject({ attempt: 1, qr: expect.stringContaining(',simulated,w1') });
+    const beat = await worker.next('worker.heartbeat', (message) => message.seq >= 2);
+    expect(beat.memory.rss).toBeGreaterThan(10 * 1024 * 1024);
+    expect(beat.memory.heapUsed).toBeGreaterThan(0);
+  });
+
+  it('answers commands by correlation id, with results and coded errors', async () => {
+    const worker = startWorker();
+    await worker.next('worker.hello');
+    worker.send({ type: 'command.simulate.scan', id: 'early', params: {} });
+    expect(await worker.next('worker.reply', (reply) => reply.id === 'early')).toMatchObject({
+      ok: false,
+      error: { code: 'WSM_WORKER_NOT_STARTED' },
+    });
+    worker.send(startMessage());
+    await worker.next('worker.qr');
+    worker.send({ type: 'command.sendText', id: 'a', params: { to: '1555@c.us', text: 'hi' } });
+    worker.send({ type: 'command.simulate.scan', id: 'b', params: {} });
+    expect(await worker.next('worker.reply', (reply) => reply.id === 'a')).toMatchObject({ ok: false, error: { code: 'WSM_SESSION_NOT_READY' } });
+    expect(await worker.next('worker.reply', (reply) => reply.id === 'b')).toMatchObject({ ok: true, result: { me: { pushname: 'w1' } } });
+    const statuses = worker.messages.filter((m) => m.type === 'worker.status').map((m) => (m as { status: string }).status);
+    expect(statuses).toEqual(['authenticated', 'ready']);
+    worker.send({ type: 'command.sendText', id: 'c', params: { to: '1555@c.us', text: 'hi' } });
+    expect(await worker.next('worker.reply', (reply) => reply.id === 'c')).toMatchObject({ ok: true, result: { to: '1555@c.us' } });
+  });
+
+  it('logs and ignores malformed messages, answering a malformed command that has an id', async () => {
+    const worker = startWorker();
+    await worker.next('worker.hello');
+    worker.send(startMessage());
+    await worker.next('worker.qr');
+    worker.send({ nonsense: true });
+    worker.send({ type: 'command.sendText', id: 'bad', params: { to: 'x' } });
+    const log = await worker.next('worker.log', (message) => message.msg === 'rejected a malformed IPC message');
+    expect(log.level).toBe('error');
+    expect(await worker.next('worker.reply', (reply) => reply.id === 'bad')).toMatchObject({
+      ok: false,
+      error: { code: 'WSM_IPC_MALFORMED_MESSAGE', message: expect.stringContaining('/params/text') },
+    });
+    // Still alive and answering.
+    worker.send({ type: 'command.simulate.scan', id: 'ok', params: {} });
+    expect(await worker.next('worker.reply', (reply) => reply.id === 'ok')).toMatchObject({ ok: true });
+  });
+
+  it('refuses a supervisor of another protocol version with a fatal error', async () => {
+    const worker = startWorker();
+    await worker.next('worker.hello');
+    worker.send({ ...startMessage(), protocolVersion: PROTOCOL_VERSION + 1 });
+    expect(await worker.next('worker.fatal')).toMatchObject({ retry: false, error: { code: 'WSM_PROTOCOL_MISMATCH' } });
+    expect((await worker.exit)[0]).toBe(1);
+  });
+
+  it('stops cleanly on request', async () => {
+    const worker = startWorker();
+    await worker.next('worker.hello');
+    worker.send(startMessage());
+    await worker.next('worker.qr');
+    worker.send({ type: 'supervisor.shutdown', reason: 'test', timeoutMs: 2000 });
+    expect(await worker.exit).toEqual([0, null]);
+  });
+
+  it('exits when its IPC channel disconnects (the supervisor died)', async () => {
+    const worker = startWorker();
+    await worker.next('worker.hello');
+    worker.send(startMessage());
+    await worker.next('worker.qr');
+    worker.child.disconnect();
+    expect(await worker.exit).toEqual([0, null]);
+  });
+});

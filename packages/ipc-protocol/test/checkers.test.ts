@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import {
+  COMMAND_NAMES,
+  PROTOCOL_VERSION,
+  decodeCommandResult,
+  decodeSupervisorMessage,
+  decodeWorkerMessage,
+  isValidSessionId,
+  sessionDirectory,
+} from '../src/index.js';
+
+const memory = { rss: 1, heapTotal: 2, heapUsed: 3, external: 4, arrayBuffers: 5 };
+
+describe('decodeWorkerMessage', () => {
+  it('accepts every well-formed message', () => {
+    const messages = [
+      { type: 'worker.hello', protocolVersion: PROTOCOL_VERSION, pid: 42, nodeVersion: 'v20.20.0' },
+      { type: 'worker.status', status: 'ready', me: { id: '1555@c.us', pushname: null } },
+      { type: 'worker.status', status: 'disconnected', reason: 'network' },
+      { type: 'worker.qr', qr: '2@abc', attempt: 1 },
+      { type: 'worker.event', event: { type: 'message.ack', data: { id: 'x', ack: 3 } } },
+      {
+        type: 'worker.event',
+        event: { type: 'message.received', data: { id: 'm', from: 'a@c.us', to: 'b@c.us', body: 'hi', type: 'chat', timestamp: 1, hasMedia: false } },
+      },
+      { type: 'worker.browser', browser: { pid: 10, pgid: 10 } },
+      { type: 'worker.browser', browser: null },
+      { type: 'worker.heartbeat', seq: 3, uptimeMs: 1200, memory },
+      { type: 'worker.log', level: 'info', time: Date.now(), msg: 'hello', data: { any: ['thing'] } },
+      { type: 'worker.reply', id: '1', ok: true, result: { code: 'ABCD1234' } },
+      { type: 'worker.reply', id: '1', ok: false, error: { code: 'WSM_SESSION_NOT_READY', message: 'no' } },
+      { type: 'worker.fatal', error: { code: 'WSM_LOGGED_OUT', message: 'phone said bye' }, retry: false },
+    ];
+    for (const message of messages) expect(decodeWorkerMessage(message)).toEqual({ ok: true, value: message });
+  });
+
+  it('rejects malformed messages with an error naming the message and the field', () => {
+    expect(decodeWorkerMessage('hello')).toEqual({ ok: false, error: 'message is not an object' });
+    expect(decodeWorkerMessage(null)).toEqual({ ok: false, error: 'message is not an object' });
+    expect(decodeWorkerMessage({ status: 'ready' })).toEqual({ ok: false, error: 'message has no string "type"' });
+    expect(decodeWorkerMessage({ type: 'worker.explode' })).toEqual({ ok: false, error: 'unknown message type "worker.explode"' });
+    const badStatus = decodeWorkerMessage({ type: 'worker.status', status: 'happy' });
+    expect(badStatus.ok).toBe(false);
+    expect(!badStatus.ok && badStatus.error).toMatch(/^malformed "worker.status": \/status/);
+    const extra = decodeWorkerMessage({ type: 'worker.qr', qr: 'x', attempt: 1, evil: true });
+    expect(!extra.ok && extra.error).toMatch(/malformed "worker.qr"/);
+    const badMemory = decodeWorkerMessage({ type: 'worker.heartbeat', seq: 1, uptimeMs: 1, memory: { rss: -1 } });
+    expect(!badMemory.ok && badMemory.error).toMatch(/\/memory/);
+    // A supervisor message is not a worker message.
+    expect(decodeWorkerMessage({ type: 'supervisor.shutdown', reason: 'x', timeoutMs: 1 }).ok).toBe(false);
+  });
+});
+
+describe('decodeSupervisorMessage', () => {
+  it('accepts start, shutdown and every command', () => {
+    const start = {
+      type: 'supervisor.start',
+      protocolVersion: PROTOCOL_VERSION,
+      sessionId: 'shop-1',
+      sessionDir: '/data/sessions/shop-1',
+      settings: { engine: 'simulated', options: { ackDelayMs: 5 } },
+      heartbeatIntervalMs: 1000,
+      logLevel: 'info',
+    };
+    expect(decodeSupervisorMessage(start).ok).toBe(true);
+    expect(decodeSupervisorMessage({ type: 'supervisor.shutdown', reason: 'bye', timeoutMs: 5000 }).ok).toBe(true);
+    const params: Record<string, unknown> = {
+      requestPairingCode: { phoneNumber: '+4915550001111' },
+      sendText: { to: '1555@c.us', text: 'hi' },
+      'simulate.inbound': { from: '1555@c.us', text: 'hi' },
+    };
+    for (const name of COMMAND_NAMES) {
+      const message = { type: `command.${name}`, id: '7', params: params[name] ?? {} };
+      expect([name, decodeSupervisorMessage(message).ok]).toEqual([name, true]);
+    }
+  });
+
+  it('rejects bad commands and a start with a bad session id', () => {
+    expect(decodeSupervisorMessage({ type: 'command.sendText', id: '1', params: { to: '1555@c.us', text: '' } }).ok).toBe(false);
+    expect(decodeSupervisorMessage({ type: 'command.sendText', params: { to: '1555@c.us', text: 'x' } }).ok).toBe(false);
+    expect(decodeSupervisorMessage({ type: 'command.requestPairingCode', id: '1', params: { phoneNumber: 'call me' } }).ok).toBe(false);
+    expect(decodeSupervisorMessage({ type: 'command.selfDestruct', id: '1', params: {} }).ok).toBe(false);
+    const start = decodeSupervisorMessage({
+      type: 'supervisor.start',
+      protocolVersion: 1,
+      sessionId: '../../etc',
+      sessionDir: '/x',
+      settings: { engine: 'simulated', options: {} },
+      heartbeatIntervalMs: 1000,
+      logLevel: 'info',
+    });
+    expect(!start.ok && start.error).toMatch(/\/sessionId/);
+  });
+});
+
+describe('decodeCommandResult', () => {
+  it('checks a reply against the command result schema', () => {
+    expect(decodeCommandResult('requestPairingCode', { code: 'ABCD1234' }).ok).toBe(true);
+    expect(decodeCommandResult('requestPairingCode', { pairing: 'ABCD1234' }).ok).toBe(false);
+    expect(decodeCommandResult('sendText', { id: 'true_x', to: 'x@c.us', timestamp: 1 }).ok).toBe(true);
+    expect(decodeCommandResult('sendText', { id: '', to: 'x@c.us', timestamp: 1 }).ok).toBe(false);
+  });
+});
+
+describe('session ids and directories', () => {
+  it('follows the contract pattern', () => {
+    for (const id of ['a', 'shop-42', 'A_b-C', 'x'.repeat(64)]) expect(isValidSessionId(id)).toBe(true);
+    for (const id of ['', '-a', '_a', 'a.b', 'a/b', '..', 'x'.repeat(65), 'ü', 'a b']) expect(isValidSessionId(id)).toBe(false);
+  });
+
+  it('builds a directory only from a valid id', () => {
+    expect(sessionDirectory('/data', 'shop-1')).toBe('/data/sessions/shop-1');
+    expect(() => sessionDirectory('/data', '../etc')).toThrow(/invalid session id/);
+  });
+});
