@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
+import { afterEach } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import type { Session } from '../src/schemas/session.js';
@@ -21,17 +22,17 @@ export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'wsm-test-'));
 }
 
-/** Test settings: simulated engine, quick heartbeats and restarts. */
+/** Test settings, in-process and for a supervisor process alike: simulated engine, quick heartbeats and restarts. */
+export const TEST_ENV: Readonly<Record<string, string>> = {
+  DEFAULT_ENGINE: 'simulated',
+  HEARTBEAT_TIMEOUT_MS: '2000',
+  RESTART_BACKOFF_MS: '20',
+  STOP_TIMEOUT_MS: '2000',
+  LOG_LEVEL: 'debug',
+};
+
 export function testConfig(dataDir: string, env: Record<string, string> = {}): Config {
-  return loadConfig({
-    DATA_DIR: dataDir,
-    DEFAULT_ENGINE: 'simulated',
-    HEARTBEAT_TIMEOUT_MS: '2000',
-    RESTART_BACKOFF_MS: '20',
-    STOP_TIMEOUT_MS: '2000',
-    LOG_LEVEL: 'debug',
-    ...env,
-  });
+  return loadConfig({ ...TEST_ENV, DATA_DIR: dataDir, ...env });
 }
 
 export interface TestApp {
@@ -47,6 +48,31 @@ export async function startTestApp(dataDir: string, env: Record<string, string> 
   const app = await buildApp({ config, logger });
   await app.ready();
   return { app, config, close: () => app.close() };
+}
+
+/**
+ * One app per test on a fresh DATA_DIR (or the same one again, to test a restart); after each test the app is
+ * closed, no process of it may be left, and the directory is removed.
+ */
+export function useTestApps(): { open(env?: Record<string, string>, sameDataDir?: boolean): Promise<TestApp>; readonly dataDir: string } {
+  let dataDir = '';
+  let current: TestApp | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+    await noOwnedProcesses(dataDir);
+    removeDir(dataDir);
+  });
+  return {
+    get dataDir() {
+      return dataDir;
+    },
+    async open(env = {}, sameDataDir = false) {
+      if (!sameDataDir) dataDir = tempDataDir();
+      current = await startTestApp(dataDir, env);
+      return current;
+    },
+  };
 }
 
 type Wanted = SessionStatus | ((session: Session) => boolean);

@@ -1,34 +1,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isLive } from '../src/session/processes.js';
 import {
   fixture,
   json,
-  noOwnedProcesses,
   ownedPids,
-  removeDir,
-  startTestApp,
-  tempDataDir,
+  useTestApps,
   waitForSession,
   type TestApp,
 } from './helpers.js';
 
-let dataDir: string;
-let current: TestApp | undefined;
-
-async function open(env: Record<string, string> = {}): Promise<TestApp> {
-  dataDir = tempDataDir();
-  current = await startTestApp(dataDir, env);
-  return current;
-}
-
-afterEach(async () => {
-  await current?.close();
-  current = undefined;
-  await noOwnedProcesses(dataDir);
-  removeDir(dataDir);
-});
+const apps = useTestApps();
 
 async function readySession({ app }: TestApp, sessionId: string) {
   await app.inject({ method: 'POST', url: '/start-session', ...json({ sessionId }) });
@@ -38,7 +21,7 @@ async function readySession({ app }: TestApp, sessionId: string) {
 
 describe('crash recovery with real worker processes', () => {
   it('brings a kill -9ed worker back to ready with a new pid, restarts + 1, and no new scan', async () => {
-    const test = await open();
+    const test = await apps.open();
     const before = await readySession(test, 'victim');
     process.kill(before.pid, 'SIGKILL');
     const backoff = await waitForSession(test.app, 'victim', 'backoff');
@@ -49,11 +32,11 @@ describe('crash recovery with real worker processes', () => {
     expect(after.restarts).toBe(before.restarts + 1);
     expect(after.me).toEqual(before.me);
     expect(isLive(before.pid)).toBe(false);
-    expect(ownedPids(dataDir)).toEqual([after.pid]);
+    expect(ownedPids(apps.dataDir)).toEqual([after.pid]);
   });
 
   it('detects a SIGSTOPped (hung) worker by its missing heartbeats and replaces it', async () => {
-    const test = await open({ HEARTBEAT_TIMEOUT_MS: '800' });
+    const test = await apps.open({ HEARTBEAT_TIMEOUT_MS: '800' });
     const before = await readySession(test, 'frozen');
     process.kill(before.pid, 'SIGSTOP');
     const backoff = await waitForSession(test.app, 'frozen', 'backoff');
@@ -65,7 +48,7 @@ describe('crash recovery with real worker processes', () => {
   });
 
   it('ends a crash loop in failed with lastError saying why, then starts again on request', async () => {
-    const test = await open({ WORKER_ENTRY: fixture('crash-on-start.mjs'), RESTART_MAX_CRASHES: '3', RESTART_BACKOFF_MS: '10' });
+    const test = await apps.open({ WORKER_ENTRY: fixture('crash-on-start.mjs'), RESTART_MAX_CRASHES: '3', RESTART_BACKOFF_MS: '10' });
     const seen: string[] = [];
     test.app.sessions.on('status', (change) => seen.push(change.status));
     await test.app.inject({ method: 'POST', url: '/start-session', ...json({ sessionId: 'loop' }) });
@@ -85,8 +68,8 @@ describe('crash recovery with real worker processes', () => {
   });
 
   it('fails at once, without restarts, when the engine says a restart cannot help', async () => {
-    const test = await open();
-    const authDir = join(dataDir, 'sessions', 'broken', 'simulated');
+    const test = await apps.open();
+    const authDir = join(apps.dataDir, 'sessions', 'broken', 'simulated');
     mkdirSync(authDir, { recursive: true });
     writeFileSync(join(authDir, 'auth.json'), '{not json');
     await test.app.inject({ method: 'POST', url: '/start-session', ...json({ sessionId: 'broken' }) });
@@ -96,7 +79,7 @@ describe('crash recovery with real worker processes', () => {
   });
 
   it('refuses a worker that speaks another protocol version', async () => {
-    const test = await open({ WORKER_ENTRY: fixture('wrong-protocol.mjs') });
+    const test = await apps.open({ WORKER_ENTRY: fixture('wrong-protocol.mjs') });
     await test.app.inject({ method: 'POST', url: '/start-session', ...json({ sessionId: 'alien' }) });
     const failed = await waitForSession(test.app, 'alien', 'failed');
     expect(failed.lastError?.code).toBe('WSM_IPC_PROTOCOL_ERROR');
@@ -104,7 +87,7 @@ describe('crash recovery with real worker processes', () => {
   });
 
   it('stops a worker that ignores the request and SIGTERM by SIGKILLing its group', async () => {
-    const test = await open({ WORKER_ENTRY: fixture('stubborn.mjs'), STOP_TIMEOUT_MS: '300' });
+    const test = await apps.open({ WORKER_ENTRY: fixture('stubborn.mjs'), STOP_TIMEOUT_MS: '300' });
     await test.app.inject({ method: 'POST', url: '/start-session', ...json({ sessionId: 'mule' }) });
     const waiting = await waitForSession(test.app, 'mule', 'qr');
     await test.app.inject({ method: 'POST', url: '/sessions/mule/stop' });

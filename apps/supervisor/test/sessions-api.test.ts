@@ -1,37 +1,20 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   json,
-  noOwnedProcesses,
   ownedPids,
-  removeDir,
-  startTestApp,
-  tempDataDir,
+  noOwnedProcesses,
+  useTestApps,
   waitForSession,
-  type TestApp,
 } from './helpers.js';
 
-let dataDir: string;
-let current: TestApp | undefined;
-
-async function open(env: Record<string, string> = {}): Promise<TestApp> {
-  current = await startTestApp(dataDir, env);
-  return current;
-}
-
-afterEach(async () => {
-  await current?.close();
-  current = undefined;
-  await noOwnedProcesses(dataDir);
-  removeDir(dataDir);
-});
+const apps = useTestApps();
 
 describe('a simulated session through the API, with real worker processes', () => {
   it('goes starting → qr → (scan) → ready, serving its QR as JSON and PNG', async () => {
-    dataDir = tempDataDir();
-    const { app } = await open();
+    const { app } = await apps.open();
 
     const started = await app.inject({ method: 'POST', url: '/start-session', ...json({ sessionId: 'shop-1' }) });
     expect(started.statusCode).toBe(202);
@@ -78,8 +61,7 @@ describe('a simulated session through the API, with real worker processes', () =
   });
 
   it('gives one worker to many concurrent starts of the same id', async () => {
-    dataDir = tempDataDir();
-    const { app } = await open();
+    const { app } = await apps.open();
     const replies = await Promise.all(
       Array.from({ length: 12 }, () => app.inject({ method: 'POST', url: '/start-session', ...json({ sessionId: 'busy' }) })),
     );
@@ -87,13 +69,12 @@ describe('a simulated session through the API, with real worker processes', () =
     expect(codes.filter((code) => code === 202)).toHaveLength(1);
     expect(codes.filter((code) => code === 200)).toHaveLength(11);
     const session = await waitForSession(app, 'busy', 'qr');
-    expect(ownedPids(dataDir)).toEqual([session.pid]);
+    expect(ownedPids(apps.dataDir)).toEqual([session.pid]);
     expect(new Set(replies.map((reply) => reply.json().sessionId))).toEqual(new Set(['busy']));
   });
 
   it('creates with POST /sessions, refuses a duplicate, and lists', async () => {
-    dataDir = tempDataDir();
-    const { app } = await open();
+    const { app } = await apps.open();
     const created = await app.inject({
       method: 'POST',
       url: '/sessions',
@@ -115,8 +96,7 @@ describe('a simulated session through the API, with real worker processes', () =
   });
 
   it('refuses simulate routes on a webjs session', async () => {
-    dataDir = tempDataDir();
-    const { app } = await open();
+    const { app } = await apps.open();
     await app.inject({ method: 'POST', url: '/sessions', ...json({ sessionId: 'real', engine: 'webjs', start: false }) });
     for (const action of ['scan', 'disconnect']) {
       const reply = await app.inject({ method: 'POST', url: `/sessions/real/simulate/${action}` });
@@ -128,8 +108,7 @@ describe('a simulated session through the API, with real worker processes', () =
 
 describe('bad input', () => {
   it('gets 4xx with its code and creates nothing on disk', async () => {
-    dataDir = tempDataDir();
-    const { app } = await open({ BODY_LIMIT_BYTES: '2048' });
+    const { app } = await apps.open({ BODY_LIMIT_BYTES: '2048' });
     const cases = [
       { request: { method: 'POST' as const, url: '/start-session', ...json({ sessionId: '../etc' }) }, status: 400, code: 'WSM_INVALID_SESSION_ID' },
       { request: { method: 'POST' as const, url: '/start-session', ...json({ sessionId: '' }) }, status: 400, code: 'WSM_INVALID_SESSION_ID' },
@@ -150,8 +129,8 @@ describe('bad input', () => {
       expect(reply.json().message).toEqual(expect.any(String));
     }
     expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
-    expect(existsSync(join(dataDir, 'sessions'))).toBe(false);
-    const db = new Database(join(dataDir, 'registry.db'), { readonly: true });
+    expect(existsSync(join(apps.dataDir, 'sessions'))).toBe(false);
+    const db = new Database(join(apps.dataDir, 'registry.db'), { readonly: true });
     expect(db.prepare('SELECT count(*) AS n FROM sessions').get()).toEqual({ n: 0 });
     db.close();
   });
@@ -159,8 +138,7 @@ describe('bad input', () => {
 
 describe('API key', () => {
   it('is required on every route but GET /health, as x-api-key or a bearer token', async () => {
-    dataDir = tempDataDir();
-    const { app } = await open({ API_KEY: 's3cret-key' });
+    const { app } = await apps.open({ API_KEY: 's3cret-key' });
     expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
     const missing = await app.inject({ url: '/sessions' });
     expect(missing.statusCode).toBe(401);
@@ -179,14 +157,13 @@ describe('API key', () => {
 
 describe('stop, logout and delete', () => {
   it('do what the contract says, and survive a supervisor restart', async () => {
-    dataDir = tempDataDir();
-    let { app, close } = await open();
+    let { app, close } = await apps.open();
     for (const id of ['keep', 'halt', 'unlink', 'gone']) {
       await app.inject({ method: 'POST', url: '/start-session', ...json({ sessionId: id }) });
       await waitForSession(app, id, 'qr');
       await app.inject({ method: 'POST', url: `/sessions/${id}/simulate/scan` });
     }
-    expect(existsSync(join(dataDir, 'sessions', 'unlink', 'simulated', 'auth.json'))).toBe(true);
+    expect(existsSync(join(apps.dataDir, 'sessions', 'unlink', 'simulated', 'auth.json'))).toBe(true);
 
     const stop = await app.inject({ method: 'POST', url: '/sessions/halt/stop' });
     expect(stop.statusCode).toBe(202);
@@ -197,24 +174,24 @@ describe('stop, logout and delete', () => {
     const logout = await app.inject({ method: 'POST', url: '/sessions/unlink/logout' });
     expect(logout.statusCode).toBe(200);
     expect(logout.json()).toMatchObject({ status: 'stopped', desiredState: 'stopped', me: null, pid: null });
-    expect(existsSync(join(dataDir, 'sessions', 'unlink'))).toBe(false);
+    expect(existsSync(join(apps.dataDir, 'sessions', 'unlink'))).toBe(false);
 
     const removed = await app.inject({ method: 'DELETE', url: '/sessions/gone' });
     expect(removed.statusCode).toBe(204);
-    expect(existsSync(join(dataDir, 'sessions', 'gone'))).toBe(false);
+    expect(existsSync(join(apps.dataDir, 'sessions', 'gone'))).toBe(false);
     expect((await app.inject({ url: '/sessions/gone' })).statusCode).toBe(404);
     expect((await app.inject({ method: 'DELETE', url: '/sessions/gone' })).statusCode).toBe(404);
 
     await close();
-    await noOwnedProcesses(dataDir);
-    ({ app, close } = await open());
+    await noOwnedProcesses(apps.dataDir);
+    ({ app, close } = await apps.open({}, true));
     await app.sessions.restore(2);
     const keep = await waitForSession(app, 'keep', 'ready');
     expect(keep.me).not.toBeNull();
     expect(app.sessions.get('halt')?.toSession()).toMatchObject({ status: 'stopped', desiredState: 'stopped', pid: null });
     expect(app.sessions.get('unlink')?.toSession()).toMatchObject({ status: 'stopped', me: null });
     expect(app.sessions.get('gone')).toBeUndefined();
-    expect(readdirSync(join(dataDir, 'sessions')).sort()).toEqual(['halt', 'keep']);
+    expect(readdirSync(join(apps.dataDir, 'sessions')).sort()).toEqual(['halt', 'keep']);
 
     // A logged-out session starts from a new QR; a stopped one comes back without one.
     await app.inject({ method: 'POST', url: '/sessions/unlink/start' });
@@ -224,8 +201,7 @@ describe('stop, logout and delete', () => {
   });
 
   it('restarts a session on request with a new worker and keeps its pairing', async () => {
-    dataDir = tempDataDir();
-    const { app } = await open();
+    const { app } = await apps.open();
     await app.inject({ method: 'POST', url: '/start-session', ...json({ sessionId: 'again' }) });
     await waitForSession(app, 'again', 'qr');
     const ready = (await app.inject({ method: 'POST', url: '/sessions/again/simulate/scan' })).json();

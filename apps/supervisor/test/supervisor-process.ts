@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { TEST_ENV } from './helpers.js';
 
 const SERVER = fileURLToPath(new URL('../dist/server.js', import.meta.url));
 
@@ -20,13 +21,9 @@ export async function startSupervisor(dataDir: string, env: Record<string, strin
   const child = spawn(process.execPath, [SERVER], {
     env: {
       ...process.env,
+      ...TEST_ENV,
       DATA_DIR: dataDir,
       PORT: '0',
-      DEFAULT_ENGINE: 'simulated',
-      HEARTBEAT_TIMEOUT_MS: '2000',
-      RESTART_BACKOFF_MS: '20',
-      STOP_TIMEOUT_MS: '2000',
-      LOG_LEVEL: 'debug',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,18 +7,8 @@ import { Kind, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Commands, type CommandName, type CommandResult } from './commands.js';
 import {
-  CommandMessages,
-  SupervisorShutdown,
-  SupervisorStart,
-  WorkerBrowser,
-  WorkerEvent,
-  WorkerFatal,
-  WorkerHeartbeat,
-  WorkerHello,
-  WorkerLog,
-  WorkerQr,
-  WorkerReply,
-  WorkerStatus,
+  SUPERVISOR_MESSAGES,
+  WORKER_MESSAGES,
   type SupervisorMessage,
   type WorkerMessage,
 } from './messages.js';
@@ -58,24 +48,10 @@ function createDecoder<T>(schemas: readonly TSchema[]): (raw: unknown) => Decode
 }
 
 /** Used by the worker on everything the supervisor sends. */
-export const decodeSupervisorMessage = createDecoder<SupervisorMessage>([
-  SupervisorStart,
-  SupervisorShutdown,
-  ...Object.values(CommandMessages),
-]);
+export const decodeSupervisorMessage = createDecoder<SupervisorMessage>(SUPERVISOR_MESSAGES);
 
 /** Used by the supervisor on everything a worker sends. */
-export const decodeWorkerMessage = createDecoder<WorkerMessage>([
-  WorkerHello,
-  WorkerStatus,
-  WorkerQr,
-  WorkerEvent,
-  WorkerBrowser,
-  WorkerHeartbeat,
-  WorkerLog,
-  WorkerReply,
-  WorkerFatal,
-]);
+export const decodeWorkerMessage = createDecoder<WorkerMessage>(WORKER_MESSAGES);
 
 const resultChecks = Object.fromEntries(
   Object.entries(Commands).map(([name, { result }]) => [name, TypeCompiler.Compile(result)]),

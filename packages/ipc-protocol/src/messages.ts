@@ -72,11 +72,9 @@ export type CommandMessage<N extends CommandName = CommandName> = {
   [K in N]: { type: `command.${K}`; id: string; params: CommandParams<K> };
 }[N];
 
-export const SupervisorMessage = Type.Union([
-  SupervisorStart,
-  SupervisorShutdown,
-  ...Object.values(CommandMessages),
-]);
+/** Every supervisor → worker message schema; the union and the worker's decoder are built from this list. */
+export const SUPERVISOR_MESSAGES = [SupervisorStart, SupervisorShutdown, ...Object.values(CommandMessages)];
+export const SupervisorMessage = Type.Union(SUPERVISOR_MESSAGES);
 export type SupervisorStart = Static<typeof SupervisorStart>;
 export type SupervisorShutdown = Static<typeof SupervisorShutdown>;
 export type SupervisorMessage = SupervisorStart | SupervisorShutdown | CommandMessage;
@@ -169,7 +167,8 @@ export const WorkerFatal = Type.Object(
   strict,
 );
 
-export const WorkerMessage = Type.Union([
+/** Every worker → supervisor message schema; the union and the supervisor's decoder are built from this list. */
+export const WORKER_MESSAGES = [
   WorkerHello,
   WorkerStatus,
   WorkerQr,
@@ -179,7 +178,8 @@ export const WorkerMessage = Type.Union([
   WorkerLog,
   WorkerReply,
   WorkerFatal,
-]);
+];
+export const WorkerMessage = Type.Union(WORKER_MESSAGES);
 export type WorkerMessage = Static<typeof WorkerMessage>;
 export type WorkerHello = Static<typeof WorkerHello>;
 export type WorkerStatus = Static<typeof WorkerStatus>;

@@ -51,23 +51,3 @@ export function canTransition(from: SessionStatus, to: SessionStatus): boolean {
 export function allowedTransitions(from: SessionStatus): readonly SessionStatus[] {
   return EDGES[from];
 }
-
-/** Statuses in which a worker process exists (or is being started) for the session. */
-export const WORKER_STATUSES: ReadonlySet<SessionStatus> = new Set([
-  'starting',
-  'qr',
-  'authenticated',
-  'ready',
-  'disconnected',
-  'stopping',
-]);
-
-/** Statuses that count as "meant to be running" for POST /start-session's 200-vs-202 answer. */
-export const RUNNING_STATUSES: ReadonlySet<SessionStatus> = new Set([
-  'starting',
-  'qr',
-  'authenticated',
-  'ready',
-  'disconnected',
-  'backoff',
-]);
