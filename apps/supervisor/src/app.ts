@@ -16,7 +16,7 @@ import { qrRoutes } from './routes/qr.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { simulateRoutes } from './routes/simulate.js';
 import { lockDataDir } from './session/data-dir-lock.js';
-import { killOwnedProcesses } from './session/processes.js';
+import { killOwnedProcesses } from '@wsm/procfs';
 import { SessionManager } from './session/session-manager.js';
 import { SqliteSessionStore } from './store/sqlite-session-store.js';
 import type { SessionStore } from './store/session-store.js';

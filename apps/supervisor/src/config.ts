@@ -13,6 +13,9 @@ export interface Config {
   apiKey: string | undefined;
   defaultEngine: EngineName;
   chromiumPath: string | undefined;
+  /** Extra Chromium flags for every webjs session, after the engine's own. */
+  chromiumArgs: string[];
+  webjs: { launchTimeoutMs: number; loadTimeoutMs: number; readyTimeoutMs: number; qrMaxAttempts: number };
   logLevel: LogLevel;
   bodyLimitBytes: number;
   /** SQLite's synchronous mode: NORMAL survives a process kill, FULL also a power cut (an fsync per commit). */
@@ -62,6 +65,23 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return raw as T;
 }
 
+/** A JSON array of strings (for flags with spaces in them), or flags separated by white space. */
+function stringList(env: Env, name: string): string[] {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return [];
+  if (!raw.startsWith('[')) return raw.split(/\s+/);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`${name} starts with '[' but is not a JSON array`);
+  }
+  if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === 'string')) {
+    throw new ConfigError(`${name} must be a JSON array of strings`);
+  }
+  return parsed;
+}
+
 const optional = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
 
 /** The compiled worker shipped in the workspace; resolved through the package so a deployment can move it. */
@@ -80,6 +100,13 @@ export function loadConfig(env: Env = process.env): Config {
     apiKey: optional(env.API_KEY),
     defaultEngine: oneOf(env, 'DEFAULT_ENGINE', ENGINE_NAMES, 'webjs'),
     chromiumPath: optional(env.CHROMIUM_PATH),
+    chromiumArgs: stringList(env, 'CHROMIUM_ARGS'),
+    webjs: {
+      launchTimeoutMs: integer(env, 'WEBJS_LAUNCH_TIMEOUT_MS', 30_000, 1000, 600_000),
+      loadTimeoutMs: integer(env, 'WEBJS_LOAD_TIMEOUT_MS', 60_000, 1000, 600_000),
+      readyTimeoutMs: integer(env, 'WEBJS_READY_TIMEOUT_MS', 60_000, 1000, 600_000),
+      qrMaxAttempts: integer(env, 'QR_MAX_ATTEMPTS', 6, 1, 100),
+    },
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'] as const, 'NORMAL'),

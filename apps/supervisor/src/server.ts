@@ -7,7 +7,7 @@
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { buildApp } from './app.js';
 import { createLogger } from './logger.js';
-import { killOwnedProcesses } from './session/processes.js';
+import { killOwnedProcesses } from '@wsm/procfs';
 
 let config: Config;
 try {

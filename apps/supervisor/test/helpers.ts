@@ -12,7 +12,7 @@ import { afterEach } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import type { Session } from '../src/schemas/session.js';
-import { findOwnedProcesses } from '../src/session/processes.js';
+import { findOwnedProcesses } from '@wsm/procfs';
 import type { SessionStatus } from '../src/session/state-machine.js';
 import type { App } from '../src/types.js';
 

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isLive } from '../src/session/processes.js';
+import { isLive } from '@wsm/procfs';
 import {
   fixture,
   json,

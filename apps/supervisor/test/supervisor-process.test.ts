@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isLive } from '../src/session/processes.js';
+import { isLive } from '@wsm/procfs';
 import { eventually, noOwnedProcesses, ownedPids, removeDir, tempDataDir } from './helpers.js';
 import { startSupervisor, waitForRemoteSession, type SupervisorProcess } from './supervisor-process.js';
 

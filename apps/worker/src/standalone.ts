@@ -111,6 +111,7 @@ export async function runStandalone(argv: string[]): Promise<void> {
   let engine: Engine | undefined;
 
   async function exit(code: number): Promise<never> {
+    process.once('exit', () => engine?.killNow?.());
     await engine?.stop().catch((error: unknown) => log.error('engine stop failed', { error: String(error) }));
     process.exit(code);
   }
@@ -124,6 +125,7 @@ export async function runStandalone(argv: string[]): Promise<void> {
       });
     },
     event: (event) => print('info', event.type, event.data),
+    progress: (percent, message) => process.stdout.write(`${time()} INFO  loading ${message} [${'#'.repeat(Math.round(percent / 5)).padEnd(20, '.')}] ${percent}%\n`),
     browser: (browser) => print('debug', 'browser', { ...browser }),
     fatal: (error, retry) => {
       print('fatal', error.message, { code: error.code, retry });
@@ -133,7 +135,7 @@ export async function runStandalone(argv: string[]): Promise<void> {
 
   print('info', 'worker starting', { sessionId: options.sessionId, engine: options.engine, sessionDir });
   try {
-    engine = createEngine({ sessionId: options.sessionId, sessionDir, settings, log, sink });
+    engine = await createEngine({ sessionId: options.sessionId, sessionDir, settings, log, sink });
     await engine.start();
   } catch (error) {
     const coded = toCodedError(error);

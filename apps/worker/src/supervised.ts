@@ -23,6 +23,13 @@ const DEFAULT_STOP_TIMEOUT_MS = 5000;
 /** Exit code of a stop that the engine did not finish in time. */
 const EXIT_STOP_TIMEOUT = 70;
 const EXIT_FATAL = 1;
+/** Start failures that a restart would only repeat: the session fails at once instead of crash-looping. */
+const PERMANENT_START_ERRORS: ReadonlySet<string> = new Set([
+  WorkerErrorCode.ENGINE_UNAVAILABLE,
+  WorkerErrorCode.AUTH_DATA_CORRUPT,
+  WorkerErrorCode.CHROMIUM_NOT_FOUND,
+  WorkerErrorCode.PROFILE_IN_USE,
+]);
 
 export function runSupervised(channel: IpcChannel = processChannel()): void {
   const startedAt = Date.now();
@@ -36,6 +43,7 @@ export function runSupervised(channel: IpcChannel = processChannel()): void {
     status: (status, info) => channel.send({ type: 'worker.status', status, ...info }),
     qr: (qr, attempt) => channel.send({ type: 'worker.qr', qr, attempt }),
     event: (event) => channel.send({ type: 'worker.event', event }),
+    progress: (percent, message) => log.info(`loading ${message} ${percent}%`, { percent }),
     browser: (browser) => channel.send({ type: 'worker.browser', browser }),
     fatal: (error, retry) => void fail(error, retry),
   };
@@ -95,7 +103,7 @@ export function runSupervised(channel: IpcChannel = processChannel()): void {
     sendHeartbeat(seq);
     heartbeat = setInterval(() => sendHeartbeat(++seq), message.heartbeatIntervalMs);
     try {
-      engine = createEngine({
+      engine = await createEngine({
         sessionId: message.sessionId,
         sessionDir: message.sessionDir,
         settings: message.settings,
@@ -106,9 +114,7 @@ export function runSupervised(channel: IpcChannel = processChannel()): void {
     } catch (error) {
       const coded = toCodedError(error);
       // A worker without its engine, or with unreadable auth data, fails the same way after a restart.
-      const permanent =
-        error instanceof WorkerError &&
-        (error.code === WorkerErrorCode.ENGINE_UNAVAILABLE || error.code === WorkerErrorCode.AUTH_DATA_CORRUPT);
+      const permanent = error instanceof WorkerError && PERMANENT_START_ERRORS.has(error.code);
       await fail(coded, !permanent);
     }
   }
@@ -156,6 +162,8 @@ export function runSupervised(channel: IpcChannel = processChannel()): void {
   });
   // The supervisor is gone (it exited, or was killed): release the engine and leave.
   channel.onDisconnect(() => void shutdown('IPC channel disconnected'));
+  // However the worker ends, the browser it started does not outlive it.
+  process.once('exit', () => engine?.killNow?.());
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 

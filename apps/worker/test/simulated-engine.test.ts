@@ -13,6 +13,7 @@ function recordingSink() {
     status: (status, info) => calls.push(['status', { status, ...info }]),
     qr: (qr, attempt) => calls.push(['qr', { qr, attempt }]),
     event: (event) => calls.push(['event', event]),
+    progress: (percent, message) => calls.push(['progress', { percent, message }]),
     browser: (browser) => calls.push(['browser', browser]),
     fatal: (error, retry) => calls.push(['fatal', { error, retry }]),
   };

@@ -19,9 +19,18 @@ export type SimulatedOptions = Static<typeof SimulatedOptions>;
 
 export const WebjsOptions = Type.Object(
   {
+    /** The Chromium executable; found on the machine when absent. */
     chromiumPath: Type.Optional(Type.String({ minLength: 1 })),
-    chromiumArgs: Type.Optional(Type.Array(Type.String())),
+    /** Appended to the engine's own lean flags (an operator's, or an emulator's host mapping). */
+    chromiumArgs: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    /** This session's proxy, e.g. `http://user:pass@host:3128` or `socks5://host:1080`. */
     proxy: Type.Optional(Type.String({ minLength: 1 })),
+    /** Stage deadlines: Chromium started; WhatsApp Web loaded (to a QR or to authenticated); authenticated → ready. */
+    launchTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 600_000 })),
+    loadTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 600_000 })),
+    readyTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 600_000 })),
+    /** QR codes shown (the first included) before the session fails; WhatsApp refreshes one about every 20 s. */
+    qrMaxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   },
   { additionalProperties: false },
 );

@@ -23,13 +23,14 @@ export async function sessionRoutes(app: App): Promise<void> {
     '/sessions',
     { schema: { tags: ['sessions'], body: CreateSessionBody, response: { 201: Session, ...errors } } },
     async (request, reply) => {
-      const { sessionId, engine, start, metadata, webhooks } = request.body;
+      const { sessionId, engine, start, metadata, webhooks, proxy } = request.body;
       const session = await sessions.create(
         {
           sessionId,
           engine: engine ?? config.defaultEngine,
           ...(metadata ? { metadata } : {}),
           ...(webhooks ? { webhooks } : {}),
+          ...(proxy ? { proxy } : {}),
         },
         start ?? true,
       );

@@ -32,6 +32,12 @@ export const WebhookTarget = Type.Object(
 );
 export type WebhookTarget = Static<typeof WebhookTarget>;
 
+export const ProxyUrl = Type.String({
+  pattern: '^(https?|socks[45]?)://[^\\s]+$',
+  maxLength: 2048,
+  description: 'Proxy of a webjs session, e.g. http://user:pass@host:3128 or socks5://host:1080',
+});
+
 export const Session = Type.Object({
   sessionId: SessionId,
   engine: EngineName,
@@ -47,6 +53,8 @@ export const Session = Type.Object({
   me: Type.Union([Me, Type.Null()]),
   metadata: Metadata,
   webhooks: Type.Array(WebhookTarget),
+  /** The session's proxy (webjs), its password masked. */
+  proxy: Type.Union([Type.String(), Type.Null()]),
 });
 export type Session = Static<typeof Session>;
 
@@ -64,6 +72,7 @@ export const CreateSessionBody = Type.Object(
     start: Type.Optional(Type.Boolean({ default: true })),
     metadata: Type.Optional(Metadata),
     webhooks: Type.Optional(Type.Array(WebhookTarget, { maxItems: 16 })),
+    proxy: Type.Optional(ProxyUrl),
   },
   { additionalProperties: false },
 );

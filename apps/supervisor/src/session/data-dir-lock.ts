@@ -6,7 +6,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Errors } from '../errors.js';
-import { readProcStat } from './processes.js';
+import { readProcStat } from '@wsm/procfs';
 
 interface LockContent {
   pid: number;

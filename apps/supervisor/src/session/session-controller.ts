@@ -54,6 +54,32 @@ interface SessionEvents {
 
 const now = (): string => new Date().toISOString();
 
+/** A proxy URL as shown to API clients: its password never leaves the registry. */
+function maskPassword(proxy: string | null): string | null {
+  if (proxy === null) return null;
+  try {
+    const url = new URL(proxy);
+    if (url.password !== '') url.password = '***';
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    return '***';
+  }
+}
+
+/** What the worker gets to run its engine: operator settings from the config, the session's own proxy. */
+function engineSettings(record: SessionRecord, config: Config): EngineSettings {
+  if (record.engine === 'simulated') return { engine: 'simulated', options: {} };
+  return {
+    engine: 'webjs',
+    options: {
+      ...config.webjs,
+      chromiumArgs: config.chromiumArgs,
+      ...(config.chromiumPath ? { chromiumPath: config.chromiumPath } : {}),
+      ...(record.proxy ? { proxy: record.proxy } : {}),
+    },
+  };
+}
+
 export class SessionController extends EventEmitter<SessionEvents> {
   readonly sessionId: string;
   readonly #env: SessionEnvironment;
@@ -97,7 +123,11 @@ export class SessionController extends EventEmitter<SessionEvents> {
   }
 
   toSession(): Session {
-    return { ...this.#record, pid: this.#handle?.alive ? (this.#handle.pid ?? null) : null };
+    return {
+      ...this.#record,
+      proxy: maskPassword(this.#record.proxy),
+      pid: this.#handle?.alive ? (this.#handle.pid ?? null) : null,
+    };
   }
 
   /** Resolves once every lifecycle operation queued so far has run. */
@@ -226,10 +256,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
   #spawn(reason: string): void {
     this.#clearBackoff();
     const { config } = this.#env;
-    const settings: EngineSettings =
-      this.#record.engine === 'simulated'
-        ? { engine: 'simulated', options: {} }
-        : { engine: 'webjs', options: config.chromiumPath ? { chromiumPath: config.chromiumPath } : {} };
+    const settings = engineSettings(this.#record, config);
     const handle = new WorkerHandle({
       sessionId: this.sessionId,
       sessionDir: this.#env.sessionDir(this.sessionId),

@@ -14,6 +14,7 @@ export interface NewSession {
   engine: EngineName;
   metadata?: Record<string, unknown>;
   webhooks?: WebhookTarget[];
+  proxy?: string;
 }
 
 interface ManagerEvents {
@@ -98,6 +99,7 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
       me: null,
       metadata: input.metadata ?? {},
       webhooks: input.webhooks ?? [],
+      proxy: input.proxy ?? null,
     };
     // In the map before the first await: a concurrent create or start of the same id sees it.
     const controller = this.#adopt(record);

@@ -30,7 +30,7 @@ import {
   type WorkerStatus,
 } from '@wsm/ipc-protocol';
 import { CodedHttpError, Errors, LastErrorCode, WORKER_CODE_STATUS } from '../errors.js';
-import { OWNER_ENV, signalGroup } from './processes.js';
+import { OWNER_ENV, signalGroup } from '@wsm/procfs';
 
 export interface WorkerSpec {
   sessionId: string;

@@ -21,6 +21,7 @@ interface Row {
   updated_at: string;
   started_at: string | null;
   ready_at: string | null;
+  proxy: string | null;
 }
 
 /** Schema versions, applied in order; `PRAGMA user_version` records the last one applied. */
@@ -40,6 +41,7 @@ const MIGRATIONS = [
      started_at    TEXT,
      ready_at      TEXT
    ) STRICT`,
+  `ALTER TABLE sessions ADD COLUMN proxy TEXT`,
 ];
 
 const COLUMNS: Record<keyof SessionPatch, keyof Row> = {
@@ -54,6 +56,7 @@ const COLUMNS: Record<keyof SessionPatch, keyof Row> = {
   updatedAt: 'updated_at',
   startedAt: 'started_at',
   readyAt: 'ready_at',
+  proxy: 'proxy',
 };
 const JSON_FIELDS = new Set<keyof SessionPatch>(['metadata', 'webhooks', 'lastError', 'me']);
 
@@ -72,6 +75,7 @@ function toRecord(row: Row): SessionRecord {
     updatedAt: row.updated_at,
     startedAt: row.started_at,
     readyAt: row.ready_at,
+    proxy: row.proxy,
   };
 }
 
@@ -94,9 +98,9 @@ export class SqliteSessionStore implements SessionStore {
     this.#migrate();
     this.#insert = this.#db.prepare(
       `INSERT INTO sessions (session_id, engine, desired_state, status, restarts, metadata, webhooks, last_error, me,
-                             created_at, updated_at, started_at, ready_at)
+                             created_at, updated_at, started_at, ready_at, proxy)
        VALUES (@session_id, @engine, @desired_state, @status, @restarts, @metadata, @webhooks, @last_error, @me,
-               @created_at, @updated_at, @started_at, @ready_at)`,
+               @created_at, @updated_at, @started_at, @ready_at, @proxy)`,
     );
     this.#get = this.#db.prepare('SELECT * FROM sessions WHERE session_id = ?');
     this.#list = this.#db.prepare('SELECT * FROM sessions ORDER BY created_at, session_id');
@@ -138,6 +142,7 @@ export class SqliteSessionStore implements SessionStore {
       updated_at: record.updatedAt,
       started_at: record.startedAt,
       ready_at: record.readyAt,
+      proxy: record.proxy,
     });
   }
 

@@ -1,16 +1,17 @@
-import { WorkerErrorCode } from '@wsm/ipc-protocol';
-import { WorkerError } from '../errors.js';
 import type { Engine, EngineContext } from './engine.js';
 import { SimulatedEngine } from './simulated-engine.js';
 
-export function createEngine(context: EngineContext): Engine {
+/**
+ * The engine a session's settings name. whatsapp-web.js and puppeteer are loaded only by webjs workers:
+ * a simulated worker does not pay for them in start-up time or memory.
+ */
+export async function createEngine(context: EngineContext): Promise<Engine> {
   switch (context.settings.engine) {
     case 'simulated':
       return new SimulatedEngine(context);
-    case 'webjs':
-      throw new WorkerError(
-        WorkerErrorCode.ENGINE_UNAVAILABLE,
-        "the 'webjs' engine is not built into this worker yet; use engine 'simulated'",
-      );
+    case 'webjs': {
+      const { WebjsEngine } = await import('./webjs/webjs-engine.js');
+      return new WebjsEngine(context);
+    }
   }
 }

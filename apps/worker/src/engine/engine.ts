@@ -24,6 +24,8 @@ export interface EngineSink {
   /** The session waits for the phone: show this code (attempt 1, then each refresh). */
   qr(qr: string, attempt: number): void;
   event(event: EngineEvent): void;
+  /** Loading progress of the client (WhatsApp Web's loading screen), 0..100. */
+  progress(percent: number, message: string): void;
   browser(browser: BrowserProcess | null): void;
   fatal(error: CodedError, retry: boolean): void;
 }
@@ -53,5 +55,7 @@ export interface Engine {
   sendText(to: string, text: string): Promise<SentMessage>;
   /** Unlinks the device and deletes the session's auth data. */
   logout(): Promise<void>;
+  /** Last resort when the worker exits without `stop()`: kill whatever the engine started, synchronously. */
+  killNow?(): void;
   readonly simulator?: Simulator;
 }

@@ -1,5 +1,5 @@
 /**
- * Process bookkeeping on Linux through /proc: which processes a supervisor owns, whether a pid is still the
+ * Process bookkeeping on Linux through /proc, shared by the supervisor and the worker: which processes a supervisor owns, whether a pid is still the
  * process we think it is, and killing whole process groups. Zombies are ignored everywhere: on machines whose
  * PID 1 does not reap, a dead orphan lingers as <defunct> but holds nothing.
  */
@@ -51,7 +51,8 @@ function listPids(): number[] {
   }
 }
 
-function environOf(pid: number): string[] {
+/** The environment of a process, as NAME=value entries (empty if it is gone or not ours to read). */
+export function environOf(pid: number): string[] {
   try {
     return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
   } catch {

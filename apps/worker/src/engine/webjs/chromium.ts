@@ -1,0 +1,86 @@
+/**
+ * Which Chromium to run and with which flags. The flags keep one session's browser lean and quiet on a
+ * server: no sandbox helper processes we cannot use as root, no GPU, no background services phoning home
+ * (on a closed network their connections fail by the dozen), one renderer for the one page we load.
+ */
+import { accessSync, constants } from 'node:fs';
+import { WorkerErrorCode } from '@wsm/ipc-protocol';
+import { WorkerError } from '../../errors.js';
+
+const CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/snap/bin/chromium',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+];
+
+const isExecutable = (path: string): boolean => {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The configured executable, else the first one found on the machine; a clear error naming the fix otherwise. */
+export function findChromium(configured: string | undefined): string {
+  if (configured !== undefined) {
+    if (isExecutable(configured)) return configured;
+    throw new WorkerError(
+      WorkerErrorCode.CHROMIUM_NOT_FOUND,
+      `CHROMIUM_PATH ${configured} is not an executable file; install Chromium (Debian/Ubuntu: apt-get install -y chromium) or fix the path`,
+    );
+  }
+  const found = CANDIDATES.find(isExecutable);
+  if (found !== undefined) return found;
+  throw new WorkerError(
+    WorkerErrorCode.CHROMIUM_NOT_FOUND,
+    `no Chromium found (looked in ${CANDIDATES.slice(0, 5).join(', ')}); install it (Debian/Ubuntu: apt-get install -y chromium) or set CHROMIUM_PATH`,
+  );
+}
+
+/** Our flags; puppeteer adds its own automation defaults, and operator/emulator flags come after these. */
+export function leanChromiumArgs(): string[] {
+  const args = [
+    '--disable-gpu',
+    '--in-process-gpu',
+    '--disable-dev-shm-usage',
+    '--no-first-run',
+    '--no-default-browser-check',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-default-apps',
+    '--disable-extensions',
+    '--disable-breakpad',
+    '--disable-domain-reliability',
+    '--disable-client-side-phishing-detection',
+    '--metrics-recording-only',
+    '--mute-audio',
+    '--password-store=basic',
+    '--renderer-process-limit=1',
+    '--disable-site-isolation-trials',
+    '--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,CertificateTransparencyComponentUpdater,site-per-process,IsolateOrigins,SpareRendererForSitePerProcess',
+  ];
+  // Chromium refuses to start as root with its sandbox; the worker process boundary is our isolation.
+  if (process.getuid?.() === 0) args.push('--no-sandbox', '--no-zygote');
+  return args;
+}
+
+/** Chromium takes a proxy without credentials; those go to page.authenticate. */
+export function proxySettings(proxy: string | undefined): { arg: string; credentials?: { username: string; password: string } } | undefined {
+  if (proxy === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(proxy);
+  } catch {
+    throw new WorkerError(WorkerErrorCode.BROWSER_LAUNCH_FAILED, 'the session proxy is not a URL (e.g. http://user:pass@host:3128)');
+  }
+  const arg = `--proxy-server=${url.protocol}//${url.host}`;
+  if (url.username === '') return { arg };
+  return { arg, credentials: { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) } };
+}

@@ -1,0 +1,67 @@
+import { execSync, spawn, type ChildProcess } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { OWNER_ENV, findOwnedProcesses, isLive, killOwnedProcesses, readProcStat, signalGroup } from '../src/index.js';
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.pid) signalGroup(child.pid, 'SIGKILL');
+});
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function spawnTree(script: string, env: Record<string, string> = {}): ChildProcess {
+  const child = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore', env: { ...process.env, ...env } });
+  children.push(child);
+  return child;
+}
+
+describe('procfs', () => {
+  it('reads a process identity: its group and a start time that tells pid reuse apart', () => {
+    const self = readProcStat(process.pid)!;
+    expect(self.pid).toBe(process.pid);
+    expect(self.state).toMatch(/[RS]/);
+    expect(self.startTime).toBeGreaterThan(0);
+    expect(readProcStat(2 ** 22 + 1)).toBeUndefined();
+  });
+
+  it('does not count a zombie as live', async () => {
+    // `exec sleep` replaces the shell, so its finished background child is never reaped: a zombie.
+    const parent = spawnTree('sleep 0.05 & exec sleep 30');
+    let zombie: number | undefined;
+    await until(() => {
+      const line = execSync(`ps -o pid=,stat= --ppid ${parent.pid}`, { encoding: 'utf8' }).trim();
+      const match = /^(\d+)\s+Z/.exec(line);
+      zombie = match ? Number(match[1]) : undefined;
+      return zombie !== undefined;
+    });
+    expect(readProcStat(zombie!)?.state).toBe('Z');
+    expect(isLive(zombie!)).toBe(false);
+    expect(isLive(parent.pid!)).toBe(true);
+  });
+
+  it('finds every process carrying an owner mark, children included, and kills their groups', async () => {
+    const owner = `/tmp/wsm-procfs-${process.pid}`;
+    const tree = spawnTree('sleep 30 & sleep 30 & wait', { [OWNER_ENV]: owner });
+    const other = spawnTree('sleep 30', { [OWNER_ENV]: `${owner}-other` });
+    await until(() => findOwnedProcesses(owner).length === 3);
+    const owned = findOwnedProcesses(owner);
+    expect(owned.map((stat) => stat.pgid)).toEqual([tree.pid, tree.pid, tree.pid]);
+
+    const killed = killOwnedProcesses(owner);
+    expect(killed).toHaveLength(3);
+    await until(() => owned.every((stat) => !isLive(stat.pid)));
+    expect(findOwnedProcesses(owner)).toEqual([]);
+    expect(isLive(other.pid!)).toBe(true);
+  });
+
+  it('reports a group that has no process left', () => {
+    expect(signalGroup(2 ** 22 + 1, 'SIGTERM')).toBe(false);
+    expect(signalGroup(1, 'SIGTERM')).toBe(false);
+  });
+});
