@@ -18,6 +18,8 @@ export interface Config {
   webjs: { launchTimeoutMs: number; loadTimeoutMs: number; readyTimeoutMs: number; qrMaxAttempts: number };
   logLevel: LogLevel;
   bodyLimitBytes: number;
+  /** Log records kept per session for GET /sessions/:id/logs. */
+  sessionLogRecords: number;
   /** SQLite's synchronous mode: NORMAL survives a process kill, FULL also a power cut (an fsync per commit). */
   sqliteSynchronous: 'NORMAL' | 'FULL';
   heartbeatTimeoutMs: number;
@@ -34,6 +36,19 @@ export interface Config {
   /** How long a worker gets to stop by itself before SIGTERM, then as long again before SIGKILL. */
   stopTimeoutMs: number;
   commandTimeoutMs: number;
+  webhooks: {
+    /** WEBHOOK_URL: targets of every event. */
+    urls: string[];
+    secret: string | undefined;
+    timeoutMs: number;
+    concurrency: number;
+    baseDelayMs: number;
+    maxDelayMs: number;
+    maxAttempts: number;
+    jitter: number;
+  };
+  /** Events (and their finished or failed deliveries) older than this are pruned from the outbox. */
+  outboxRetentionMs: number;
   /** The worker's entry: compiled JavaScript, or a .ts file run through tsx in development. */
   workerEntry: string;
 }
@@ -82,6 +97,14 @@ function stringList(env: Env, name: string): string[] {
   return parsed;
 }
 
+function webhookUrls(env: Env): string[] {
+  const urls = (env.WEBHOOK_URL ?? '').split(',').map((url) => url.trim()).filter((url) => url !== '');
+  for (const url of urls) {
+    if (!/^https?:\/\/[^\s]+$/.test(url)) throw new ConfigError(`WEBHOOK_URL has an entry that is not an http(s) URL: ${url}`);
+  }
+  return urls;
+}
+
 const optional = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
 
 /** The compiled worker shipped in the workspace; resolved through the package so a deployment can move it. */
@@ -109,6 +132,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    sessionLogRecords: integer(env, 'SESSION_LOG_RECORDS', 500, 10, 100_000),
     sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'] as const, 'NORMAL'),
     heartbeatTimeoutMs,
     // Several beats per timeout, so one late beat on a busy machine is not a missed one.
@@ -123,6 +147,18 @@ export function loadConfig(env: Env = process.env): Config {
     restoreConcurrency: integer(env, 'RESTORE_CONCURRENCY', 4, 1, 256),
     stopTimeoutMs: integer(env, 'STOP_TIMEOUT_MS', 5000, 100, 120_000),
     commandTimeoutMs: integer(env, 'COMMAND_TIMEOUT_MS', 30_000, 100, 600_000),
+    webhooks: {
+      urls: webhookUrls(env),
+      secret: optional(env.WEBHOOK_SECRET),
+      timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+      concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 8, 1, 256),
+      baseDelayMs: integer(env, 'WEBHOOK_BACKOFF_MS', 1000, 0, 60_000),
+      maxDelayMs: integer(env, 'WEBHOOK_BACKOFF_MAX_MS', 300_000, 0, 3_600_000),
+      // 1 s doubling to 5 min, 20 attempts: retried for a little over an hour.
+      maxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', 20, 1, 1000),
+      jitter: 0.2,
+    },
+    outboxRetentionMs: integer(env, 'OUTBOX_RETENTION_HOURS', 72, 1, 24 * 365) * 3_600_000,
     workerEntry: resolve(optional(env.WORKER_ENTRY) ?? defaultWorkerEntry()),
   };
 }

@@ -26,6 +26,11 @@ export const Errors = {
   WORKER_UNAVAILABLE: createError('WSM_WORKER_UNAVAILABLE', "Session '%s' has no running worker: %s", 503),
   COMMAND_TIMEOUT: createError('WSM_COMMAND_TIMEOUT', "Session '%s' did not answer '%s' within %d ms", 504),
   ENGINE_FAILED: createError('WSM_ENGINE_FAILED', "Session '%s' failed '%s': %s", 502),
+  IDEMPOTENCY_MISMATCH: createError(
+    'WSM_IDEMPOTENCY_KEY_REUSED',
+    "Idempotency-Key '%s' was used for a different message",
+    422,
+  ),
   SHUTTING_DOWN: createError('WSM_SHUTTING_DOWN', 'The service is shutting down', 503),
   DATA_DIR_IN_USE: createError('WSM_DATA_DIR_IN_USE', 'DATA_DIR %s is in use by another supervisor (pid %d)', 500),
   INTERNAL: createError('WSM_INTERNAL_ERROR', 'Internal error', 500),

@@ -7,6 +7,7 @@
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { buildApp } from './app.js';
 import { createLogger } from './logger.js';
+import { SessionLogs } from './session-logs.js';
 import { killOwnedProcesses } from '@wsm/procfs';
 
 let config: Config;
@@ -18,8 +19,9 @@ try {
   process.exit(78);
 }
 
-const log = createLogger(config.logLevel);
-const app = await buildApp({ config, logger: log }).catch((error: unknown) => {
+const sessionLogs = new SessionLogs(config.sessionLogRecords);
+const log = createLogger(config.logLevel, sessionLogs);
+const app = await buildApp({ config, logger: log, sessionLogs }).catch((error: unknown) => {
   log.fatal({ err: error }, 'could not start');
   process.exit(1);
 });

@@ -2,12 +2,22 @@ import type { FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpre
 import type { Logger } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
+import type { EventRecorder } from './events/event-recorder.js';
+import type { OutboxStore } from './events/outbox-store.js';
+import type { WebhookDispatcher } from './events/webhook-dispatcher.js';
+import type { MessageSender } from './messages/message-sender.js';
+import type { SessionLogs } from './session-logs.js';
 import type { SessionManager } from './session/session-manager.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     sessions: SessionManager;
+    events: EventRecorder;
+    outbox: OutboxStore;
+    webhooks: WebhookDispatcher;
+    sender: MessageSender;
+    sessionLogs: SessionLogs;
   }
 }
 

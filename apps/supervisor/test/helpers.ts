@@ -7,9 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
+import { Writable } from 'node:stream';
+import type { EngineEvent } from '@wsm/ipc-protocol';
 import { afterEach } from 'vitest';
 import { buildApp } from '../src/app.js';
+import { createLogger } from '../src/logger.js';
+import { SessionLogs } from '../src/session-logs.js';
 import { loadConfig, type Config } from '../src/config.js';
 import type { Session } from '../src/schemas/session.js';
 import { findOwnedProcesses } from '@wsm/procfs';
@@ -43,9 +46,11 @@ export interface TestApp {
 
 export async function startTestApp(dataDir: string, env: Record<string, string> = {}): Promise<TestApp> {
   const config = testConfig(dataDir, env);
-  // Silent unless asked: WSM_TEST_LOG=1 shows the supervisor's log of a failing test.
-  const logger = pino({ level: process.env.WSM_TEST_LOG ? 'debug' : 'silent' });
-  const app = await buildApp({ config, logger });
+  // Logged at debug into the session log buffers; printed only when asked (WSM_TEST_LOG=1) for a failing test.
+  const sessionLogs = new SessionLogs(config.sessionLogRecords);
+  const destination = process.env.WSM_TEST_LOG ? process.stdout : new Writable({ write: (_chunk, _encoding, done) => done() });
+  const logger = createLogger('debug', sessionLogs, destination);
+  const app = await buildApp({ config, logger, sessionLogs });
   await app.ready();
   return { app, config, close: () => app.close() };
 }
@@ -139,3 +144,36 @@ export const json = (body: unknown) => ({
   headers: { 'content-type': 'application/json' },
   payload: JSON.stringify(body),
 });
+
+type ManagerEvent = { sessionId: string; event: EngineEvent };
+
+/** Resolves with the first engine event (message.received, message.ack) of a session that matches. */
+export function nextEvent(
+  app: App,
+  sessionId: string,
+  matches: (event: EngineEvent) => boolean,
+  timeoutMs = 20_000,
+): Promise<EngineEvent> {
+  return new Promise((resolve, reject) => {
+    const onEvent = ({ sessionId: id, event }: ManagerEvent): void => {
+      if (id !== sessionId || !matches(event)) return;
+      clearTimeout(timer);
+      app.sessions.off('event', onEvent);
+      resolve(event);
+    };
+    const timer = setTimeout(() => {
+      app.sessions.off('event', onEvent);
+      reject(new Error(`no matching event from ${sessionId} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    app.sessions.on('event', onEvent);
+  });
+}
+
+/** Records every status a session goes through from now on. */
+export function recordStatuses(app: App, sessionId: string): string[] {
+  const seen: string[] = [];
+  app.sessions.on('status', (change) => {
+    if (change.sessionId === sessionId) seen.push(change.status);
+  });
+  return seen;
+}

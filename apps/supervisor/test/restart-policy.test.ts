@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, decideRestart, type RestartPolicy } from '../src/session/restart-policy.js';
+import { backoffDelay } from '../src/backoff.js';
+import { decideRestart, type RestartPolicy } from '../src/session/restart-policy.js';
 
 const policy: RestartPolicy = { baseDelayMs: 500, maxDelayMs: 8000, maxConsecutiveCrashes: 5, stableAfterMs: 60_000, jitter: 0.2 };
 const noJitter = (): number => 0;

@@ -55,6 +55,14 @@ describe('a simulated session through the API, with real worker processes', () =
     expect(inbound.statusCode).toBe(200);
     expect(inbound.json()).toMatchObject({ from: '15550002222@c.us', to: '4915550001111@c.us', body: 'hello', type: 'chat', hasMedia: false });
 
+    const sent = await app.inject({
+      method: 'POST',
+      url: '/sessions/shop-1/messages',
+      ...json({ to: '15550002222@c.us', text: 'thanks!' }),
+    });
+    expect(sent.statusCode).toBe(201);
+    expect(sent.json()).toMatchObject({ id: expect.stringMatching(/^true_15550002222@c\.us_/), to: '15550002222@c.us' });
+
     const again = await app.inject({ method: 'POST', url: '/start-session', ...json({ sessionId: 'shop-1' }) });
     expect(again.statusCode).toBe(200);
     expect(again.json().pid).toBe(waiting.pid);
@@ -93,6 +101,15 @@ describe('a simulated session through the API, with real worker processes', () =
     const missing = await app.inject({ url: '/sessions/nobody' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toEqual({ statusCode: 404, code: 'WSM_SESSION_NOT_FOUND', error: 'Not Found', message: "Session 'nobody' not found" });
+  });
+
+  it('refuses to send through a session that is not ready', async () => {
+    const { app } = await apps.open();
+    await app.inject({ method: 'POST', url: '/start-session', ...json({ sessionId: 'early' }) });
+    await waitForSession(app, 'early', 'qr');
+    const reply = await app.inject({ method: 'POST', url: '/sessions/early/messages', ...json({ to: '1555@c.us', text: 'hi' }) });
+    expect(reply.statusCode).toBe(409);
+    expect(reply.json()).toMatchObject({ code: 'WSM_SESSION_NOT_READY', message: "Session 'early' is not ready: its status is 'qr'" });
   });
 
   it('refuses simulate routes on a webjs session', async () => {

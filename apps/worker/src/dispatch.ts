@@ -5,6 +5,7 @@
 import { WorkerErrorCode, type CommandMessage, type CommandName, type CommandResult } from '@wsm/ipc-protocol';
 import type { Engine, Simulator } from './engine/engine.js';
 import { WorkerError } from './errors.js';
+import type { SentJournal } from './sent-journal.js';
 
 function simulatorOf(engine: Engine): Simulator {
   if (engine.simulator === undefined) {
@@ -16,6 +17,7 @@ function simulatorOf(engine: Engine): Simulator {
 export async function dispatch<N extends CommandName>(
   engine: Engine,
   message: CommandMessage<N>,
+  journal: SentJournal,
 ): Promise<CommandResult<N>> {
   // The switch narrows the message; the cast is the price of TypeScript not correlating N with the union.
   const command = message as CommandMessage;
@@ -24,9 +26,18 @@ export async function dispatch<N extends CommandName>(
     case 'command.requestPairingCode':
       result = { code: await engine.requestPairingCode(command.params.phoneNumber) };
       break;
-    case 'command.sendText':
-      result = await engine.sendText(command.params.to, command.params.text);
+    case 'command.sendText': {
+      const { to, text, idempotencyKey } = command.params;
+      const earlier = idempotencyKey === undefined ? undefined : await journal.get(idempotencyKey);
+      if (earlier !== undefined) {
+        result = earlier;
+        break;
+      }
+      const sent = await engine.sendText(to, text);
+      if (idempotencyKey !== undefined) await journal.add(idempotencyKey, sent);
+      result = sent;
       break;
+    }
     case 'command.logout':
       await engine.logout();
       result = {};

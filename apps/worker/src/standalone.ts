@@ -18,7 +18,9 @@ import {
   type EngineSettings,
   type LogLevel,
 } from '@wsm/ipc-protocol';
+import { join } from 'node:path';
 import { dispatch } from './dispatch.js';
+import { SentJournal } from './sent-journal.js';
 import { createEngine } from './engine/create-engine.js';
 import type { Engine, EngineSink } from './engine/engine.js';
 import { toCodedError } from './errors.js';
@@ -108,6 +110,7 @@ export async function runStandalone(argv: string[]): Promise<void> {
   const settings: EngineSettings =
     options.engine === 'simulated' ? { engine: 'simulated', options: {} } : { engine: 'webjs', options: {} };
   const sessionDir = sessionDirectory(options.dataDir, options.sessionId);
+  const journal = new SentJournal(join(sessionDir, 'sent-journal.jsonl'));
   let engine: Engine | undefined;
 
   async function exit(code: number): Promise<never> {
@@ -161,7 +164,7 @@ export async function runStandalone(argv: string[]): Promise<void> {
       continue;
     }
     try {
-      print('info', `${command.type} ok`, { ...(await dispatch(engine, command)) });
+      print('info', `${command.type} ok`, { ...(await dispatch(engine, command, journal)) });
     } catch (error) {
       const coded = toCodedError(error);
       print('error', `${command.type} failed: ${coded.message}`, { code: coded.code });

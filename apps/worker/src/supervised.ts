@@ -11,7 +11,9 @@ import {
   type SupervisorMessage,
   type SupervisorStart,
 } from '@wsm/ipc-protocol';
+import { join } from 'node:path';
 import { dispatch } from './dispatch.js';
+import { SentJournal } from './sent-journal.js';
 import { createEngine } from './engine/create-engine.js';
 import type { Engine, EngineSink } from './engine/engine.js';
 import { WorkerError, toCodedError } from './errors.js';
@@ -36,6 +38,7 @@ export function runSupervised(channel: IpcChannel = processChannel()): void {
   // Until `supervisor.start` names a level, log at info.
   let log: Log = createLogOver(channel, 'info');
   let engine: Engine | undefined;
+  let journal: SentJournal | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   let stopping = false;
 
@@ -103,6 +106,7 @@ export function runSupervised(channel: IpcChannel = processChannel()): void {
     sendHeartbeat(seq);
     heartbeat = setInterval(() => sendHeartbeat(++seq), message.heartbeatIntervalMs);
     try {
+      journal = new SentJournal(join(message.sessionDir, 'sent-journal.jsonl'));
       engine = await createEngine({
         sessionId: message.sessionId,
         sessionDir: message.sessionDir,
@@ -121,10 +125,10 @@ export function runSupervised(channel: IpcChannel = processChannel()): void {
 
   async function run(message: CommandMessage): Promise<void> {
     try {
-      if (engine === undefined || stopping) {
+      if (engine === undefined || journal === undefined || stopping) {
         throw new WorkerError(WorkerErrorCode.NOT_STARTED, 'the engine is not running');
       }
-      const result = await dispatch(engine, message);
+      const result = await dispatch(engine, message, journal);
       channel.send({ type: 'worker.reply', id: message.id, ok: true, result });
     } catch (error) {
       const coded = toCodedError(error);

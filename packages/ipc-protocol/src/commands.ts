@@ -4,7 +4,7 @@
  * the two sides program against are derived from this table.
  */
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
-import { ChatId, InboundMessage, Me, MessageText, PhoneNumber, SentMessage } from './common.js';
+import { ChatId, IdempotencyKey, InboundMessage, Me, MessageText, PhoneNumber, SentMessage } from './common.js';
 
 const Empty = Type.Object({}, { additionalProperties: false });
 
@@ -14,8 +14,15 @@ export const Commands = {
     params: Type.Object({ phoneNumber: PhoneNumber }, { additionalProperties: false }),
     result: Type.Object({ code: Type.String({ minLength: 1, maxLength: 16 }) }, { additionalProperties: false }),
   },
+  /**
+   * With an idempotency key, a worker that already sent under that key (its journal says so) answers with the
+   * first result instead of sending again: this covers a supervisor that lost the answer in a crash.
+   */
   sendText: {
-    params: Type.Object({ to: ChatId, text: MessageText }, { additionalProperties: false }),
+    params: Type.Object(
+      { to: ChatId, text: MessageText, idempotencyKey: Type.Optional(IdempotencyKey) },
+      { additionalProperties: false },
+    ),
     result: SentMessage,
   },
   /** Unlink the device and delete the session's auth data. */

@@ -112,6 +112,9 @@ export const MessageAck = Type.Object(
 );
 export type MessageAck = Static<typeof MessageAck>;
 
+/** A client's `Idempotency-Key`: printable ASCII, as HTTP headers carry it. */
+export const IdempotencyKey = Type.String({ pattern: '^[\\x21-\\x7E]{1,255}$' });
+
 export const PhoneNumber = Type.String({
   pattern: '^\\+?[0-9]{6,15}$',
   description: 'International number, digits only (a leading + is allowed)',

@@ -1,7 +1,7 @@
 /** The session lifecycle routes of the contract. */
 import { Type } from '@sinclair/typebox';
 import { ErrorReply } from '../schemas/errors.js';
-import { CreateSessionBody, Session, SessionParams, StartSessionBody } from '../schemas/session.js';
+import { CreateSessionBody, Session, SessionParams, StartSessionBody, UpdateSessionBody } from '../schemas/session.js';
 import type { App } from '../types.js';
 
 const errors = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply, 409: ErrorReply, 503: ErrorReply };
@@ -48,6 +48,25 @@ export async function sessionRoutes(app: App): Promise<void> {
     async (request) => sessions.require(request.params.sessionId).toSession(),
   );
 
+  app.patch(
+    '/sessions/:sessionId',
+    {
+      schema: {
+        tags: ['sessions'],
+        description: 'Changes the caller\'s settings of a session: its metadata and its webhooks (each replaced as a whole).',
+        params: SessionParams,
+        body: UpdateSessionBody,
+        response: { 200: Session, ...errors },
+      },
+    },
+    async (request) => {
+      const session = sessions.require(request.params.sessionId);
+      session.configure(request.body);
+      await session.flush();
+      return session.toSession();
+    },
+  );
+
   const lifecycle = { tags: ['sessions'], params: SessionParams, response: { 202: Session, ...errors } };
 
   app.post('/sessions/:sessionId/start', { schema: lifecycle }, async (request, reply) => {
@@ -88,6 +107,8 @@ export async function sessionRoutes(app: App): Promise<void> {
     { schema: { tags: ['sessions'], params: SessionParams, response: { 204: Type.Null(), ...errors } } },
     async (request, reply) => {
       await sessions.remove(request.params.sessionId);
+      await app.sender.forget(request.params.sessionId);
+      app.sessionLogs.forget(request.params.sessionId);
       return reply.code(204).send(null);
     },
   );

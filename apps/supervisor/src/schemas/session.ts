@@ -3,7 +3,7 @@
  * the OpenAPI document all derive from these.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { EngineName, Me, PhoneNumber, SessionId } from '@wsm/ipc-protocol';
+import { ChatId, EngineName, Me, MessageText, PhoneNumber, SentMessage, SessionId } from '@wsm/ipc-protocol';
 import { SESSION_STATUSES, type SessionStatus as Status } from '../session/state-machine.js';
 
 export const SessionStatus = Type.Unsafe<Status>({ type: 'string', enum: [...SESSION_STATUSES] });
@@ -44,6 +44,8 @@ export const Session = Type.Object({
   status: SessionStatus,
   desiredState: DesiredState,
   pid: Type.Union([Type.Integer(), Type.Null()]),
+  /** The session's Chromium (webjs), leader of its own process group. */
+  browserPid: Type.Union([Type.Integer(), Type.Null()]),
   restarts: Type.Integer({ minimum: 0 }),
   createdAt: IsoTime,
   updatedAt: IsoTime,
@@ -77,6 +79,18 @@ export const CreateSessionBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const SendTextBody = Type.Object({ to: ChatId, text: MessageText }, { additionalProperties: false });
+
+export const UpdateSessionBody = Type.Object(
+  {
+    metadata: Type.Optional(Metadata),
+    webhooks: Type.Optional(Type.Array(WebhookTarget, { maxItems: 16 })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
 export const PairingCodeBody = Type.Object({ phoneNumber: PhoneNumber }, { additionalProperties: false });
 export const PairingCodeReply = Type.Object({ code: Type.String() });
 export const QrReply = Type.Object({ qr: Type.String() });
+
+export const SentMessageReply = SentMessage;

@@ -114,6 +114,15 @@ export class SessionController extends EventEmitter<SessionEvents> {
     return this.#record.desiredState;
   }
 
+  get webhooks(): SessionRecord['webhooks'] {
+    return this.#record.webhooks;
+  }
+
+  /** Changes the caller's own settings of the session (metadata, webhooks). */
+  configure(patch: Pick<SessionPatch, 'metadata' | 'webhooks'>): void {
+    this.#update(patch);
+  }
+
   get qr(): string | undefined {
     return this.#record.status === 'qr' ? this.#qr : undefined;
   }
@@ -127,6 +136,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
       ...this.#record,
       proxy: maskPassword(this.#record.proxy),
       pid: this.#handle?.alive ? (this.#handle.pid ?? null) : null,
+      browserPid: this.#handle?.alive ? (this.#handle.browser?.pid ?? null) : null,
     };
   }
 

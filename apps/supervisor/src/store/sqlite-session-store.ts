@@ -3,8 +3,9 @@
  * (the default) a committed write survives a kill -9 of the supervisor, and a commit costs no fsync, which
  * would stall the event loop for milliseconds at every status change; `FULL` also survives a power cut.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { join } from 'node:path';
+import { openDatabase, statementCache, type Synchronous } from './sqlite.js';
 import type { SessionPatch, SessionRecord, SessionStore } from './session-store.js';
 
 interface Row {
@@ -88,14 +89,11 @@ export class SqliteSessionStore implements SessionStore {
   readonly #get: Database.Statement<[string], Row>;
   readonly #list: Database.Statement<[], Row>;
   readonly #delete: Database.Statement<[string]>;
-  readonly #statements = new Map<string, Database.Statement>();
+  readonly #statement: (sql: string) => Database.Statement;
 
-  constructor(dataDir: string, synchronous: 'NORMAL' | 'FULL' = 'NORMAL') {
-    this.#db = new Database(join(dataDir, 'registry.db'));
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma(`synchronous = ${synchronous}`);
-    this.#db.pragma('busy_timeout = 5000');
-    this.#migrate();
+  constructor(dataDir: string, synchronous: Synchronous = 'NORMAL') {
+    this.#db = openDatabase(join(dataDir, 'registry.db'), synchronous, MIGRATIONS);
+    this.#statement = statementCache(this.#db);
     this.#insert = this.#db.prepare(
       `INSERT INTO sessions (session_id, engine, desired_state, status, restarts, metadata, webhooks, last_error, me,
                              created_at, updated_at, started_at, ready_at, proxy)
@@ -105,17 +103,6 @@ export class SqliteSessionStore implements SessionStore {
     this.#get = this.#db.prepare('SELECT * FROM sessions WHERE session_id = ?');
     this.#list = this.#db.prepare('SELECT * FROM sessions ORDER BY created_at, session_id');
     this.#delete = this.#db.prepare('DELETE FROM sessions WHERE session_id = ?');
-  }
-
-  #migrate(): void {
-    const applied = this.#db.pragma('user_version', { simple: true }) as number;
-    this.#db.transaction(() => {
-      for (const [index, sql] of MIGRATIONS.entries()) {
-        if (index < applied) continue;
-        this.#db.exec(sql);
-      }
-      this.#db.pragma(`user_version = ${MIGRATIONS.length}`);
-    })();
   }
 
   async list(): Promise<SessionRecord[]> {
@@ -165,13 +152,4 @@ export class SqliteSessionStore implements SessionStore {
     if (this.#db.open) this.#db.close();
   }
 
-  /** Patches come in a handful of shapes; each shape's statement is prepared once. */
-  #statement(sql: string): Database.Statement {
-    let statement = this.#statements.get(sql);
-    if (statement === undefined) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
-  }
 }

@@ -1,0 +1,102 @@
+/**
+ * Turns what sessions do into the contract's event envelopes and writes them to the outbox, with one delivery
+ * per webhook target, before anything is delivered or acknowledged.
+ *
+ * Envelopes recorded in the same turn of the event loop are written in one transaction (a burst of inbound
+ * messages costs one commit, not one per message). `flush()` resolves once everything recorded so far is
+ * durable: a route awaits it before answering, so e.g. a 2xx from simulate/inbound means its
+ * `message.received` is in the outbox. A failed write is retried and keeps its place in line.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { WebhookTarget } from '../schemas/session.js';
+import type { SessionManager } from '../session/session-manager.js';
+import type { Envelope, EventType } from './envelope.js';
+import { createEventIds } from './event-id.js';
+import type { OutboxStore, StoredEvent } from './outbox-store.js';
+
+const RETRY_WRITE_MS = 1000;
+
+export interface RecorderOptions {
+  store: OutboxStore;
+  /** WEBHOOK_URL: every event goes to each of these. */
+  globalTargets: readonly string[];
+  /** A session's own webhooks, each for all types or the listed ones. */
+  sessionTargets: (sessionId: string) => readonly WebhookTarget[];
+  log: Logger;
+}
+
+interface RecorderEvents {
+  recorded: [StoredEvent[]];
+}
+
+export class EventRecorder extends EventEmitter<RecorderEvents> {
+  readonly #options: RecorderOptions;
+  readonly #nextId = createEventIds();
+  #queue: Array<{ envelope: Envelope; targets: string[] }> = [];
+  #scheduled = false;
+  #tail: Promise<void> = Promise.resolve();
+  #writeError: unknown;
+
+  constructor(options: RecorderOptions) {
+    super();
+    this.#options = options;
+  }
+
+  /** Records what the sessions of `manager` do: status changes, QR codes, messages and acks. */
+  attach(manager: SessionManager): void {
+    manager.on('status', ({ sessionId, status, previous, reason }) =>
+      this.record(sessionId, 'session.status', { status, previous, ...(reason === undefined ? {} : { reason }) }),
+    );
+    manager.on('qr', ({ sessionId, qr, attempt }) => this.record(sessionId, 'session.qr', { qr, attempt }));
+    manager.on('event', ({ sessionId, event }) => this.record(sessionId, event.type, { ...event.data }));
+  }
+
+  record(sessionId: string, type: EventType, data: Record<string, unknown>): Envelope {
+    const envelope: Envelope = { id: this.#nextId(), type, sessionId, timestamp: new Date().toISOString(), data };
+    this.#queue.push({ envelope, targets: this.#targets(sessionId, type) });
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#write());
+    }
+    return envelope;
+  }
+
+  /** Resolves once every envelope recorded so far is in the outbox; rejects if writing failed. */
+  async flush(): Promise<void> {
+    if (this.#queue.length > 0) this.#write();
+    await this.#tail;
+    if (this.#writeError !== undefined) throw this.#writeError;
+  }
+
+  #targets(sessionId: string, type: EventType): string[] {
+    const own = this.#options
+      .sessionTargets(sessionId)
+      .filter((target) => target.events === undefined || target.events.includes(type))
+      .map((target) => target.url);
+    return [...new Set([...this.#options.globalTargets, ...own])];
+  }
+
+  #write(): void {
+    this.#scheduled = false;
+    const batch = this.#queue;
+    if (batch.length === 0) return;
+    this.#queue = [];
+    this.#tail = this.#tail.then(async () => {
+      try {
+        const seqs = await this.#options.store.append(batch);
+        this.#writeError = undefined;
+        this.emit(
+          'recorded',
+          batch.map(({ envelope }, index) => ({ seq: seqs[index]!, envelope })),
+        );
+      } catch (error) {
+        this.#writeError = error;
+        this.#options.log.error({ err: error, events: batch.length }, 'could not write events to the outbox; retrying');
+        // Back in front of anything recorded since, to keep the order.
+        this.#queue = [...batch, ...this.#queue];
+        setTimeout(() => this.#write(), RETRY_WRITE_MS).unref();
+      }
+    });
+  }
+}

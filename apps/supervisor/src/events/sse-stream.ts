@@ -1,0 +1,71 @@
+/**
+ * One Server-Sent Events client: first every stored event after its resume point, then live events, with no
+ * gap and no duplicate between the two (live events that arrive during the replay wait, and anything at or
+ * below the last seq sent is skipped). Only `id:` and `data:` lines, so `EventSource.onmessage` sees them all.
+ */
+import type { ServerResponse } from 'node:http';
+import type { EventRecorder } from './event-recorder.js';
+import type { EventType } from './envelope.js';
+import type { OutboxStore, StoredEvent } from './outbox-store.js';
+
+export interface EventFilter {
+  sessionId?: string;
+  types?: ReadonlySet<EventType>;
+}
+
+const REPLAY_PAGE = 500;
+const KEEP_ALIVE_MS = 15_000;
+/** A client this far behind is cut off; it resumes with Last-Event-ID. */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+export async function streamEvents(
+  raw: ServerResponse,
+  source: { store: OutboxStore; recorder: EventRecorder },
+  filter: EventFilter,
+  afterSeq: number,
+): Promise<void> {
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  raw.write(': stream open\n\n');
+
+  let lastSeq = afterSeq;
+  let replaying = true;
+  let closed = false;
+  const waiting: StoredEvent[] = [];
+
+  const send = ({ seq, envelope }: StoredEvent): void => {
+    if (closed || seq <= lastSeq) return;
+    lastSeq = seq;
+    if (filter.sessionId !== undefined && envelope.sessionId !== filter.sessionId) return;
+    if (filter.types !== undefined && !filter.types.has(envelope.type)) return;
+    raw.write(`id: ${envelope.id}\ndata: ${JSON.stringify(envelope)}\n\n`);
+    if (raw.writableLength > MAX_BUFFERED_BYTES) raw.destroy();
+  };
+  const onRecorded = (events: StoredEvent[]): void => {
+    if (replaying) waiting.push(...events);
+    else for (const event of events) send(event);
+  };
+  const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
+  keepAlive.unref();
+  raw.on('close', () => {
+    closed = true;
+    clearInterval(keepAlive);
+    source.recorder.off('recorded', onRecorded);
+  });
+
+  // Listen before reading the backlog, so nothing recorded meanwhile falls between the two.
+  source.recorder.on('recorded', onRecorded);
+  for (;;) {
+    const page = await source.store.eventsAfter(lastSeq, REPLAY_PAGE);
+    for (const event of page) send(event);
+    if (page.length < REPLAY_PAGE || closed) break;
+    // Filtered-out events still advance lastSeq, so the next page starts after them.
+    lastSeq = Math.max(lastSeq, page.at(-1)!.seq);
+  }
+  replaying = false;
+  for (const event of waiting.splice(0)) send(event);
+}

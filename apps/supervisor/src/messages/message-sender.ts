@@ -1,0 +1,90 @@
+/**
+ * Sending a text through a session, idempotently when the caller gives an `Idempotency-Key`:
+ *
+ *   key unknown        → recorded `pending` (durably), sent, recorded `sent` with its result, `message.sent` event
+ *   key `sent`         → the first result again, nothing sent (a different request under the same key is refused)
+ *   key `pending`      → the same request in flight here is awaited; one left by a crash is sent again with the
+ *                        key, and the worker's own journal answers with the first result if it had sent it
+ *
+ * A send that certainly did not happen (the session was not ready) frees its key for a later retry.
+ */
+import { createHash } from 'node:crypto';
+import { WorkerErrorCode, type SentMessage } from '@wsm/ipc-protocol';
+import { CodedHttpError, Errors } from '../errors.js';
+import type { EventRecorder } from '../events/event-recorder.js';
+import type { SessionController } from '../session/session-controller.js';
+import type { IdempotencyStore } from './idempotency-store.js';
+
+export interface SendResult {
+  message: SentMessage;
+  /** True when this is the first result of an earlier request with the same key. */
+  replayed: boolean;
+}
+
+const requestHash = (to: string, text: string): string =>
+  createHash('sha256').update(JSON.stringify([to, text])).digest('hex');
+
+/** Failures after which the message was certainly not sent. */
+const NOT_SENT: ReadonlySet<string> = new Set([WorkerErrorCode.SESSION_NOT_READY, WorkerErrorCode.NOT_STARTED]);
+
+export class MessageSender {
+  readonly #store: IdempotencyStore;
+  readonly #recorder: EventRecorder;
+  readonly #inFlight = new Map<string, Promise<SendResult>>();
+
+  constructor(store: IdempotencyStore, recorder: EventRecorder) {
+    this.#store = store;
+    this.#recorder = recorder;
+  }
+
+  /** A deleted session's keys go with it. */
+  forget(sessionId: string): Promise<void> {
+    return this.#store.forgetSession(sessionId);
+  }
+
+  async send(session: SessionController, to: string, text: string, key: string | undefined): Promise<SendResult> {
+    if (key === undefined) {
+      this.#assertReady(session);
+      return { message: await this.#deliver(session, to, text, undefined), replayed: false };
+    }
+    const slot = `${session.sessionId}\u0000${key}`;
+    const running = this.#inFlight.get(slot);
+    if (running !== undefined) return { ...(await running), replayed: true };
+    const attempt = this.#sendOnce(session, to, text, key).finally(() => this.#inFlight.delete(slot));
+    this.#inFlight.set(slot, attempt);
+    return attempt;
+  }
+
+  async #sendOnce(session: SessionController, to: string, text: string, key: string): Promise<SendResult> {
+    const hash = requestHash(to, text);
+    const earlier = await this.#store.get(session.sessionId, key);
+    if (earlier !== undefined && earlier.requestHash !== hash) throw new Errors.IDEMPOTENCY_MISMATCH(key);
+    if (earlier?.state === 'sent') return { message: earlier.result, replayed: true };
+    this.#assertReady(session);
+    if (earlier === undefined) await this.#store.begin(session.sessionId, key, hash);
+    let message: SentMessage;
+    try {
+      message = await this.#deliver(session, to, text, key);
+    } catch (error) {
+      if (error instanceof CodedHttpError && NOT_SENT.has(error.code)) await this.#store.abandon(session.sessionId, key);
+      throw error;
+    }
+    await this.#store.complete(session.sessionId, key, message);
+    return { message, replayed: false };
+  }
+
+  #assertReady(session: SessionController): void {
+    if (session.status !== 'ready') throw new Errors.SESSION_NOT_READY(session.sessionId, session.status);
+  }
+
+  async #deliver(session: SessionController, to: string, text: string, key: string | undefined): Promise<SentMessage> {
+    const message = await session.command('sendText', { to, text, ...(key === undefined ? {} : { idempotencyKey: key }) });
+    this.#recorder.record(session.sessionId, 'message.sent', {
+      id: message.id,
+      to,
+      body: text,
+      ...(key === undefined ? {} : { idempotencyKey: key }),
+    });
+    return message;
+  }
+}

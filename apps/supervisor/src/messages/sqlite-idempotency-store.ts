@@ -1,0 +1,73 @@
+/** IdempotencyStore on SQLite (`<DATA_DIR>/messages.db`). */
+import type Database from 'better-sqlite3';
+import { join } from 'node:path';
+import type { SentMessage } from '@wsm/ipc-protocol';
+import { openDatabase, statementCache, type Synchronous } from '../store/sqlite.js';
+import type { IdempotencyStore, IdempotentSend } from './idempotency-store.js';
+
+const MIGRATIONS = [
+  `CREATE TABLE idempotent_sends (
+     session_id      TEXT NOT NULL,
+     idempotency_key TEXT NOT NULL,
+     request_hash    TEXT NOT NULL,
+     state           TEXT NOT NULL,
+     result          TEXT,
+     created_ms      INTEGER NOT NULL,
+     PRIMARY KEY (session_id, idempotency_key)
+   ) STRICT;
+   CREATE INDEX idempotent_sends_created ON idempotent_sends (created_ms);`,
+];
+
+export class SqliteIdempotencyStore implements IdempotencyStore {
+  readonly #db: Database.Database;
+  readonly #statement: (sql: string) => Database.Statement;
+
+  constructor(dataDir: string, synchronous: Synchronous = 'NORMAL') {
+    this.#db = openDatabase(join(dataDir, 'messages.db'), synchronous, MIGRATIONS);
+    this.#statement = statementCache(this.#db);
+  }
+
+  async get(sessionId: string, key: string): Promise<IdempotentSend | undefined> {
+    const row = this.#statement(
+      'SELECT request_hash, state, result FROM idempotent_sends WHERE session_id = ? AND idempotency_key = ?',
+    ).get(sessionId, key) as { request_hash: string; state: string; result: string | null } | undefined;
+    if (row === undefined) return undefined;
+    if (row.state === 'sent' && row.result !== null) {
+      return { state: 'sent', requestHash: row.request_hash, result: JSON.parse(row.result) as SentMessage };
+    }
+    return { state: 'pending', requestHash: row.request_hash };
+  }
+
+  async begin(sessionId: string, key: string, requestHash: string): Promise<boolean> {
+    const { changes } = this.#statement(
+      `INSERT INTO idempotent_sends (session_id, idempotency_key, request_hash, state, created_ms)
+       VALUES (?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING`,
+    ).run(sessionId, key, requestHash, Date.now());
+    return changes === 1;
+  }
+
+  async complete(sessionId: string, key: string, result: SentMessage): Promise<void> {
+    this.#statement(
+      "UPDATE idempotent_sends SET state = 'sent', result = ? WHERE session_id = ? AND idempotency_key = ?",
+    ).run(JSON.stringify(result), sessionId, key);
+  }
+
+  async abandon(sessionId: string, key: string): Promise<void> {
+    this.#statement("DELETE FROM idempotent_sends WHERE session_id = ? AND idempotency_key = ? AND state = 'pending'").run(
+      sessionId,
+      key,
+    );
+  }
+
+  async forgetSession(sessionId: string): Promise<void> {
+    this.#statement('DELETE FROM idempotent_sends WHERE session_id = ?').run(sessionId);
+  }
+
+  async prune(beforeMs: number): Promise<number> {
+    return this.#statement('DELETE FROM idempotent_sends WHERE created_ms < ?').run(beforeMs).changes;
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}

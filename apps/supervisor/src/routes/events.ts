@@ -1,0 +1,47 @@
+/** GET /events: the envelopes as Server-Sent Events, filtered, resumable with Last-Event-ID. */
+import { Type } from '@sinclair/typebox';
+import { SessionId } from '@wsm/ipc-protocol';
+import { isEventType, type EventType } from '../events/envelope.js';
+import { streamEvents } from '../events/sse-stream.js';
+import { Errors } from '../errors.js';
+import { ErrorReply } from '../schemas/errors.js';
+import type { App } from '../types.js';
+
+export async function eventRoutes(app: App): Promise<void> {
+  app.get(
+    '/events',
+    {
+      schema: {
+        tags: ['events'],
+        description:
+          'Server-Sent Events of the event envelopes (`id:` is the envelope id). Without Last-Event-ID it streams from now on; with it (header, or `lastEventId`), every later event first, then live.',
+        querystring: Type.Object({
+          sessionId: Type.Optional(SessionId),
+          types: Type.Optional(Type.String({ description: 'Comma-separated event types' })),
+          lastEventId: Type.Optional(Type.String({ maxLength: 64 })),
+        }),
+        response: { 400: ErrorReply, 401: ErrorReply },
+      },
+    },
+    async (request, reply) => {
+      const { sessionId, types, lastEventId } = request.query;
+      let typeSet: Set<EventType> | undefined;
+      if (types !== undefined) {
+        const names = types.split(',').map((name) => name.trim()).filter((name) => name !== '');
+        const unknown = names.filter((name) => !isEventType(name));
+        if (unknown.length > 0) throw new Errors.VALIDATION_FAILED(`unknown event types: ${unknown.join(', ')}`);
+        typeSet = new Set(names as EventType[]);
+      }
+      const header = request.headers['last-event-id'];
+      const resumeId = (typeof header === 'string' && header !== '' ? header : undefined) ?? lastEventId;
+      const afterSeq = resumeId === undefined ? await app.outbox.lastSeq() : await app.outbox.resumeAfter(resumeId);
+      reply.hijack();
+      await streamEvents(
+        reply.raw,
+        { store: app.outbox, recorder: app.events },
+        { ...(sessionId === undefined ? {} : { sessionId }), ...(typeSet === undefined ? {} : { types: typeSet }) },
+        afterSeq,
+      );
+    },
+  );
+}
