@@ -92,7 +92,7 @@ export async function buildApp({ config, logger, sessionLogs, store, outbox }: B
       loggerInstance: log,
       bodyLimit: config.bodyLimitBytes,
       // Unknown fields are an error to report, not something to drop silently.
-      ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+      ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
       return503OnClosing: true,
     }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -20,6 +20,8 @@ export interface DispatcherOptions {
 }
 
 const MAX_ERROR_TEXT = 500;
+/** At shutdown, requests still in flight after this are aborted; their claims are released at the next start. */
+const CLOSE_GRACE_MS = 2000;
 
 export class WebhookDispatcher {
   readonly #options: DispatcherOptions;
@@ -29,6 +31,7 @@ export class WebhookDispatcher {
   #pumping = false;
   #again = false;
   #closed = false;
+  readonly #abort = new AbortController();
 
   constructor(options: DispatcherOptions) {
     this.#options = options;
@@ -50,10 +53,19 @@ export class WebhookDispatcher {
     void this.#pump();
   }
 
-  /** Stops claiming; waits for requests in flight (each has its own timeout). */
+  /** Stops claiming; lets requests in flight finish for a moment, then aborts them. */
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(this.#requests),
+      new Promise((resolve) => {
+        grace = setTimeout(resolve, CLOSE_GRACE_MS);
+      }),
+    ]);
+    clearTimeout(grace);
+    this.#abort.abort();
     await Promise.allSettled(this.#requests);
   }
 
@@ -118,7 +130,7 @@ export class WebhookDispatcher {
         method: 'POST',
         headers,
         body: delivery.body,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.#abort.signal]),
         redirect: 'manual',
       });
       statusCode = response.status;
@@ -129,6 +141,8 @@ export class WebhookDispatcher {
       const reason = cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : String(cause);
       error = reason.slice(0, MAX_ERROR_TEXT);
     }
+    // Cut off by shutdown: no verdict on the receiver; the claim is released at the next start.
+    if (this.#abort.signal.aborted) return;
     const attempts = delivery.attempts + 1;
     const decision = decideDelivery(policy, attempts, statusCode);
     const now = Date.now();
