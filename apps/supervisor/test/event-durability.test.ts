@@ -24,7 +24,7 @@ describe('events across a supervisor kill -9', () => {
     dataDir = tempDataDir();
     // Down during the burst: nothing can be delivered before the kill, everything must come from the outbox.
     hook = await startReceiver(0, 'fail');
-    const env = { WEBHOOK_URL: hook.url, WEBHOOK_BACKOFF_MS: '50', WEBHOOK_BACKOFF_MAX_MS: '200', LOG_LEVEL: 'info' };
+    const env = { WEBHOOK_URL: hook.url, WEBHOOK_BACKOFF_MS: '50', WEBHOOK_BACKOFF_MAX_MS: '200', WEBHOOK_MAX_ATTEMPTS: '1000', LOG_LEVEL: 'info' };
     const first = await startSupervisor(dataDir, env);
     running.push(first);
     await first.request('POST', '/start-session', { sessionId: 'burst' });

@@ -23,8 +23,9 @@ interface Harness {
 let dir: string;
 const children: ChildProcess[] = [];
 
-function startWorker(): Harness {
-  dir = mkdtempSync(join(tmpdir(), 'wsm-worker-'));
+/** Forks the compiled worker; `sameDir` keeps the previous test directory (a restart of the same session). */
+function startWorker(sameDir = false): Harness {
+  if (!sameDir) dir = mkdtempSync(join(tmpdir(), 'wsm-worker-'));
   const child = fork(WORKER, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [] });
   children.push(child);
   const messages: WorkerMessage[] = [];
@@ -96,6 +97,33 @@ describe('a worker under a supervisor', () => {
     expect(statuses).toEqual(['authenticated', 'ready']);
     worker.send({ type: 'command.sendText', id: 'c', params: { to: '1555@c.us', text: 'hi' } });
     expect(await worker.next('worker.reply', (reply) => reply.id === 'c')).toMatchObject({ ok: true, result: { to: '1555@c.us' } });
+  });
+
+  it('answers a send retried under the same idempotency key from its journal, also after a restart', async () => {
+    const first = startWorker();
+    await first.next('worker.hello');
+    first.send(startMessage('journal'));
+    await first.next('worker.qr');
+    first.send({ type: 'command.simulate.scan', id: 's', params: {} });
+    await first.next('worker.reply', (reply) => reply.id === 's');
+    const send = { type: 'command.sendText', params: { to: '1555@c.us', text: 'once', idempotencyKey: 'k-1' } } as const;
+    first.send({ ...send, id: 'a' });
+    const original = await first.next('worker.reply', (reply) => reply.id === 'a');
+    first.send({ ...send, id: 'b' });
+    expect(await first.next('worker.reply', (reply) => reply.id === 'b')).toMatchObject({ ok: true, result: (original as { result: unknown }).result });
+    first.child.kill('SIGKILL');
+    await first.exit;
+
+    // A new worker for the same session directory (the supervisor never stored the answer).
+    const second = startWorker(true);
+    await second.next('worker.hello');
+    second.send(startMessage('journal'));
+    await second.next('worker.status', (message) => message.status === 'ready');
+    second.send({ ...send, id: 'c' });
+    expect(await second.next('worker.reply', (reply) => reply.id === 'c')).toMatchObject({ ok: true, result: (original as { result: unknown }).result });
+    // Acks of a message sent only once.
+    const acks = [...first.messages, ...second.messages].filter((message) => message.type === 'worker.event');
+    expect(new Set(acks.map((message) => (message as { event: { data: { id: string } } }).event.data.id)).size).toBeLessThanOrEqual(1);
   });
 
   it('logs and ignores malformed messages, answering a malformed command that has an id', async () => {
