@@ -47,6 +47,22 @@ export interface Config {
     maxAttempts: number;
     jitter: number;
   };
+  resources: {
+    sampleIntervalMs: number;
+    /** SESSION_MAX_MEMORY_MB: a session (worker + browser tree, PSS) above this is recycled. */
+    maxSessionBytes: number | undefined;
+    /** SESSION_RECYCLE_HOURS: recycle every worker after this long (off by default). */
+    recycleAfterMs: number | undefined;
+    recycleMinUptimeMs: number;
+  };
+  admission: {
+    /** MAX_SESSIONS: sessions meant to run at once. */
+    maxSessions: number;
+    /** MIN_FREE_MEMORY_MB: a start that would leave less available memory is refused. */
+    minFreeBytes: number;
+  };
+  /** RATE_LIMIT: API requests per minute per client; 0 disables. */
+  rateLimitPerMinute: number;
   /** Events (and their finished or failed deliveries) older than this are pruned from the outbox. */
   outboxRetentionMs: number;
   /** The worker's entry: compiled JavaScript, or a .ts file run through tsx in development. */
@@ -105,6 +121,17 @@ function webhookUrls(env: Env): string[] {
   return urls;
 }
 
+/** An optional size in MB (unset or 0: no limit), as bytes. */
+function megabytes(env: Env, name: string): number | undefined {
+  const value = integer(env, name, 0, 0, 1_048_576);
+  return value === 0 ? undefined : value * 1024 * 1024;
+}
+
+function optionalHours(env: Env, name: string): number | undefined {
+  const value = integer(env, name, 0, 0, 24 * 365);
+  return value === 0 ? undefined : value * 3_600_000;
+}
+
 const optional = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
 
 /** The compiled worker shipped in the workspace; resolved through the package so a deployment can move it. */
@@ -158,6 +185,17 @@ export function loadConfig(env: Env = process.env): Config {
       maxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', 20, 1, 1000),
       jitter: 0.2,
     },
+    resources: {
+      sampleIntervalMs: integer(env, 'MEMORY_SAMPLE_INTERVAL_MS', 10_000, 100, 3_600_000),
+      maxSessionBytes: megabytes(env, 'SESSION_MAX_MEMORY_MB'),
+      recycleAfterMs: optionalHours(env, 'SESSION_RECYCLE_HOURS'),
+      recycleMinUptimeMs: integer(env, 'SESSION_RECYCLE_MIN_UPTIME_MS', 60_000, 0, 86_400_000),
+    },
+    admission: {
+      maxSessions: integer(env, 'MAX_SESSIONS', 100, 0, 100_000),
+      minFreeBytes: integer(env, 'MIN_FREE_MEMORY_MB', 256, 0, 1_048_576) * 1024 * 1024,
+    },
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT', 6000, 0, 10_000_000),
     outboxRetentionMs: integer(env, 'OUTBOX_RETENTION_HOURS', 72, 1, 24 * 365) * 3_600_000,
     workerEntry: resolve(optional(env.WORKER_ENTRY) ?? defaultWorkerEntry()),
   };

@@ -31,6 +31,17 @@ export const Errors = {
     "Idempotency-Key '%s' was used for a different message",
     422,
   ),
+  TOO_MANY_SESSIONS: createError(
+    'WSM_TOO_MANY_SESSIONS',
+    '%d sessions are already running on this supervisor (MAX_SESSIONS); stop one first',
+    429,
+  ),
+  INSUFFICIENT_MEMORY: createError(
+    'WSM_INSUFFICIENT_MEMORY',
+    'Not enough free memory to start a session: %d MB available, %d MB must stay free (MIN_FREE_MEMORY_MB)',
+    503,
+  ),
+  RATE_LIMITED: createError('WSM_RATE_LIMITED', 'Too many requests: at most %d a minute; retry in %s', 429),
   SHUTTING_DOWN: createError('WSM_SHUTTING_DOWN', 'The service is shutting down', 503),
   DATA_DIR_IN_USE: createError('WSM_DATA_DIR_IN_USE', 'DATA_DIR %s is in use by another supervisor (pid %d)', 500),
   INTERNAL: createError('WSM_INTERNAL_ERROR', 'Internal error', 500),

@@ -52,6 +52,9 @@ export async function dispatch<N extends CommandName>(
       await simulatorOf(engine).disconnect();
       result = {};
       break;
+    case 'command.simulate.allocate':
+      result = { heldMegabytes: await simulatorOf(engine).allocate(command.params.megabytes) };
+      break;
   }
   return result as CommandResult<N>;
 }

@@ -39,6 +39,11 @@ export const Commands = {
   },
   /** simulated engine only: the WhatsApp-side connection drops (and recovers by itself). */
   'simulate.disconnect': { params: Empty, result: Empty },
+  /** simulated engine only: the client leaks this much memory (and keeps it), to exercise memory limits. */
+  'simulate.allocate': {
+    params: Type.Object({ megabytes: Type.Integer({ minimum: 1, maximum: 4096 }) }, { additionalProperties: false }),
+    result: Type.Object({ heldMegabytes: Type.Integer() }, { additionalProperties: false }),
+  },
 } as const satisfies Record<string, { params: TObject; result: TSchema }>;
 
 export type CommandName = keyof typeof Commands;

@@ -68,6 +68,7 @@ describe('decodeSupervisorMessage', () => {
       requestPairingCode: { phoneNumber: '+4915550001111' },
       sendText: { to: '1555@c.us', text: 'hi' },
       'simulate.inbound': { from: '1555@c.us', text: 'hi' },
+      'simulate.allocate': { megabytes: 10 },
     };
     for (const name of COMMAND_NAMES) {
       const message = { type: `command.${name}`, id: '7', params: params[name] ?? {} };

@@ -108,3 +108,55 @@ export function killOwnedProcesses(owner: string): ProcStat[] {
   for (const stat of owned) signalProcess(stat.pid, 'SIGKILL');
   return owned;
 }
+
+/** Every live process on the machine, one /proc scan. */
+export function listProcesses(): ProcStat[] {
+  const all: ProcStat[] = [];
+  for (const pid of listPids()) {
+    const stat = readProcStat(pid);
+    if (stat !== undefined && stat.state !== 'Z' && stat.state !== 'X') all.push(stat);
+  }
+  return all;
+}
+
+export interface MemoryUse {
+  /** Proportional set size: shared pages divided among their users, so a tree's PSS adds up honestly. */
+  pssBytes: number;
+  rssBytes: number;
+}
+
+/** PSS and RSS of one process (kernel ≥ 4.14 has smaps_rollup); undefined when it is gone or unreadable. */
+export function readMemory(pid: number): MemoryUse | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
+  return { pssBytes: kb('Pss'), rssBytes: kb('Rss') };
+}
+
+/** Sum of the memory of every live process in the given process groups. */
+export function groupMemory(processes: readonly ProcStat[], pgids: ReadonlySet<number>): MemoryUse & { processes: number } {
+  const total = { pssBytes: 0, rssBytes: 0, processes: 0 };
+  for (const stat of processes) {
+    if (!pgids.has(stat.pgid)) continue;
+    const use = readMemory(stat.pid);
+    if (use === undefined) continue;
+    total.pssBytes += use.pssBytes;
+    total.rssBytes += use.rssBytes;
+    total.processes += 1;
+  }
+  return total;
+}
+
+/** MemAvailable from /proc/meminfo: what the kernel can give without swapping. */
+export function availableMemoryBytes(): number | undefined {
+  try {
+    const match = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}

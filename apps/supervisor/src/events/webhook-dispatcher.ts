@@ -5,6 +5,7 @@
  * requests, and at the next due retry.
  */
 import type { Logger } from 'pino';
+import type { Observer } from '../metrics.js';
 import { decideDelivery, type DeliveryPolicy } from './delivery-policy.js';
 import type { DueDelivery, OutboxStore } from './outbox-store.js';
 import { signWebhook } from './webhook-signature.js';
@@ -17,6 +18,7 @@ export interface DispatcherOptions {
   /** Requests in flight per target. */
   concurrency: number;
   log: Logger;
+  observer: Pick<Observer, 'delivery'>;
 }
 
 const MAX_ERROR_TEXT = 500;
@@ -146,6 +148,7 @@ export class WebhookDispatcher {
     const attempts = delivery.attempts + 1;
     const decision = decideDelivery(policy, attempts, statusCode);
     const now = Date.now();
+    this.#options.observer.delivery(decision.action === 'fail' ? 'failed' : decision.action);
     switch (decision.action) {
       case 'delivered':
         await store.markDelivered(delivery.eventSeq, delivery.target, statusCode!, now);

@@ -71,6 +71,7 @@ export async function sessionRoutes(app: App): Promise<void> {
 
   app.post('/sessions/:sessionId/start', { schema: lifecycle }, async (request, reply) => {
     const session = sessions.require(request.params.sessionId);
+    if (session.desiredState !== 'running') sessions.admit(session.engine);
     session.start();
     await session.flush();
     return reply.code(202).send(session.toSession());
@@ -86,6 +87,7 @@ export async function sessionRoutes(app: App): Promise<void> {
 
   app.post('/sessions/:sessionId/restart', { schema: lifecycle }, async (request, reply) => {
     const session = sessions.require(request.params.sessionId);
+    if (session.desiredState !== 'running') sessions.admit(session.engine);
     void session.restart().catch((error: unknown) => request.log.error({ err: error }, 'restart failed'));
     await session.flush();
     return reply.code(202).send(session.toSession());

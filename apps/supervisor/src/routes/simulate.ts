@@ -51,6 +51,23 @@ export async function simulateRoutes(app: App): Promise<void> {
   );
 
   app.post(
+    '/sessions/:sessionId/simulate/allocate',
+    {
+      schema: {
+        tags: ['simulate'],
+        description: 'The simulated client leaks memory and keeps it: for testing SESSION_MAX_MEMORY_MB recycling.',
+        params: SessionParams,
+        body: Type.Object({ megabytes: Type.Integer({ minimum: 1, maximum: 4096 }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ heldMegabytes: Type.Integer() }), ...errors },
+      },
+    },
+    async (request) => {
+      const session = simulated(request.params.sessionId);
+      return session.command('simulate.allocate', request.body);
+    },
+  );
+
+  app.post(
     '/sessions/:sessionId/simulate/disconnect',
     { schema: { tags: ['simulate'], params: SessionParams, response: { 200: Session, ...errors } } },
     async (request) => {

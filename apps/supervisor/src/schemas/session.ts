@@ -55,6 +55,17 @@ export const Session = Type.Object({
   me: Type.Union([Me, Type.Null()]),
   metadata: Metadata,
   webhooks: Type.Array(WebhookTarget),
+  /** The last sample of the session's memory: worker and browser process tree, PSS. */
+  memory: Type.Union([
+    Type.Object({
+      workerBytes: Type.Integer(),
+      browserBytes: Type.Integer(),
+      totalBytes: Type.Integer(),
+      processes: Type.Integer(),
+      sampledAt: Type.String({ format: 'date-time' }),
+    }),
+    Type.Null(),
+  ]),
   /** The session's proxy (webjs), its password masked. */
   proxy: Type.Union([Type.String(), Type.Null()]),
 });

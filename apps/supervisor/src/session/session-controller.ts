@@ -20,11 +20,13 @@ import type {
   WorkerStatus,
 } from '@wsm/ipc-protocol';
 import type { Config } from '../config.js';
+import type { Observer } from '../metrics.js';
 import { Errors, LastErrorCode } from '../errors.js';
 import type { LastError, Session } from '../schemas/session.js';
 import type { SessionPatch, SessionRecord, SessionStore } from '../store/session-store.js';
 import { decideRestart, type RestartPolicy } from './restart-policy.js';
 import { canTransition, type SessionStatus } from './state-machine.js';
+import type { SessionMemory } from './resource-monitor.js';
 import { WorkerHandle, type WorkerExit } from './worker-handle.js';
 
 export interface SessionEnvironment {
@@ -36,6 +38,7 @@ export interface SessionEnvironment {
   policy: RestartPolicy;
   /** `<DATA_DIR>/sessions/<sessionId>`, from a validated id. */
   sessionDir: (sessionId: string) => string;
+  observer: Pick<Observer, 'workerExit' | 'restart' | 'command'>;
 }
 
 export interface StatusChange {
@@ -93,6 +96,8 @@ export class SessionController extends EventEmitter<SessionEvents> {
   #ops: Promise<void> = Promise.resolve();
   #writes: Promise<void> = Promise.resolve();
   #writeError: unknown;
+  /** The last memory sample of the worker and its browser (resource-monitor.ts). */
+  memory: SessionMemory | null = null;
 
   constructor(record: SessionRecord, env: SessionEnvironment) {
     super();
@@ -137,6 +142,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
       proxy: maskPassword(this.#record.proxy),
       pid: this.#handle?.alive ? (this.#handle.pid ?? null) : null,
       browserPid: this.#handle?.alive ? (this.#handle.browser?.pid ?? null) : null,
+      memory: this.#handle?.alive ? this.memory : null,
     };
   }
 
@@ -175,17 +181,17 @@ export class SessionController extends EventEmitter<SessionEvents> {
   }
 
   /** A fresh worker for a session meant to run (a stopped or failed one is started). */
-  restart(): Promise<void> {
+  restart(reason = 'restart requested'): Promise<void> {
     this.#consecutiveCrashes = 0;
     this.#update({ desiredState: 'running', lastError: null });
     return this.#enqueue(async () => {
       this.#clearBackoff();
       const handle = this.#handle;
       if (handle !== undefined) {
-        this.#transition('stopping', 'restart requested');
-        await handle.stop('restart requested');
+        this.#transition('stopping', reason);
+        await handle.stop(reason);
       }
-      this.#spawn('restart requested');
+      this.#spawn(reason);
     });
   }
 
@@ -230,12 +236,20 @@ export class SessionController extends EventEmitter<SessionEvents> {
   }
 
   /** Runs an engine command in the session's worker. */
-  command<N extends CommandName>(name: N, params: CommandParams<N>): Promise<CommandResult<N>> {
+  async command<N extends CommandName>(name: N, params: CommandParams<N>): Promise<CommandResult<N>> {
     const handle = this.#handle;
     if (handle === undefined || !handle.alive) {
-      return Promise.reject(new Errors.WORKER_UNAVAILABLE(this.sessionId, `its status is '${this.status}'`));
+      throw new Errors.WORKER_UNAVAILABLE(this.sessionId, `its status is '${this.status}'`);
     }
-    return handle.request(name, params, this.#env.config.commandTimeoutMs);
+    const started = performance.now();
+    try {
+      const result = await handle.request(name, params, this.#env.config.commandTimeoutMs);
+      this.#env.observer.command(name, (performance.now() - started) / 1000, 'ok');
+      return result;
+    } catch (error) {
+      this.#env.observer.command(name, (performance.now() - started) / 1000, 'error');
+      throw error;
+    }
   }
 
   // ---- internals ---------------------------------------------------------------------------------
@@ -303,6 +317,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
 
   #onExit(exit: WorkerExit): void {
     this.#handle = undefined;
+    this.#env.observer.workerExit(exit.cause);
     if (exit.cause === 'requested') return; // the operation that asked for the stop sets the status
     const lastError = this.#describeExit(exit);
     this.#log.warn({ cause: exit.cause, code: exit.code, signal: exit.signal, detail: exit.detail }, 'worker died');
@@ -333,6 +348,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
       void this.#enqueue(() => {
         if (this.#closing || this.#record.desiredState !== 'running' || this.#record.status !== 'backoff') return;
         this.#update({ restarts: this.#record.restarts + 1 });
+        this.#env.observer.restart('crash');
         this.#spawn(`restart after crash #${decision.consecutiveCrashes}`);
       });
     }, decision.delayMs);

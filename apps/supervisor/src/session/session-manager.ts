@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { EngineEvent, EngineName } from '@wsm/ipc-protocol';
+import { availableMemoryBytes } from '@wsm/procfs';
 import { Errors } from '../errors.js';
 import type { Session, WebhookTarget } from '../schemas/session.js';
 import type { SessionRecord } from '../store/session-store.js';
@@ -22,6 +23,14 @@ interface ManagerEvents {
   qr: [{ sessionId: string; qr: string; attempt: number }];
   event: [{ sessionId: string; event: EngineEvent }];
 }
+
+/** What a new session of each engine is expected to take, for the free-memory guard (measured: bench/). */
+const ENGINE_FOOTPRINT_BYTES: Record<EngineName, number> = {
+  simulated: 64 * 1024 * 1024,
+  webjs: 320 * 1024 * 1024,
+};
+
+const megabytes = (bytes: number): number => Math.round(bytes / 1048576);
 
 /** A restored session counts as up once it has left `starting` (to qr, ready, backoff, failed...). */
 const RESTORE_STEP_TIMEOUT_MS = 60_000;
@@ -76,6 +85,10 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     return session;
   }
 
+  controllers(): IterableIterator<SessionController> {
+    return this.#sessions.values();
+  }
+
   list(): Session[] {
     return [...this.#sessions.values()].map((session) => session.toSession());
   }
@@ -84,6 +97,7 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
   async create(input: NewSession, start: boolean): Promise<SessionController> {
     this.#assertOpen();
     if (this.#sessions.has(input.sessionId)) throw new Errors.SESSION_EXISTS(input.sessionId);
+    if (start) this.admit(input.engine);
     const at = new Date().toISOString();
     const record: SessionRecord = {
       sessionId: input.sessionId,
@@ -121,9 +135,25 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     this.#assertOpen();
     const existing = this.#sessions.get(sessionId);
     if (existing === undefined) return { session: await this.create({ sessionId, engine }, true), started: true };
+    if (existing.desiredState !== 'running') this.admit(existing.engine);
     const started = existing.start();
     await existing.flush();
     return { session: existing, started };
+  }
+
+  /**
+   * Admission control for a session about to be meant to run: at most MAX_SESSIONS of them, and enough
+   * available memory left after its expected footprint. Throws a coded 429/503; running sessions are untouched.
+   */
+  admit(engine: EngineName): void {
+    const { maxSessions, minFreeBytes } = this.#env.config.admission;
+    let running = 0;
+    for (const session of this.#sessions.values()) if (session.desiredState === 'running') running++;
+    if (running >= maxSessions) throw new Errors.TOO_MANY_SESSIONS(running);
+    const available = availableMemoryBytes();
+    if (available !== undefined && available - ENGINE_FOOTPRINT_BYTES[engine] < minFreeBytes) {
+      throw new Errors.INSUFFICIENT_MEMORY(megabytes(available), megabytes(minFreeBytes));
+    }
   }
 
   async remove(sessionId: string): Promise<void> {

@@ -6,7 +6,7 @@
 import type { Session } from '../schemas/session.js';
 
 /** What is persisted of a session: everything but the runtime pid. */
-export type SessionRecord = Omit<Session, 'pid' | 'browserPid'>;
+export type SessionRecord = Omit<Session, 'pid' | 'browserPid' | 'memory'>;
 export type SessionPatch = Partial<Omit<SessionRecord, 'sessionId' | 'createdAt'>>;
 
 export interface SessionStore {

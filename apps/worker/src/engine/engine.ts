@@ -44,6 +44,8 @@ export interface Simulator {
   scan(): Promise<Me>;
   inbound(from: string, text: string): Promise<InboundMessage>;
   disconnect(): Promise<void>;
+  /** Holds `megabytes` more memory until the engine stops; answers the total held. */
+  allocate(megabytes: number): Promise<number>;
 }
 
 export interface Engine {

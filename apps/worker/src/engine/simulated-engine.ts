@@ -60,6 +60,7 @@ export class SimulatedEngine implements Engine {
   #me: Me | undefined;
   #pairingPhone: string | undefined;
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #held: Buffer[] = [];
   readonly #authFile: string;
   readonly #options: SimulatedOptions;
 
@@ -70,6 +71,11 @@ export class SimulatedEngine implements Engine {
       scan: () => this.#scan(),
       inbound: (from, text) => this.#inbound(from, text),
       disconnect: () => this.#disconnect(),
+      allocate: async (megabytes) => {
+        // Filled, so the pages are really committed and show in RSS/PSS.
+        this.#held.push(Buffer.alloc(megabytes * 1024 * 1024, 1));
+        return this.#held.reduce((total, buffer) => total + buffer.length, 0) / (1024 * 1024);
+      },
     };
   }
 

@@ -1,0 +1,154 @@
+/**
+ * Everything the supervisor runs besides HTTP, built in dependency order and stopped in reverse:
+ * the data-dir lock and orphan clean-up, the registry and the session manager, the event outbox with its
+ * recorder and webhook dispatcher, idempotent sending, resource monitoring, metrics.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { sessionDirectory } from '@wsm/ipc-protocol';
+import { killOwnedProcesses } from '@wsm/procfs';
+import type { Config } from './config.js';
+import { EventRecorder } from './events/event-recorder.js';
+import type { OutboxStore } from './events/outbox-store.js';
+import { SqliteOutboxStore } from './events/sqlite-outbox-store.js';
+import { WebhookDispatcher } from './events/webhook-dispatcher.js';
+import { createLogger } from './logger.js';
+import { MessageSender } from './messages/message-sender.js';
+import { SqliteIdempotencyStore } from './messages/sqlite-idempotency-store.js';
+import { Metrics } from './metrics.js';
+import { lockDataDir } from './session/data-dir-lock.js';
+import { ResourceMonitor } from './session/resource-monitor.js';
+import { SessionManager } from './session/session-manager.js';
+import { SessionLogs } from './session-logs.js';
+import type { SessionStore } from './store/session-store.js';
+import { SqliteSessionStore } from './store/sqlite-session-store.js';
+
+export interface ServiceOptions {
+  config: Config;
+  /** Defaults to a pino logger at `config.logLevel` on stdout, feeding `sessionLogs`. */
+  logger?: Logger;
+  /** The per-session log buffer that `logger` feeds. */
+  sessionLogs?: SessionLogs;
+  /** Defaults to SQLite in `config.dataDir`. */
+  store?: SessionStore;
+  /** Defaults to SQLite in `config.dataDir`. */
+  outbox?: OutboxStore;
+}
+
+export interface Services {
+  config: Config;
+  log: Logger;
+  sessions: SessionManager;
+  recorder: EventRecorder;
+  outbox: OutboxStore;
+  dispatcher: WebhookDispatcher;
+  sender: MessageSender;
+  sessionLogs: SessionLogs;
+  metrics: Metrics;
+  monitor: ResourceMonitor;
+  /** Prunes the outbox, starts webhook delivery and resource sampling (not the sessions: see restore()). */
+  start(): Promise<void>;
+  /** Stops every worker (keeping desired states), flushes events, closes the stores, releases the lock. */
+  close(): Promise<void>;
+}
+
+/** How often old events are pruned from the outbox. */
+const PRUNE_INTERVAL_MS = 3_600_000;
+
+export async function createServices(options: ServiceOptions): Promise<Services> {
+  const { config } = options;
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const sessionLogs = options.sessionLogs ?? new SessionLogs(config.sessionLogRecords);
+  const log = options.logger ?? createLogger(config.logLevel, sessionLogs);
+  const release = lockDataDir(config.dataDir);
+  try {
+    // Workers or browsers that a killed predecessor left behind hold auth data and browser profiles: end them first.
+    const orphans = killOwnedProcesses(config.dataDir);
+    if (orphans.length > 0) {
+      log.warn({ pids: orphans.map((stat) => stat.pid) }, 'killed processes left behind by a previous supervisor');
+    }
+    const registry = options.store ?? new SqliteSessionStore(config.dataDir, config.sqliteSynchronous);
+    const outbox = options.outbox ?? new SqliteOutboxStore(config.dataDir, config.sqliteSynchronous);
+    const idempotency = new SqliteIdempotencyStore(config.dataDir, config.sqliteSynchronous);
+    const metrics: Metrics = new Metrics((): SessionManager => sessions, outbox);
+    const sessions: SessionManager = new SessionManager({
+      config,
+      store: registry,
+      log,
+      owner: config.dataDir,
+      policy: config.restart,
+      sessionDir: (sessionId) => sessionDirectory(config.dataDir, sessionId),
+      observer: metrics,
+    });
+    const recorder = new EventRecorder({
+      store: outbox,
+      globalTargets: config.webhooks.urls,
+      sessionTargets: (sessionId) => sessions.get(sessionId)?.webhooks ?? [],
+      log,
+    });
+    recorder.attach(sessions);
+    const dispatcher = new WebhookDispatcher({
+      store: outbox,
+      secret: config.webhooks.secret,
+      policy: config.webhooks,
+      timeoutMs: config.webhooks.timeoutMs,
+      concurrency: config.webhooks.concurrency,
+      log,
+      observer: metrics,
+    });
+    recorder.on('recorded', () => dispatcher.kick());
+    const monitor = new ResourceMonitor(sessions, {
+      intervalMs: config.resources.sampleIntervalMs,
+      policy: {
+        maxMemoryBytes: config.resources.maxSessionBytes,
+        maxUptimeMs: config.resources.recycleAfterMs,
+        minUptimeMs: config.resources.recycleMinUptimeMs,
+      },
+      log,
+      onRecycle: (_sessionId, reason) => metrics.restart(reason),
+    });
+    await sessions.load();
+
+    const prune = async (): Promise<void> => {
+      const before = Date.now() - config.outboxRetentionMs;
+      await idempotency.prune(before);
+      const pruned = await outbox.prune(before);
+      if (pruned > 0) log.info({ pruned }, 'pruned old events from the outbox');
+    };
+    let pruner: NodeJS.Timeout | undefined;
+
+    return {
+      config,
+      log,
+      sessions,
+      recorder,
+      outbox,
+      dispatcher,
+      sender: new MessageSender(idempotency, recorder),
+      sessionLogs,
+      metrics,
+      monitor,
+      async start() {
+        await prune();
+        pruner = setInterval(() => void prune().catch((error: unknown) => log.error({ err: error }, 'pruning failed')), PRUNE_INTERVAL_MS);
+        pruner.unref();
+        await dispatcher.start();
+        monitor.start();
+      },
+      async close() {
+        clearInterval(pruner);
+        monitor.stop();
+        await sessions.shutdown();
+        await recorder.flush().catch((error: unknown) => log.error({ err: error }, 'events lost at shutdown'));
+        await dispatcher.close();
+        await outbox.close();
+        await idempotency.close();
+        await registry.close();
+        release();
+      },
+    };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}

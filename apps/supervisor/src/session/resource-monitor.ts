@@ -1,0 +1,80 @@
+/**
+ * Samples each session's memory, its worker plus its browser's process tree (PSS, so shared pages are not
+ * counted twice), with one /proc scan per round, and recycles the sessions the recycle policy picks.
+ */
+import type { Logger } from 'pino';
+import { groupMemory, listProcesses } from '@wsm/procfs';
+import { decideRecycle, type RecyclePolicy, type RecycleReason } from './recycle-policy.js';
+import type { SessionManager } from './session-manager.js';
+
+export interface SessionMemory {
+  workerBytes: number;
+  browserBytes: number;
+  totalBytes: number;
+  processes: number;
+  sampledAt: string;
+}
+
+export interface MonitorOptions {
+  intervalMs: number;
+  policy: RecyclePolicy;
+  log: Logger;
+  onRecycle?: (sessionId: string, reason: RecycleReason) => void;
+}
+
+export class ResourceMonitor {
+  readonly #sessions: SessionManager;
+  readonly #options: MonitorOptions;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(sessions: SessionManager, options: MonitorOptions) {
+    this.#sessions = sessions;
+    this.#options = options;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => this.sample(), this.#options.intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  sample(): void {
+    const processes = listProcesses();
+    const sampledAt = new Date().toISOString();
+    for (const session of this.#sessions.controllers()) {
+      const worker = session.worker;
+      if (worker?.pid === undefined || !worker.alive) {
+        session.memory = null;
+        continue;
+      }
+      const own = groupMemory(processes, new Set([worker.pid]));
+      const browser = worker.browser === null ? { pssBytes: 0, processes: 0 } : groupMemory(processes, new Set([worker.browser.pgid]));
+      const memory: SessionMemory = {
+        workerBytes: own.pssBytes,
+        browserBytes: browser.pssBytes,
+        totalBytes: own.pssBytes + browser.pssBytes,
+        processes: own.processes + browser.processes,
+        sampledAt,
+      };
+      session.memory = memory;
+      const reason = decideRecycle(this.#options.policy, {
+        status: session.status,
+        totalBytes: memory.totalBytes,
+        uptimeMs: Date.now() - worker.spawnedAt,
+      });
+      if (reason === undefined) continue;
+      const limit = this.#options.policy.maxMemoryBytes;
+      this.#options.log.warn(
+        { sessionId: session.sessionId, reason, totalBytes: memory.totalBytes, limitBytes: limit },
+        reason === 'memory' ? 'session passed its memory limit: recycling its worker' : 'scheduled recycle of the worker',
+      );
+      this.#options.onRecycle?.(session.sessionId, reason);
+      void session
+        .restart(reason === 'memory' ? `memory ${Math.round(memory.totalBytes / 1048576)} MB over the limit` : 'scheduled recycle')
+        .catch((error: unknown) => this.#options.log.error({ err: error, sessionId: session.sessionId }, 'recycle failed'));
+    }
+  }
+}
