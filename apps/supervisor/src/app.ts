@@ -47,7 +47,6 @@ export async function buildApp(options: BuildOptions): Promise<App> {
   installErrorHandlers(fastify, config.bodyLimitBytes);
   if (config.apiKey !== undefined) app.addHook('onRequest', apiKeyHook(config.apiKey));
   await registerRateLimit(fastify, config.rateLimitPerMinute);
-  registerMetrics(fastify, services.metrics);
   // Whatever a request caused is in the outbox before its answer leaves (the contract's durability rule).
   app.addHook('onSend', async (request) => {
     if (request.method !== 'GET') await services.recorder.flush();
@@ -63,6 +62,7 @@ export async function buildApp(options: BuildOptions): Promise<App> {
   });
 
   await registerOpenApi(fastify, SERVICE_VERSION);
+  registerMetrics(fastify, services.metrics);
   for (const routes of [healthRoutes, sessionRoutes, qrRoutes, simulateRoutes, messageRoutes, eventRoutes, webhookRoutes, logRoutes]) {
     await app.register(routes);
   }

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { decideDelivery, retrySpanMs, type DeliveryPolicy } from '../src/events/delivery-policy.js';
+import { createEventIds } from '../src/events/event-id.js';
+import { decideRecycle, type RecyclePolicy } from '../src/session/recycle-policy.js';
+
+const MB = 1024 * 1024;
+
+describe('decideRecycle', () => {
+  const policy: RecyclePolicy = { maxMemoryBytes: 500 * MB, maxUptimeMs: 24 * 3_600_000, minUptimeMs: 60_000 };
+
+  it('recycles a ready session over its memory limit, or one that ran its scheduled time', () => {
+    expect(decideRecycle(policy, { status: 'ready', totalBytes: 501 * MB, uptimeMs: 120_000 })).toBe('memory');
+    expect(decideRecycle(policy, { status: 'ready', totalBytes: 100 * MB, uptimeMs: 24 * 3_600_000 })).toBe('schedule');
+    expect(decideRecycle(policy, { status: 'ready', totalBytes: 500 * MB, uptimeMs: 120_000 })).toBeUndefined();
+  });
+
+  it('leaves alone a session that is not ready (a recycle would cost it a new QR) or whose worker is young', () => {
+    for (const status of ['qr', 'starting', 'authenticated', 'disconnected', 'backoff']) {
+      expect(decideRecycle(policy, { status, totalBytes: 900 * MB, uptimeMs: 120_000 })).toBeUndefined();
+    }
+    expect(decideRecycle(policy, { status: 'ready', totalBytes: 900 * MB, uptimeMs: 59_999 })).toBeUndefined();
+  });
+
+  it('does nothing without limits', () => {
+    const none: RecyclePolicy = { maxMemoryBytes: undefined, maxUptimeMs: undefined, minUptimeMs: 0 };
+    expect(decideRecycle(none, { status: 'ready', totalBytes: 9000 * MB, uptimeMs: 1e9 })).toBeUndefined();
+  });
+});
+
+describe('decideDelivery', () => {
+  const policy: DeliveryPolicy = { baseDelayMs: 1000, maxDelayMs: 300_000, maxAttempts: 20, jitter: 0.2 };
+
+  it('ends a delivery on any 2xx, retries anything else with growing delays, and fails at the limit', () => {
+    expect(decideDelivery(policy, 1, 200)).toEqual({ action: 'delivered' });
+    expect(decideDelivery(policy, 1, 204)).toEqual({ action: 'delivered' });
+    expect(decideDelivery(policy, 1, 500, () => 0)).toEqual({ action: 'retry', delayMs: 1000 });
+    expect(decideDelivery(policy, 3, 404, () => 0)).toEqual({ action: 'retry', delayMs: 4000 });
+    expect(decideDelivery(policy, 2, null, () => 0)).toEqual({ action: 'retry', delayMs: 2000 });
+    expect(decideDelivery(policy, 19, 302, () => 0)).toEqual({ action: 'retry', delayMs: 300_000 });
+    expect(decideDelivery(policy, 20, 500)).toEqual({ action: 'fail' });
+    expect(decideDelivery(policy, 20, 201)).toEqual({ action: 'delivered' });
+  });
+
+  it('keeps retrying for at least an hour with the defaults', () => {
+    expect(retrySpanMs(policy)).toBeGreaterThanOrEqual(3_600_000);
+  });
+});
+
+describe('event ids', () => {
+  it('are 26-character ULIDs that sort in creation order, even within one millisecond', () => {
+    let now = 1_800_000_000_000;
+    const next = createEventIds(() => now);
+    const ids = Array.from({ length: 1000 }, (_, index) => {
+      if (index % 100 === 0) now += 1;
+      return next();
+    });
+    for (const id of ids) expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('keep sorting when the clock steps back', () => {
+    let now = 2_000_000;
+    const next = createEventIds(() => now);
+    const first = next();
+    now -= 1000;
+    expect(next() > first).toBe(true);
+  });
+});
