@@ -181,8 +181,8 @@ export function loadConfig(env: Env = process.env): Config {
       concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 8, 1, 256),
       baseDelayMs: integer(env, 'WEBHOOK_BACKOFF_MS', 1000, 0, 60_000),
       maxDelayMs: integer(env, 'WEBHOOK_BACKOFF_MAX_MS', 300_000, 0, 3_600_000),
-      // 1 s doubling to 5 min, 20 attempts: retried for a little over an hour.
-      maxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', 20, 1, 1000),
+      // 1 s doubling to 5 min, 25 attempts: retried for at least an hour (83 min without jitter, 67 with the most).
+      maxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', 25, 1, 1000),
       jitter: 0.2,
     },
     resources: {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import { decideDelivery, retrySpanMs, type DeliveryPolicy } from '../src/events/delivery-policy.js';
 import { createEventIds } from '../src/events/event-id.js';
 import { decideRecycle, type RecyclePolicy } from '../src/session/recycle-policy.js';
@@ -28,7 +29,7 @@ describe('decideRecycle', () => {
 });
 
 describe('decideDelivery', () => {
-  const policy: DeliveryPolicy = { baseDelayMs: 1000, maxDelayMs: 300_000, maxAttempts: 20, jitter: 0.2 };
+  const policy: DeliveryPolicy = { ...loadConfig({}).webhooks };
 
   it('ends a delivery on any 2xx, retries anything else with growing delays, and fails at the limit', () => {
     expect(decideDelivery(policy, 1, 200)).toEqual({ action: 'delivered' });
@@ -37,8 +38,8 @@ describe('decideDelivery', () => {
     expect(decideDelivery(policy, 3, 404, () => 0)).toEqual({ action: 'retry', delayMs: 4000 });
     expect(decideDelivery(policy, 2, null, () => 0)).toEqual({ action: 'retry', delayMs: 2000 });
     expect(decideDelivery(policy, 19, 302, () => 0)).toEqual({ action: 'retry', delayMs: 300_000 });
-    expect(decideDelivery(policy, 20, 500)).toEqual({ action: 'fail' });
-    expect(decideDelivery(policy, 20, 201)).toEqual({ action: 'delivered' });
+    expect(decideDelivery(policy, 25, 500)).toEqual({ action: 'fail' });
+    expect(decideDelivery(policy, 25, 201)).toEqual({ action: 'delivered' });
   });
 
   it('keeps retrying for at least an hour with the defaults', () => {

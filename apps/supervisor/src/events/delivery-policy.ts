@@ -25,9 +25,9 @@ export function decideDelivery(
   return { action: 'retry', delayMs: backoffDelay(policy, attempts, random) };
 }
 
-/** How long a delivery keeps being retried before it fails: the sum of its delays without jitter. */
+/** The shortest time a delivery keeps being retried before it fails: its delays with the most jitter taken off. */
 export function retrySpanMs(policy: DeliveryPolicy): number {
   let total = 0;
-  for (let attempt = 1; attempt < policy.maxAttempts; attempt++) total += backoffDelay(policy, attempt, () => 0);
+  for (let attempt = 1; attempt < policy.maxAttempts; attempt++) total += backoffDelay(policy, attempt, () => 1);
   return total;
 }
