@@ -2,7 +2,8 @@
  * Runs one command against the engine. Both the IPC loop and the terminal runner go through here, so a
  * command behaves the same whether a supervisor or a developer sent it.
  */
-import { WorkerErrorCode, type CommandMessage, type CommandName, type CommandResult } from '@wsm/ipc-protocol';
+import { WorkerErrorCode } from '@wsm/ipc-protocol/runtime';
+import type { CommandMessage, CommandName, CommandResult } from '@wsm/ipc-protocol';
 import type { Engine, Simulator } from './engine/engine.js';
 import { WorkerError } from './errors.js';
 import type { SentJournal } from './sent-journal.js';

@@ -1,4 +1,5 @@
-import { WorkerErrorCode, type CodedError } from '@wsm/ipc-protocol';
+import { WorkerErrorCode } from '@wsm/ipc-protocol/runtime';
+import type { CodedError } from '@wsm/ipc-protocol';
 
 /** An error the worker reports with a stable code; anything else becomes WSM_ENGINE_FAILED. */
 export class WorkerError extends Error {

@@ -1,13 +1,15 @@
 /**
  * The worker's end of the IPC channel: typed sends, and decoding of everything received before it is acted on.
  */
-import { decodeSupervisorMessage, type SupervisorMessage, type WorkerMessage } from '@wsm/ipc-protocol';
+import { decodeSupervisorMessage } from '@wsm/ipc-protocol/runtime';
+import type { SupervisorMessage, WorkerMessage } from '@wsm/ipc-protocol';
 
 export interface IpcChannel {
   send(message: WorkerMessage): void;
   /** Sends, then calls back once the message has left this process (or the channel is gone). */
   sendThen(message: WorkerMessage, done: () => void): void;
-  onMessage(handle: (message: SupervisorMessage) => void, onMalformed: (error: string, raw: unknown) => void): void;
+  /** `details()` of a malformed message names each offending field (it loads the schemas: rare, and async). */
+  onMessage(handle: (message: SupervisorMessage) => void, onMalformed: (details: () => Promise<string>, raw: unknown) => void): void;
   onDisconnect(handle: () => void): void;
   readonly connected: boolean;
 }
@@ -27,7 +29,7 @@ export function processChannel(proc: NodeJS.Process = process): IpcChannel {
       proc.on('message', (raw: unknown) => {
         const decoded = decodeSupervisorMessage(raw);
         if (decoded.ok) handle(decoded.value);
-        else onMalformed(decoded.error, raw);
+        else onMalformed(decoded.details, raw);
       });
     },
     onDisconnect(handle) {

@@ -8,16 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import QRCode from 'qrcode';
-import {
-  ENGINE_NAMES,
-  decodeSupervisorMessage,
-  isValidSessionId,
-  sessionDirectory,
-  type CommandMessage,
-  type EngineName,
-  type EngineSettings,
-  type LogLevel,
-} from '@wsm/ipc-protocol';
+import { ENGINE_NAMES, decodeSupervisorMessage, isValidSessionId, sessionDirectory } from '@wsm/ipc-protocol/runtime';
+import type { CommandMessage, EngineName, EngineSettings, LogLevel } from '@wsm/ipc-protocol';
 import { join } from 'node:path';
 import { dispatch } from './dispatch.js';
 import { SentJournal } from './sent-journal.js';
@@ -160,7 +152,7 @@ export async function runStandalone(argv: string[]): Promise<void> {
     // Checked like a supervisor's message, so a typo gets the same clear error.
     const decoded = decodeSupervisorMessage(command);
     if (!decoded.ok) {
-      print('error', decoded.error);
+      print('error', await decoded.details());
       continue;
     }
     try {

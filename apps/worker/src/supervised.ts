@@ -3,14 +3,8 @@
  * It exits when asked, on SIGTERM/SIGINT, on a fatal engine error, and as soon as its IPC channel
  * disconnects: a worker never outlives the supervisor that started it.
  */
-import {
-  PROTOCOL_VERSION,
-  WorkerErrorCode,
-  type CodedError,
-  type CommandMessage,
-  type SupervisorMessage,
-  type SupervisorStart,
-} from '@wsm/ipc-protocol';
+import { PROTOCOL_VERSION, WorkerErrorCode } from '@wsm/ipc-protocol/runtime';
+import type { CodedError, CommandMessage, SupervisorMessage, SupervisorStart } from '@wsm/ipc-protocol';
 import { join } from 'node:path';
 import { dispatch } from './dispatch.js';
 import { SentJournal } from './sent-journal.js';
@@ -151,7 +145,8 @@ export function runSupervised(channel: IpcChannel = processChannel()): void {
     }
   }
 
-  channel.onMessage(handle, (error, raw) => {
+  channel.onMessage(handle, async (details, raw) => {
+    const error = await details();
     log.error('rejected a malformed IPC message', { error });
     // Answer a malformed command that still carries an id, so its sender fails fast instead of timing out.
     const id = (raw as { id?: unknown } | null)?.id;

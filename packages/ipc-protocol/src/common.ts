@@ -3,21 +3,12 @@
  * Every shape is declared once here as a TypeBox schema; TypeScript types are derived with Static<>.
  */
 import { Type, type Static } from '@sinclair/typebox';
-
-/** Bumped on any incompatible change; both sides refuse to talk across a mismatch. */
-export const PROTOCOL_VERSION = 1;
-
-/** The contract's session id rule. Anything that builds a path from a session id checks it first. */
-export const SESSION_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
-const sessionIdRegExp = new RegExp(SESSION_ID_PATTERN);
-export const isValidSessionId = (value: unknown): value is string =>
-  typeof value === 'string' && sessionIdRegExp.test(value);
+import { SESSION_ID_PATTERN } from './constants.js';
 
 export const SessionId = Type.String({ pattern: SESSION_ID_PATTERN, description: 'Session id' });
 
 export const EngineName = Type.Union([Type.Literal('webjs'), Type.Literal('simulated')]);
 export type EngineName = Static<typeof EngineName>;
-export const ENGINE_NAMES: readonly EngineName[] = ['webjs', 'simulated'];
 
 /**
  * The statuses an engine reports with `worker.status`. `qr` is reported by `worker.qr` alone, so a session is

@@ -1,5 +1,5 @@
 import { resolve, sep } from 'node:path';
-import { isValidSessionId } from './common.js';
+import { isValidSessionId } from './constants.js';
 
 /**
  * Where a session's files live, shared by the supervisor (which passes it to the worker) and the standalone worker:

@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
+import { CHECKS_FILE, generateChecks } from '../scripts/generate-checks.js';
 import {
   COMMAND_NAMES,
   PROTOCOL_VERSION,
@@ -7,6 +11,7 @@ import {
   decodeWorkerMessage,
   isValidSessionId,
   sessionDirectory,
+  WorkerMessage,
 } from '../src/index.js';
 
 const memory = { rss: 1, heapTotal: 2, heapUsed: 3, external: 4, arrayBuffers: 5 };
@@ -32,20 +37,23 @@ describe('decodeWorkerMessage', () => {
       { type: 'worker.fatal', error: { code: 'WSM_LOGGED_OUT', message: 'phone said bye' }, retry: false },
     ];
     for (const message of messages) expect(decodeWorkerMessage(message)).toEqual({ ok: true, value: message });
+    // The generated checks agree with the schemas they were generated from.
+    for (const message of messages) expect(Value.Check(WorkerMessage, message)).toBe(true);
   });
 
-  it('rejects malformed messages with an error naming the message and the field', () => {
-    expect(decodeWorkerMessage('hello')).toEqual({ ok: false, error: 'message is not an object' });
-    expect(decodeWorkerMessage(null)).toEqual({ ok: false, error: 'message is not an object' });
-    expect(decodeWorkerMessage({ status: 'ready' })).toEqual({ ok: false, error: 'message has no string "type"' });
-    expect(decodeWorkerMessage({ type: 'worker.explode' })).toEqual({ ok: false, error: 'unknown message type "worker.explode"' });
+  it('rejects malformed messages with an error naming the message, and details naming the field', async () => {
+    expect(decodeWorkerMessage('hello')).toMatchObject({ ok: false, error: 'message is not an object' });
+    expect(decodeWorkerMessage(null)).toMatchObject({ ok: false, error: 'message is not an object' });
+    expect(decodeWorkerMessage({ status: 'ready' })).toMatchObject({ ok: false, error: 'message has no string "type"' });
+    expect(decodeWorkerMessage({ type: 'worker.explode' })).toMatchObject({ ok: false, error: 'unknown message type "worker.explode"' });
+    expect(decodeWorkerMessage({ type: 'toString' })).toMatchObject({ ok: false, error: 'unknown message type "toString"' });
     const badStatus = decodeWorkerMessage({ type: 'worker.status', status: 'happy' });
-    expect(badStatus.ok).toBe(false);
-    expect(!badStatus.ok && badStatus.error).toMatch(/^malformed "worker.status": \/status/);
+    expect(badStatus).toMatchObject({ ok: false, error: 'malformed "worker.status"' });
+    expect(!badStatus.ok && (await badStatus.details())).toMatch(/^malformed "worker.status": \/status/);
     const extra = decodeWorkerMessage({ type: 'worker.qr', qr: 'x', attempt: 1, evil: true });
-    expect(!extra.ok && extra.error).toMatch(/malformed "worker.qr"/);
+    expect(!extra.ok && (await extra.details())).toMatch(/malformed "worker.qr"/);
     const badMemory = decodeWorkerMessage({ type: 'worker.heartbeat', seq: 1, uptimeMs: 1, memory: { rss: -1 } });
-    expect(!badMemory.ok && badMemory.error).toMatch(/\/memory/);
+    expect(!badMemory.ok && (await badMemory.details())).toMatch(/\/memory/);
     // A supervisor message is not a worker message.
     expect(decodeWorkerMessage({ type: 'supervisor.shutdown', reason: 'x', timeoutMs: 1 }).ok).toBe(false);
   });
@@ -76,7 +84,7 @@ describe('decodeSupervisorMessage', () => {
     }
   });
 
-  it('rejects bad commands and a start with a bad session id', () => {
+  it('rejects bad commands and a start with a bad session id', async () => {
     expect(decodeSupervisorMessage({ type: 'command.sendText', id: '1', params: { to: '1555@c.us', text: '' } }).ok).toBe(false);
     expect(decodeSupervisorMessage({ type: 'command.sendText', params: { to: '1555@c.us', text: 'x' } }).ok).toBe(false);
     expect(decodeSupervisorMessage({ type: 'command.requestPairingCode', id: '1', params: { phoneNumber: 'call me' } }).ok).toBe(false);
@@ -90,16 +98,17 @@ describe('decodeSupervisorMessage', () => {
       heartbeatIntervalMs: 1000,
       logLevel: 'info',
     });
-    expect(!start.ok && start.error).toMatch(/\/sessionId/);
+    expect(!start.ok && (await start.details())).toMatch(/\/sessionId/);
   });
 });
 
 describe('decodeCommandResult', () => {
-  it('checks a reply against the command result schema', () => {
+  it('checks a reply against the command result schema', async () => {
     expect(decodeCommandResult('requestPairingCode', { code: 'ABCD1234' }).ok).toBe(true);
     expect(decodeCommandResult('requestPairingCode', { pairing: 'ABCD1234' }).ok).toBe(false);
     expect(decodeCommandResult('sendText', { id: 'true_x', to: 'x@c.us', timestamp: 1 }).ok).toBe(true);
-    expect(decodeCommandResult('sendText', { id: '', to: 'x@c.us', timestamp: 1 }).ok).toBe(false);
+    const empty = decodeCommandResult('sendText', { id: '', to: 'x@c.us', timestamp: 1 });
+    expect(!empty.ok && (await empty.details())).toMatch(/^malformed result of "sendText": \/id/);
   });
 });
 
@@ -112,5 +121,30 @@ describe('session ids and directories', () => {
   it('builds a directory only from a valid id', () => {
     expect(sessionDirectory('/data', 'shop-1')).toBe('/data/sessions/shop-1');
     expect(() => sessionDirectory('/data', '../etc')).toThrow(/invalid session id/);
+  });
+});
+
+describe('the generated checks', () => {
+  it('are up to date with the schemas (run `pnpm --filter @wsm/ipc-protocol generate` after a change)', () => {
+    expect(readFileSync(CHECKS_FILE, 'utf8')).toBe(generateChecks());
+  });
+
+  it('keep TypeBox out of what a worker loads at start-up', () => {
+    // Follow the static imports of the compiled runtime entry (the dynamic import of checkers.js for error
+    // details is lazy by design) and collect the packages they reach.
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const source = readFileSync(file, 'utf8');
+      for (const [, specifier] of source.matchAll(/^(?:import|export)\s[^;]*?from\s+'([^']+)'/gms)) {
+        if (specifier!.startsWith('.')) visit(fileURLToPath(new URL(specifier!, pathToFileURL(file))));
+        else packages.add(specifier!);
+      }
+    };
+    visit(fileURLToPath(new URL('../dist/runtime.js', import.meta.url)));
+    expect(seen.size).toBeGreaterThan(4);
+    expect([...packages].filter((name) => !name.startsWith('node:'))).toEqual([]);
   });
 });

@@ -218,7 +218,7 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
     this.#watchdog?.refresh();
     const decoded = decodeWorkerMessage(raw);
     if (!decoded.ok) {
-      this.spec.log.error({ error: decoded.error }, 'rejected a malformed IPC message from the worker');
+      void decoded.details().then((error) => this.spec.log.error({ error }, 'rejected a malformed IPC message from the worker'));
       return;
     }
     const message: WorkerMessage = decoded.value;
@@ -288,7 +288,7 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
     }
     const result = decodeCommandResult(pending.name, message.result);
     if (result.ok) pending.resolve(result.value);
-    else pending.reject(new Errors.ENGINE_FAILED(this.spec.sessionId, pending.name, result.error));
+    else void result.details().then((error) => pending.reject(new Errors.ENGINE_FAILED(this.spec.sessionId, pending.name, error)));
   }
 
   #finish(code: number | null, signal: NodeJS.Signals | null, cause?: ExitCause, reason?: string): void {

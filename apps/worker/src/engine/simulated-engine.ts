@@ -11,14 +11,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  WorkerErrorCode,
-  type EngineStatus,
-  type InboundMessage,
-  type Me,
-  type SentMessage,
-  type SimulatedOptions,
-} from '@wsm/ipc-protocol';
+import { WorkerErrorCode } from '@wsm/ipc-protocol/runtime';
+import type { EngineStatus, InboundMessage, Me, SentMessage, SimulatedOptions } from '@wsm/ipc-protocol';
 import { WorkerError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import type { Engine, EngineContext, Simulator } from './engine.js';

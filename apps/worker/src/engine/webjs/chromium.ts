@@ -4,7 +4,7 @@
  * (on a closed network their connections fail by the dozen), one renderer for the one page we load.
  */
 import { accessSync, constants } from 'node:fs';
-import { WorkerErrorCode } from '@wsm/ipc-protocol';
+import { WorkerErrorCode } from '@wsm/ipc-protocol/runtime';
 import { WorkerError } from '../../errors.js';
 
 const CANDIDATES = [

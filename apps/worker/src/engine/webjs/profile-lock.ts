@@ -8,7 +8,7 @@
 import { readlink, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { WorkerErrorCode } from '@wsm/ipc-protocol';
+import { WorkerErrorCode } from '@wsm/ipc-protocol/runtime';
 import { environOf, isLive, readProcStat, signalGroup } from '@wsm/procfs';
 import { WorkerError } from '../../errors.js';
 import type { Log } from '../../log.js';

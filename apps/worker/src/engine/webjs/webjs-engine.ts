@@ -15,13 +15,8 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import wwebjs from 'whatsapp-web.js';
-import {
-  WorkerErrorCode,
-  type CodedError,
-  type Me,
-  type SentMessage,
-  type WebjsOptions,
-} from '@wsm/ipc-protocol';
+import { WorkerErrorCode } from '@wsm/ipc-protocol/runtime';
+import type { CodedError, Me, SentMessage, WebjsOptions } from '@wsm/ipc-protocol';
 import { signalGroup } from '@wsm/procfs';
 import { WorkerError, toCodedError } from '../../errors.js';
 import type { Engine, EngineContext } from '../engine.js';
