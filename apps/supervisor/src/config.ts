@@ -4,7 +4,8 @@
  */
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { ENGINE_NAMES, type EngineName, type LogLevel } from '@wsm/ipc-protocol';
+import { ENGINE_NAMES, parseStringList } from '@wsm/ipc-protocol/runtime';
+import type { EngineName, LogLevel } from '@wsm/ipc-protocol';
 
 export interface Config {
   port: number;
@@ -98,19 +99,11 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
 
 /** A JSON array of strings (for flags with spaces in them), or flags separated by white space. */
 function stringList(env: Env, name: string): string[] {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return [];
-  if (!raw.startsWith('[')) return raw.split(/\s+/);
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new ConfigError(`${name} starts with '[' but is not a JSON array`);
+    return parseStringList(env[name], name);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
   }
-  if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === 'string')) {
-    throw new ConfigError(`${name} must be a JSON array of strings`);
-  }
-  return parsed;
 }
 
 function webhookUrls(env: Env): string[] {

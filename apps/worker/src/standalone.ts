@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import QRCode from 'qrcode';
-import { ENGINE_NAMES, decodeSupervisorMessage, isValidSessionId, sessionDirectory } from '@wsm/ipc-protocol/runtime';
+import { ENGINE_NAMES, decodeSupervisorMessage, isValidSessionId, parseStringList, sessionDirectory } from '@wsm/ipc-protocol/runtime';
 import type { CommandMessage, EngineName, EngineSettings, LogLevel } from '@wsm/ipc-protocol';
 import { join } from 'node:path';
 import { dispatch } from './dispatch.js';
@@ -19,8 +19,12 @@ import { toCodedError } from './errors.js';
 import { LEVEL_VALUES, createLog, type LogData } from './log.js';
 
 const USAGE = `usage: wsm-worker --session <id> [--engine webjs|simulated] [--data-dir <dir>] [--log-level <level>]
+                  [--chromium-path <file>] [--chromium-args <flags>] [--proxy <url>]
 
-Runs one session's worker alone, without a supervisor. Commands at the prompt:
+Runs one session's worker alone, without a supervisor. The webjs options default to CHROMIUM_PATH and
+CHROMIUM_ARGS from the environment (a JSON array, or flags separated by spaces): point them at the
+WhatsApp Web emulator (pnpm emulator prints them) to try the real stack without a phone.
+Commands at the prompt:
   pair <phone>          request a pairing code instead of scanning the QR
   send <to> <text>      send a text (to: 15550001111@c.us)
   scan                  simulated: the phone scans the QR
@@ -35,7 +39,15 @@ const print = (level: string, msg: string, data?: LogData): void => {
   process.stdout.write(`${time()} ${level.toUpperCase().padEnd(5)} ${msg}${fields}\n`);
 };
 
-function parse(argv: string[]): { sessionId: string; engine: EngineName; dataDir: string; logLevel: LogLevel } {
+interface Options {
+  sessionId: string;
+  engine: EngineName;
+  dataDir: string;
+  logLevel: LogLevel;
+  settings: EngineSettings;
+}
+
+function parse(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -43,6 +55,9 @@ function parse(argv: string[]): { sessionId: string; engine: EngineName; dataDir
       engine: { type: 'string', short: 'e' },
       'data-dir': { type: 'string' },
       'log-level': { type: 'string' },
+      'chromium-path': { type: 'string' },
+      'chromium-args': { type: 'string' },
+      proxy: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -60,11 +75,30 @@ function parse(argv: string[]): { sessionId: string; engine: EngineName; dataDir
   if (!(ENGINE_NAMES as readonly string[]).includes(engine)) fail(`unknown engine '${engine}'`);
   const logLevel = values['log-level'] ?? process.env.LOG_LEVEL ?? 'info';
   if (!Object.hasOwn(LEVEL_VALUES, logLevel)) fail(`unknown log level '${logLevel}'`);
+  let chromiumArgs: string[] = [];
+  try {
+    chromiumArgs = parseStringList(values['chromium-args'] ?? process.env.CHROMIUM_ARGS, '--chromium-args');
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const chromiumPath = values['chromium-path'] ?? process.env.CHROMIUM_PATH;
+  const settings: EngineSettings =
+    engine === 'simulated'
+      ? { engine: 'simulated', options: {} }
+      : {
+          engine: 'webjs',
+          options: {
+            chromiumArgs,
+            ...(chromiumPath ? { chromiumPath } : {}),
+            ...(values.proxy ? { proxy: values.proxy } : {}),
+          },
+        };
   return {
     sessionId,
     engine: engine as EngineName,
     dataDir: values['data-dir'] ?? process.env.DATA_DIR ?? './data',
     logLevel: logLevel as LogLevel,
+    settings,
   };
 }
 
@@ -99,8 +133,7 @@ function toCommand(line: string): CommandMessage | 'quit' | 'help' | undefined {
 export async function runStandalone(argv: string[]): Promise<void> {
   const options = parse(argv);
   const log = createLog(options.logLevel, print);
-  const settings: EngineSettings =
-    options.engine === 'simulated' ? { engine: 'simulated', options: {} } : { engine: 'webjs', options: {} };
+  const { settings } = options;
   const sessionDir = sessionDirectory(options.dataDir, options.sessionId);
   const journal = new SentJournal(join(sessionDir, 'sent-journal.jsonl'));
   let engine: Engine | undefined;

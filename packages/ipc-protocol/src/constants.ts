@@ -13,3 +13,23 @@ export const isValidSessionId = (value: unknown): value is string =>
   typeof value === 'string' && sessionIdRegExp.test(value);
 
 export const ENGINE_NAMES = ['webjs', 'simulated'] as const;
+
+/**
+ * A list setting from the environment or a command line (e.g. CHROMIUM_ARGS): a JSON array of strings, for
+ * items with spaces in them, or items separated by white space. Throws a readable error on a bad array.
+ */
+export function parseStringList(raw: string | undefined, name: string): string[] {
+  const text = raw?.trim();
+  if (text === undefined || text === '') return [];
+  if (!text.startsWith('[')) return text.split(/\s+/);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`${name} starts with '[' but is not a JSON array`);
+  }
+  if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === 'string')) {
+    throw new Error(`${name} must be a JSON array of strings`);
+  }
+  return parsed;
+}
