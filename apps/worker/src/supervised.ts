@@ -74,8 +74,13 @@ export function runSupervised(channel: IpcChannel = processChannel()): void {
     if (stopping) return;
     stopping = true;
     log.error('engine failed', { code: error.code, message: error.message, retry });
+    // The reason goes out first: releasing a failing engine can itself go wrong (whatsapp-web.js rejects
+    // promises it never awaited when its browser closes under it).
+    channel.send({ type: 'worker.fatal', error, retry });
     await stopEngine(DEFAULT_STOP_TIMEOUT_MS);
-    channel.sendThen({ type: 'worker.fatal', error, retry }, () => process.exit(EXIT_FATAL));
+    channel.sendThen({ type: 'worker.log', level: 'info', time: Date.now(), msg: 'worker exiting after a fatal error' }, () =>
+      process.exit(EXIT_FATAL),
+    );
   }
 
   async function start(message: SupervisorStart): Promise<void> {
@@ -163,6 +168,15 @@ export function runSupervised(channel: IpcChannel = processChannel()): void {
   channel.onDisconnect(() => void shutdown('IPC channel disconnected'));
   // However the worker ends, the browser it started does not outlive it.
   process.once('exit', () => engine?.killNow?.());
+  // While stopping, a library's unawaited promise failing as its browser closes is expected noise; otherwise an
+  // unhandled rejection is a bug: it crashes the worker as Node would, and the supervisor restarts it.
+  process.on('unhandledRejection', (reason) => {
+    if (stopping) {
+      log.warn('ignored a rejection while stopping', { err: serializeError(reason) });
+      return;
+    }
+    throw reason;
+  });
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 

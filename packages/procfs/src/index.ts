@@ -60,17 +60,35 @@ export function environOf(pid: number): string[] {
   }
 }
 
-/** Live processes whose environment carries `WSM_OWNER=<owner>`: the workers and browsers of one data dir. */
-export function findOwnedProcesses(owner: string): ProcStat[] {
-  const entry = `${OWNER_ENV}=${owner}`;
-  const owned: ProcStat[] = [];
+/** Live processes (other than this one) whose environment carries every one of `entries` (NAME=value). */
+export function findProcessesWithEnv(entries: readonly string[]): ProcStat[] {
+  const found: ProcStat[] = [];
   for (const pid of listPids()) {
     if (pid === process.pid) continue;
-    if (!environOf(pid).includes(entry)) continue;
+    const environment = environOf(pid);
+    if (!entries.every((entry) => environment.includes(entry))) continue;
     const stat = readProcStat(pid);
-    if (stat !== undefined && stat.state !== 'Z' && stat.state !== 'X') owned.push(stat);
+    if (stat !== undefined && stat.state !== 'Z' && stat.state !== 'X') found.push(stat);
   }
-  return owned;
+  return found;
+}
+
+/** Live processes whose environment carries `WSM_OWNER=<owner>`: the workers and browsers of one data dir. */
+export function findOwnedProcesses(owner: string): ProcStat[] {
+  return findProcessesWithEnv([`${OWNER_ENV}=${owner}`]);
+}
+
+/** The environment variable that names the session a worker (and everything it starts) belongs to. */
+export const SESSION_ENV = 'WSM_SESSION_ID';
+
+/**
+ * SIGKILLs every process of one session of one owner, found by the marks they inherited: this reaches
+ * helpers that left the browser's process group (Chromium's crashpad handlers daemonize).
+ */
+export function killSessionProcesses(owner: string, sessionId: string): ProcStat[] {
+  const marked = findProcessesWithEnv([`${OWNER_ENV}=${owner}`, `${SESSION_ENV}=${sessionId}`]);
+  for (const stat of marked) signalProcess(stat.pid, 'SIGKILL');
+  return marked;
 }
 
 /** Sends a signal to a whole process group; false when it had no process left. */

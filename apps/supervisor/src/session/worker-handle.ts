@@ -30,7 +30,7 @@ import {
   type WorkerStatus,
 } from '@wsm/ipc-protocol';
 import { CodedHttpError, Errors, LastErrorCode, WORKER_CODE_STATUS } from '../errors.js';
-import { OWNER_ENV, signalGroup } from '@wsm/procfs';
+import { OWNER_ENV, SESSION_ENV, killSessionProcesses, signalGroup } from '@wsm/procfs';
 
 export interface WorkerSpec {
   sessionId: string;
@@ -113,7 +113,7 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
 
   start(): void {
     const { spec } = this;
-    const env: NodeJS.ProcessEnv = { ...process.env, [OWNER_ENV]: spec.owner, WSM_SESSION_ID: spec.sessionId };
+    const env: NodeJS.ProcessEnv = { ...process.env, [OWNER_ENV]: spec.owner, [SESSION_ENV]: spec.sessionId };
     for (const name of WITHHELD_ENV) delete env[name];
     let child: ChildProcess;
     try {
@@ -294,8 +294,10 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
   #finish(code: number | null, signal: NodeJS.Signals | null, cause?: ExitCause, reason?: string): void {
     if (this.#exit !== undefined) return;
     clearTimeout(this.#watchdog);
-    // Whatever the worker left in its group, and its browser's own group, goes with it.
+    // Whatever the worker left in its group, its browser's own group, and helpers that daemonized out of
+    // both (found by the session mark they inherited) go with it.
     this.#signalGroups('SIGKILL');
+    if (this.#child !== undefined) killSessionProcesses(this.spec.owner, this.spec.sessionId);
     const finalCause: ExitCause = cause ?? (this.#stopRequested ? 'requested' : (this.#killCause ?? 'crashed'));
     const how = reason ?? (signal !== null ? `killed by ${signal}` : `exit code ${code}`);
     const stderr = this.#stderrTail.trim().split('\n').slice(-3).join(' | ');

@@ -56,6 +56,9 @@ export function leanChromiumArgs(): string[] {
     '--disable-sync',
     '--disable-default-apps',
     '--disable-extensions',
+    // Not --disable-crashpad-for-testing: with it Chromium 156 never gets WhatsApp Web's page going (seen here).
+    // Its two crashpad handlers daemonize out of the browser's process group; the supervisor kills them by
+    // their inherited session mark (WorkerHandle).
     '--disable-breakpad',
     '--disable-domain-reliability',
     '--disable-client-side-phishing-detection',

@@ -9,7 +9,7 @@ import { readlink, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { WorkerErrorCode } from '@wsm/ipc-protocol/runtime';
-import { environOf, isLive, readProcStat, signalGroup } from '@wsm/procfs';
+import { environOf, isLive, readProcStat, signalGroup, signalProcess } from '@wsm/procfs';
 import { WorkerError } from '../../errors.js';
 import type { Log } from '../../log.js';
 
@@ -54,9 +54,11 @@ export async function releaseStaleProfileLock(
     }
     log.warn('a previous browser of this session still holds its profile; waiting for it to exit', { pid: owner.pid });
     if (!(await waitForExit(owner.pid, graceMs))) {
-      const pgid = readProcStat(owner.pid)?.pgid;
-      log.warn('killing the previous browser of this session', { pid: owner.pid, pgid });
-      if (pgid !== undefined) signalGroup(pgid, 'SIGKILL');
+      // Its whole group only when it leads one (puppeteer starts Chromium detached): never a group of ours.
+      const leadsGroup = readProcStat(owner.pid)?.pgid === owner.pid;
+      log.warn('killing the previous browser of this session', { pid: owner.pid, group: leadsGroup });
+      if (leadsGroup) signalGroup(owner.pid, 'SIGKILL');
+      else signalProcess(owner.pid, 'SIGKILL');
       if (!(await waitForExit(owner.pid, 5000))) {
         throw new WorkerError(WorkerErrorCode.PROFILE_IN_USE, `the previous browser (pid ${owner.pid}) of this session would not die`);
       }

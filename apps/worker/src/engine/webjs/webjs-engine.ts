@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import wwebjs from 'whatsapp-web.js';
 import { WorkerErrorCode } from '@wsm/ipc-protocol/runtime';
 import type { CodedError, Me, SentMessage, WebjsOptions } from '@wsm/ipc-protocol';
-import { signalGroup } from '@wsm/procfs';
+import { SESSION_ENV, signalGroup } from '@wsm/procfs';
 import { WorkerError, toCodedError } from '../../errors.js';
 import type { Engine, EngineContext } from '../engine.js';
 import { findChromium, leanChromiumArgs, proxySettings } from './chromium.js';
@@ -76,8 +76,8 @@ export class WebjsEngine implements Engine {
     const executablePath = findChromium(this.#options.chromiumPath);
     const proxy = proxySettings(this.#options.proxy);
     // Inherited by Chromium: marks its processes as this session's (profile-lock.ts) and this supervisor's.
-    process.env.WSM_SESSION_ID = sessionId;
-    await releaseStaleProfileLock(join(this.#authDir, 'session'), `WSM_SESSION_ID=${sessionId}`, log);
+    process.env[SESSION_ENV] = sessionId;
+    await releaseStaleProfileLock(join(this.#authDir, 'session'), `${SESSION_ENV}=${sessionId}`, log);
 
     const client = new Client({
       authStrategy: reportingLocalAuth(this.#authDir, () => this.#onBrowser()),

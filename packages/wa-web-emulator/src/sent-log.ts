@@ -1,0 +1,30 @@
+/** Every text the pages sent, in order, with a way to wait for one. */
+import { EventEmitter } from 'node:events';
+import { waitFor } from './wait-for.js';
+
+export interface SentRecord {
+  /** The message's serialized key (`true_<to>_<id>`), the `id._serialized` whatsapp-web.js returns. */
+  id: string;
+  from: string;
+  to: string;
+  body: string;
+  /** Seconds since the epoch, as WhatsApp stamps messages. */
+  timestamp: number;
+}
+
+export class SentLog extends EventEmitter {
+  readonly #records: SentRecord[] = [];
+
+  add(record: SentRecord): void {
+    this.#records.push(record);
+    this.emit('sent', record);
+  }
+
+  all(): SentRecord[] {
+    return this.#records.map((record) => ({ ...record }));
+  }
+
+  waitFor(predicate: (record: SentRecord) => boolean, timeoutMs: number): Promise<SentRecord> {
+    return waitFor(this, 'sent', () => this.#records.find(predicate), 'a sent message that matches', timeoutMs);
+  }
+}
