@@ -125,6 +125,14 @@ describe('POST /sessions/:id/messages with Idempotency-Key', () => {
     expect(new Set(replies.map((reply) => reply.json().id)).size).toBe(1);
     const sent = (await test.app.outbox.eventsAfter(0, 10_000)).filter(({ envelope }) => envelope.type === 'message.sent');
     expect(sent).toHaveLength(1);
+
+    // Two different messages racing under one key: one is sent, the other refused.
+    const racing = await Promise.all(
+      ['first', 'second'].map((text) =>
+        test.app.inject({ method: 'POST', url: '/sessions/race/messages', headers: { 'content-type': 'application/json', 'idempotency-key': 'k2' }, payload: JSON.stringify({ to: '1555@c.us', text }) }),
+      ),
+    );
+    expect(racing.map((reply) => reply.statusCode).sort()).toEqual([201, 422]);
   });
 });
 

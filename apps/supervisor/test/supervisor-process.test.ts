@@ -49,7 +49,24 @@ describe('the supervisor process', () => {
     for (const session of sessions) expect(isLive(session.pid)).toBe(false);
     expect(target.records.some((record) => record.msg === 'shut down')).toBe(true);
     // Every worker was asked and stopped by itself, without escalation.
-    expect(target.records.filter((record) => record.msg === 'worker stopping')).toHaveLength(3);
+    expect(target.records.filter((record) => record.msg === 'worker stopping' || record.msg === 'session stopped').map((record) => `${record.sessionId} ${record.msg}`).sort()).toEqual(['a session stopped', 'a worker stopping', 'b session stopped', 'b worker stopping', 'c session stopped', 'c worker stopping']);
+  });
+
+  it('shuts down gracefully even while a client holds an SSE stream open', async () => {
+    dataDir = tempDataDir();
+    const target = await supervisor();
+    await readySessions(target, ['watched']);
+    const controller = new AbortController();
+    const stream = await fetch(`${target.url}/events`, { signal: controller.signal });
+    expect(stream.status).toBe(200);
+    const reading = (async () => {
+      for await (const _chunk of stream.body as unknown as AsyncIterable<Uint8Array>);
+    })().catch(() => undefined);
+    target.child.kill('SIGTERM');
+    expect(await target.exited).toEqual({ code: 0, signal: null });
+    await reading;
+    expect(target.records.some((record) => record.msg === 'worker stopping')).toBe(true);
+    expect(ownedPids(dataDir)).toEqual([]);
   });
 
   it('killed with SIGKILL leaves no worker behind, and its successor restores the sessions to ready', async () => {

@@ -29,14 +29,8 @@ export async function dispatch<N extends CommandName>(
       break;
     case 'command.sendText': {
       const { to, text, idempotencyKey } = command.params;
-      const earlier = idempotencyKey === undefined ? undefined : await journal.get(idempotencyKey);
-      if (earlier !== undefined) {
-        result = earlier;
-        break;
-      }
-      const sent = await engine.sendText(to, text);
-      if (idempotencyKey !== undefined) await journal.add(idempotencyKey, sent);
-      result = sent;
+      const send = () => engine.sendText(to, text);
+      result = idempotencyKey === undefined ? await send() : await journal.once(idempotencyKey, send);
       break;
     }
     case 'command.logout':

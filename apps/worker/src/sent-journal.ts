@@ -19,17 +19,30 @@ interface Entry {
 
 export class SentJournal {
   readonly #path: string;
-  #entries: Map<string, Entry> | undefined;
+  #entries: Promise<Map<string, Entry>> | undefined;
+  /** Sends under way: a retry that arrives before the first one finished waits for it instead of sending. */
+  readonly #running = new Map<string, Promise<SentMessage>>();
 
   constructor(path: string) {
     this.#path = path;
   }
 
-  async get(key: string): Promise<SentMessage | undefined> {
-    return (await this.#load()).get(key)?.result;
+  /** The result sent under `key` earlier (or being sent now), else `send()`'s, recorded under `key`. */
+  async once(key: string, send: () => Promise<SentMessage>): Promise<SentMessage> {
+    const running = this.#running.get(key);
+    if (running !== undefined) return running;
+    const attempt = (async () => {
+      const earlier = (await this.#load()).get(key)?.result;
+      if (earlier !== undefined) return earlier;
+      const sent = await send();
+      await this.#add(key, sent);
+      return sent;
+    })().finally(() => this.#running.delete(key));
+    this.#running.set(key, attempt);
+    return attempt;
   }
 
-  async add(key: string, result: SentMessage): Promise<void> {
+  async #add(key: string, result: SentMessage): Promise<void> {
     const entries = await this.#load();
     const entry: Entry = { key, at: Date.now(), result };
     await mkdir(dirname(this.#path), { recursive: true });
@@ -43,8 +56,13 @@ export class SentJournal {
     entries.set(key, entry);
   }
 
-  async #load(): Promise<Map<string, Entry>> {
-    if (this.#entries !== undefined) return this.#entries;
+  /** Loaded once; concurrent first calls share the same load. */
+  #load(): Promise<Map<string, Entry>> {
+    this.#entries ??= this.#read();
+    return this.#entries;
+  }
+
+  async #read(): Promise<Map<string, Entry>> {
     const entries = new Map<string, Entry>();
     let text = '';
     try {
@@ -67,7 +85,6 @@ export class SentJournal {
     if (dropped > 0) {
       await writeFileAtomic(this.#path, [...entries.values()].map((entry) => `${JSON.stringify(entry)}\n`).join(''));
     }
-    this.#entries = entries;
     return entries;
   }
 }

@@ -67,7 +67,10 @@ export function runSupervised(channel: IpcChannel = processChannel()): void {
     stopping = true;
     log.info('worker stopping', { reason });
     const clean = await stopEngine(timeoutMs);
-    process.exit(clean ? 0 : EXIT_STOP_TIMEOUT);
+    // Exit once the last record has left: IPC sends are asynchronous and process.exit would drop them.
+    channel.sendThen({ type: 'worker.log', level: 'info', time: Date.now(), msg: 'worker stopped', data: { clean } }, () =>
+      process.exit(clean ? 0 : EXIT_STOP_TIMEOUT),
+    );
   }
 
   async function fail(error: CodedError, retry: boolean): Promise<void> {

@@ -24,9 +24,13 @@ function lockFor(pid: number, host = hostname()): void {
   writeFileSync(join(profile, 'SingletonCookie'), '123');
 }
 
-/** A stand-in browser: like puppeteer's Chromium it leads its own process group unless told otherwise. */
-function sleeper(env: Record<string, string> = {}, seconds = 30, detached = true): ChildProcess {
-  const child = spawn('sleep', [String(seconds)], { stdio: 'ignore', detached, env: { ...process.env, ...env } });
+/**
+ * A stand-in browser: a process whose command line opens the profile (`--user-data-dir=<profile>`), leading its
+ * own process group like puppeteer's Chromium unless told otherwise.
+ */
+function sleeper(env: Record<string, string> = {}, seconds = 30, detached = true, opensProfile = true): ChildProcess {
+  const args = ['-e', `setTimeout(() => {}, ${seconds * 1000})`, ...(opensProfile ? ['--', `--user-data-dir=${profile}`] : [])];
+  const child = spawn(process.execPath, args, { stdio: 'ignore', detached, env: { ...process.env, ...env } });
   children.push(child);
   return child;
 }
@@ -57,6 +61,14 @@ describe('releaseStaleProfileLock', () => {
     lockFor(process.pid, 'some-old-container');
     await releaseStaleProfileLock(profile, 'WSM_SESSION_ID=s1', log);
     expect(lockGone()).toBe(true);
+  });
+
+  it('takes a live pid that does not open this profile for a reused pid: the lock is stale', async () => {
+    const unrelated = sleeper({ WSM_SESSION_ID: 's1' }, 30, true, false);
+    lockFor(unrelated.pid!);
+    await releaseStaleProfileLock(profile, 'WSM_SESSION_ID=s1', log, 200);
+    expect(lockGone()).toBe(true);
+    expect(unrelated.exitCode).toBeNull();
   });
 
   it('refuses a profile held by a live process that is not this session’s browser', async () => {

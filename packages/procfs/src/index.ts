@@ -178,3 +178,12 @@ export function availableMemoryBytes(): number | undefined {
     return undefined;
   }
 }
+
+/** The command line of a process as its arguments (empty if it is gone or unreadable). */
+export function commandLineOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((arg) => arg !== '');
+  } catch {
+    return [];
+  }
+}

@@ -5,7 +5,8 @@
  * Envelopes recorded in the same turn of the event loop are written in one transaction (a burst of inbound
  * messages costs one commit, not one per message). `flush()` resolves once everything recorded so far is
  * durable: a route awaits it before answering, so e.g. a 2xx from simulate/inbound means its
- * `message.received` is in the outbox. A failed write is retried and keeps its place in line.
+ * `message.received` is in the outbox. A failed write is retried in its place in line: later batches wait
+ * behind it, and while it fails `flush()` rejects, so nothing is acknowledged that is not stored.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
@@ -62,11 +63,11 @@ export class EventRecorder extends EventEmitter<RecorderEvents> {
     return envelope;
   }
 
-  /** Resolves once every envelope recorded so far is in the outbox; rejects if writing failed. */
+  /** Resolves once every envelope recorded so far is in the outbox; rejects while the outbox cannot be written. */
   async flush(): Promise<void> {
+    if (this.#writeError !== undefined) throw this.#writeError;
     if (this.#queue.length > 0) this.#write();
     await this.#tail;
-    if (this.#writeError !== undefined) throw this.#writeError;
   }
 
   #targets(sessionId: string, type: EventType): string[] {
@@ -83,19 +84,20 @@ export class EventRecorder extends EventEmitter<RecorderEvents> {
     if (batch.length === 0) return;
     this.#queue = [];
     this.#tail = this.#tail.then(async () => {
-      try {
-        const seqs = await this.#options.store.append(batch);
-        this.#writeError = undefined;
-        this.emit(
-          'recorded',
-          batch.map(({ envelope }, index) => ({ seq: seqs[index]!, envelope })),
-        );
-      } catch (error) {
-        this.#writeError = error;
-        this.#options.log.error({ err: error, events: batch.length }, 'could not write events to the outbox; retrying');
-        // Back in front of anything recorded since, to keep the order.
-        this.#queue = [...batch, ...this.#queue];
-        setTimeout(() => this.#write(), RETRY_WRITE_MS).unref();
+      for (;;) {
+        try {
+          const seqs = await this.#options.store.append(batch);
+          this.#writeError = undefined;
+          this.emit(
+            'recorded',
+            batch.map(({ envelope }, index) => ({ seq: seqs[index]!, envelope })),
+          );
+          return;
+        } catch (error) {
+          this.#writeError = error;
+          this.#options.log.error({ err: error, events: batch.length }, 'could not write events to the outbox; retrying');
+          await new Promise((resolve) => setTimeout(resolve, RETRY_WRITE_MS));
+        }
       }
     });
   }

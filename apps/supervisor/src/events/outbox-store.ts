@@ -70,7 +70,12 @@ export interface OutboxStore {
   listDeliveries(filter: DeliveryFilter): Promise<DeliveryView[]>;
   /** Failed deliveries (of one event, or all) go back to pending with a fresh attempt count. */
   redeliver(eventId: string | undefined, nowMs: number): Promise<number>;
-  /** Removes events older than `beforeMs` that have nothing left to deliver, and their deliveries. */
+  /** Drops failed deliveries (of one event, or all): the operator's explicit decision, never automatic. */
+  discardFailed(eventId: string | undefined): Promise<number>;
+  /**
+   * Removes events older than `beforeMs` whose deliveries are all done, and those deliveries. Failed deliveries
+   * are kept, whatever their age, until redelivered or discarded (the contract: kept and listed, not dropped).
+   */
   prune(beforeMs: number): Promise<number>;
   counts(): Promise<OutboxCounts>;
   close(): Promise<void>;

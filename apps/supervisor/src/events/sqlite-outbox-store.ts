@@ -208,12 +208,18 @@ export class SqliteOutboxStore implements OutboxStore {
       .run(nowMs, ...(eventId === undefined ? [] : [eventId])).changes;
   }
 
+  async discardFailed(eventId: string | undefined): Promise<number> {
+    const byEvent = eventId === undefined ? '' : 'AND event_seq = (SELECT seq FROM events WHERE id = ?)';
+    return this.#statement(`DELETE FROM deliveries WHERE status = 'failed' ${byEvent}`).run(
+      ...(eventId === undefined ? [] : [eventId]),
+    ).changes;
+  }
+
   async prune(beforeMs: number): Promise<number> {
     return this.#statement(
-        `DELETE FROM events WHERE created_ms < ?
-           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = events.seq AND d.status IN ('pending', 'sending'))`,
-      )
-      .run(beforeMs).changes;
+      `DELETE FROM events WHERE created_ms < ?
+         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = events.seq AND d.status <> 'delivered')`,
+    ).run(beforeMs).changes;
   }
 
   async counts(): Promise<OutboxCounts> {

@@ -89,6 +89,8 @@ export class WebhookDispatcher {
       this.#timer = setTimeout(() => this.kick(), 1000).unref();
     } finally {
       this.#pumping = false;
+      // A kick that came while the next wake-up was being computed must not be lost.
+      if (this.#again && !this.#closed) this.kick();
     }
   }
 
@@ -104,7 +106,9 @@ export class WebhookDispatcher {
   #send(delivery: DueDelivery): void {
     const { target } = delivery;
     this.#inFlight.set(target, (this.#inFlight.get(target) ?? 0) + 1);
-    const request = this.#attempt(delivery).finally(() => {
+    const request = this.#attempt(delivery)
+      .catch((error: unknown) => this.#options.log.error({ err: error, target }, 'recording a webhook attempt failed'))
+      .finally(() => {
       const left = (this.#inFlight.get(target) ?? 1) - 1;
       if (left > 0) this.#inFlight.set(target, left);
       else this.#inFlight.delete(target);

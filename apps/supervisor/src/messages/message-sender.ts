@@ -30,7 +30,7 @@ const NOT_SENT: ReadonlySet<string> = new Set([WorkerErrorCode.SESSION_NOT_READY
 export class MessageSender {
   readonly #store: IdempotencyStore;
   readonly #recorder: EventRecorder;
-  readonly #inFlight = new Map<string, Promise<SendResult>>();
+  readonly #inFlight = new Map<string, { hash: string; result: Promise<SendResult> }>();
 
   constructor(store: IdempotencyStore, recorder: EventRecorder) {
     this.#store = store;
@@ -48,15 +48,18 @@ export class MessageSender {
       return { message: await this.#deliver(session, to, text, undefined), replayed: false };
     }
     const slot = `${session.sessionId}\u0000${key}`;
+    const hash = requestHash(to, text);
     const running = this.#inFlight.get(slot);
-    if (running !== undefined) return { ...(await running), replayed: true };
-    const attempt = this.#sendOnce(session, to, text, key).finally(() => this.#inFlight.delete(slot));
-    this.#inFlight.set(slot, attempt);
-    return attempt;
+    if (running !== undefined) {
+      if (running.hash !== hash) throw new Errors.IDEMPOTENCY_MISMATCH(key);
+      return { ...(await running.result), replayed: true };
+    }
+    const result = this.#sendOnce(session, to, text, key, hash).finally(() => this.#inFlight.delete(slot));
+    this.#inFlight.set(slot, { hash, result });
+    return result;
   }
 
-  async #sendOnce(session: SessionController, to: string, text: string, key: string): Promise<SendResult> {
-    const hash = requestHash(to, text);
+  async #sendOnce(session: SessionController, to: string, text: string, key: string, hash: string): Promise<SendResult> {
     const earlier = await this.#store.get(session.sessionId, key);
     if (earlier !== undefined && earlier.requestHash !== hash) throw new Errors.IDEMPOTENCY_MISMATCH(key);
     if (earlier?.state === 'sent') return { message: earlier.result, replayed: true };

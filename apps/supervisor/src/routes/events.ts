@@ -1,4 +1,5 @@
 /** GET /events: the envelopes as Server-Sent Events, filtered, resumable with Last-Event-ID. */
+import type { ServerResponse } from 'node:http';
 import { Type } from '@sinclair/typebox';
 import { SessionId } from '@wsm/ipc-protocol';
 import { isEventType, type EventType } from '../events/envelope.js';
@@ -8,6 +9,13 @@ import { ErrorReply } from '../schemas/errors.js';
 import type { App } from '../types.js';
 
 export async function eventRoutes(app: App): Promise<void> {
+  // Open streams never end by themselves, and the HTTP server's close waits for every connection:
+  // they are ended first, so a graceful shutdown is not held up by a listening EventSource.
+  const open = new Set<ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const raw of open) raw.end();
+  });
+
   app.get(
     '/events',
     {
@@ -36,6 +44,8 @@ export async function eventRoutes(app: App): Promise<void> {
       const resumeId = (typeof header === 'string' && header !== '' ? header : undefined) ?? lastEventId;
       const afterSeq = resumeId === undefined ? await app.outbox.lastSeq() : await app.outbox.resumeAfter(resumeId);
       reply.hijack();
+      open.add(reply.raw);
+      reply.raw.once('close', () => open.delete(reply.raw));
       await streamEvents(
         reply.raw,
         { store: app.outbox, recorder: app.events },

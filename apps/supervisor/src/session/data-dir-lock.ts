@@ -3,7 +3,7 @@
  * killed supervisor (or a reused pid) is recognised as stale and taken over. Without it, a second supervisor
  * would reap the first one's workers as orphans.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Errors } from '../errors.js';
 import { readProcStat } from '@wsm/procfs';
@@ -27,6 +27,36 @@ function holder(path: string): LockContent | undefined {
   }
 }
 
+const pause = (ms: number): void => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms) as unknown as void;
+
+/**
+ * Removes a stale lock under a mutex directory (mkdir is atomic), re-checking its holder there: of two
+ * supervisors taking over the same stale lock, the second sees the first's fresh lock and backs off instead of
+ * deleting it. A mutex left by a supervisor killed mid-takeover is broken after a few seconds.
+ */
+function removeIfStale(dataDir: string, path: string): void {
+  const mutex = `${path}.takeover`;
+  try {
+    mkdirSync(mutex);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const age = Date.now() - statSync(mutex).mtimeMs;
+    if (age > MUTEX_STALE_MS) rmSync(mutex, { recursive: true, force: true });
+    pause(50);
+    return;
+  }
+  try {
+    const current = holder(path);
+    if (current !== undefined && current.pid !== process.pid) throw new Errors.DATA_DIR_IN_USE(dataDir, current.pid);
+    rmSync(path, { force: true });
+  } finally {
+    rmSync(mutex, { recursive: true, force: true });
+  }
+}
+
+const MUTEX_STALE_MS = 5000;
+const TAKEOVER_ATTEMPTS = 100;
+
 /** Takes the lock or throws WSM_DATA_DIR_IN_USE; returns its release. */
 export function lockDataDir(dataDir: string): () => void {
   const path = join(dataDir, LOCK_FILE);
@@ -37,10 +67,10 @@ export function lockDataDir(dataDir: string): () => void {
       writeFileSync(path, content, { flag: 'wx', mode: 0o600 });
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > TAKEOVER_ATTEMPTS) throw error;
       const current = holder(path);
       if (current !== undefined) throw new Errors.DATA_DIR_IN_USE(dataDir, current.pid);
-      rmSync(path, { force: true });
+      removeIfStale(dataDir, path);
     }
   }
   return () => {

@@ -60,6 +60,8 @@ export class ResourceMonitor {
         sampledAt,
       };
       session.memory = memory;
+      // A session being stopped or logged out is not recycled back to life.
+      if (session.desiredState !== 'running') continue;
       const reason = decideRecycle(this.#options.policy, {
         status: session.status,
         totalBytes: memory.totalBytes,

@@ -191,6 +191,11 @@ export class SessionController extends EventEmitter<SessionEvents> {
         this.#transition('stopping', reason);
         await handle.stop(reason);
       }
+      // Shut down, stopped or deleted while the old worker was stopping: no new one.
+      if (this.#closing || this.#record.desiredState !== 'running') {
+        if (this.#record.status === 'stopping') this.#transition('stopped', reason);
+        return;
+      }
       this.#spawn(reason);
     });
   }

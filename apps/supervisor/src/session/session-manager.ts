@@ -63,6 +63,8 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     this.#env.log.info({ sessions: queue.length, concurrency }, 'restoring sessions');
     const runner = async (): Promise<void> => {
       for (let session = queue.shift(); session !== undefined && !this.#closing; session = queue.shift()) {
+        // Stopped, logged out or deleted while it waited in line: leave it be.
+        if (session.desiredState !== 'running' || this.#sessions.get(session.sessionId) !== session) continue;
         session.start();
         await session.settled();
         await this.#leftStarting(session);
@@ -103,7 +105,8 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
       sessionId: input.sessionId,
       engine: input.engine,
       status: 'stopped',
-      desiredState: 'stopped',
+      // Meant to run from the first moment: a concurrent create counts it against MAX_SESSIONS.
+      desiredState: start ? 'running' : 'stopped',
       restarts: 0,
       createdAt: at,
       updatedAt: at,
@@ -120,9 +123,11 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     this.#sessions.set(record.sessionId, controller);
     try {
       await this.#removing.get(record.sessionId);
+      // Deleted again while waiting for the previous removal: do not write a row nobody holds.
+      if (this.#sessions.get(record.sessionId) !== controller) throw new Errors.SESSION_NOT_FOUND(record.sessionId);
       await this.#env.store.insert(record);
     } catch (error) {
-      this.#sessions.delete(record.sessionId);
+      if (this.#sessions.get(record.sessionId) === controller) this.#sessions.delete(record.sessionId);
       throw error;
     }
     if (start) controller.start();

@@ -77,6 +77,7 @@ interface Pending {
 /** Variables a worker must not inherit: it needs none of the supervisor's secrets. */
 const WITHHELD_ENV = ['API_KEY', 'WEBHOOK_SECRET'];
 const STDERR_TAIL_BYTES = 4096;
+const DRAIN_AFTER_EXIT_MS = 1000;
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
@@ -137,7 +138,13 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
       if (child.pid === undefined) this.#finish(null, null, 'spawn-failed', error.message);
       else spec.log.warn({ err: error }, 'worker process error');
     });
-    child.on('exit', (code, signal) => this.#finish(code, signal));
+    // 'exit' can come before the last IPC messages are read (a `worker.fatal` sent just before exiting):
+    // finish on 'close', when the channel has drained, or shortly after 'exit' if something holds a stream.
+    child.on('exit', (code, signal) => {
+      this.#signalGroups('SIGKILL');
+      setTimeout(() => this.#finish(code, signal), DRAIN_AFTER_EXIT_MS).unref();
+    });
+    child.on('close', (code, signal) => this.#finish(code, signal));
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       this.#stderrTail = (this.#stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
       for (const line of chunk.split('\n')) if (line.trim()) spec.log.warn({ source: 'worker-stderr' }, line);

@@ -3,13 +3,14 @@
  * After a worker is killed its Chromium can outlive it for a few seconds (it exits once its pipe closes), and
  * a killed machine or container leaves the lock behind for good. The lock files are removed only once their
  * owner is confirmed dead: we wait for a dying browser of this same session, kill it if it lingers, and refuse
- * a profile held by any other live process.
+ * a profile held by any other live process. "Live owner" means a live process whose command line opens this
+ * very profile: after a container restart the pid in the lock often belongs to some unrelated new process.
  */
 import { readlink, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { WorkerErrorCode } from '@wsm/ipc-protocol/runtime';
-import { environOf, isLive, readProcStat, signalGroup, signalProcess } from '@wsm/procfs';
+import { commandLineOf, environOf, isLive, readProcStat, signalGroup, signalProcess } from '@wsm/procfs';
 import { WorkerError } from '../../errors.js';
 import type { Log } from '../../log.js';
 
@@ -44,7 +45,8 @@ export async function releaseStaleProfileLock(
   const owner = await lockOwner(profileDir);
   if (owner === undefined) return;
   // Another host's lock cannot be checked, and one supervisor owns a DATA_DIR: it is a leftover.
-  if (owner.host === hostname() && isLive(owner.pid)) {
+  const holdsProfile = (pid: number): boolean => commandLineOf(pid).includes(`--user-data-dir=${profileDir}`);
+  if (owner.host === hostname() && owner.pid !== process.pid && isLive(owner.pid) && holdsProfile(owner.pid)) {
     const ours = environOf(owner.pid).includes(sessionMark);
     if (!ours) {
       throw new WorkerError(
@@ -55,7 +57,7 @@ export async function releaseStaleProfileLock(
     log.warn('a previous browser of this session still holds its profile; waiting for it to exit', { pid: owner.pid });
     if (!(await waitForExit(owner.pid, graceMs))) {
       // Its whole group only when it leads one (puppeteer starts Chromium detached): never a group of ours.
-      const leadsGroup = readProcStat(owner.pid)?.pgid === owner.pid;
+      const leadsGroup = readProcStat(owner.pid)?.pgid === owner.pid && owner.pid !== readProcStat(process.pid)?.pgid;
       log.warn('killing the previous browser of this session', { pid: owner.pid, group: leadsGroup });
       if (leadsGroup) signalGroup(owner.pid, 'SIGKILL');
       else signalProcess(owner.pid, 'SIGKILL');
