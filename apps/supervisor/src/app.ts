@@ -48,8 +48,11 @@ export async function buildApp(options: BuildOptions): Promise<App> {
   if (config.apiKey !== undefined) app.addHook('onRequest', apiKeyHook(config.apiKey));
   await registerRateLimit(fastify, config.rateLimitPerMinute);
   // Whatever a request caused is in the outbox before its answer leaves (the contract's durability rule).
-  app.addHook('onSend', async (request) => {
-    if (request.method !== 'GET') await services.recorder.flush();
+  // Added to the routes that can cause something only: reads pay nothing for it.
+  const flushEvents = async (): Promise<void> => services.recorder.flush();
+  app.addHook('onRoute', (route) => {
+    if (route.method === 'GET' || route.method === 'HEAD') return;
+    route.onSend = [...(Array.isArray(route.onSend) ? route.onSend : route.onSend ? [route.onSend] : []), flushEvents];
   });
 
   // POSTs without a body are fine even with `content-type: application/json` (many HTTP clients send it).

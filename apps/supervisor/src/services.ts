@@ -80,14 +80,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       sessionDir: (sessionId) => sessionDirectory(config.dataDir, sessionId),
       observer: metrics,
     });
-    const recorder = new EventRecorder({
-      store: outbox,
-      globalTargets: config.webhooks.urls,
-      sessionTargets: (sessionId) => sessions.get(sessionId)?.webhooks ?? [],
-      log,
-    });
-    recorder.attach(sessions);
-    const dispatcher = new WebhookDispatcher({
+    const dispatcher: WebhookDispatcher = new WebhookDispatcher({
       store: outbox,
       secret: config.webhooks.secret,
       policy: config.webhooks,
@@ -96,7 +89,17 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       log,
       observer: metrics,
     });
-    recorder.on('recorded', () => dispatcher.kick());
+    const recorder = new EventRecorder({
+      store: outbox,
+      globalTargets: config.webhooks.urls,
+      sessionTargets: (sessionId) => sessions.get(sessionId)?.webhooks ?? [],
+      reserve: (target) => dispatcher.reserve(target),
+      log,
+    });
+    recorder.attach(sessions);
+    recorder.on('claimed', (deliveries) => dispatcher.accept(deliveries));
+    // Deliveries written pending (a lane was full, or delivery had not started yet) are found by the pump.
+    recorder.on('unclaimed', () => dispatcher.kick());
     const monitor = new ResourceMonitor(sessions, {
       intervalMs: config.resources.sampleIntervalMs,
       policy: {

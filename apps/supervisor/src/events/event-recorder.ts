@@ -14,7 +14,7 @@ import type { WebhookTarget } from '../schemas/session.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { Envelope, EventType } from './envelope.js';
 import { createEventIds } from './event-id.js';
-import type { OutboxStore, StoredEvent } from './outbox-store.js';
+import type { DueDelivery, NewEvent, OutboxStore, StoredEvent } from './outbox-store.js';
 
 const RETRY_WRITE_MS = 1000;
 
@@ -24,17 +24,24 @@ export interface RecorderOptions {
   globalTargets: readonly string[];
   /** A session's own webhooks, each for all types or the listed ones. */
   sessionTargets: (sessionId: string) => readonly WebhookTarget[];
+  /** Whether the dispatcher takes a fresh delivery to `target` from memory (written claimed, then `claimed`). */
+  reserve: (target: string) => boolean;
   log: Logger;
 }
 
 interface RecorderEvents {
   recorded: [StoredEvent[]];
+  /** Fresh deliveries written already claimed, for the dispatcher to send. */
+  claimed: [DueDelivery[]];
+  /** Deliveries were written pending: the dispatcher's pump has to find them in the outbox. */
+  unclaimed: [];
 }
+
 
 export class EventRecorder extends EventEmitter<RecorderEvents> {
   readonly #options: RecorderOptions;
   readonly #nextId = createEventIds();
-  #queue: Array<{ envelope: Envelope; targets: string[] }> = [];
+  #queue: NewEvent[] = [];
   #scheduled = false;
   #tail: Promise<void> = Promise.resolve();
   #writeError: unknown;
@@ -55,7 +62,8 @@ export class EventRecorder extends EventEmitter<RecorderEvents> {
 
   record(sessionId: string, type: EventType, data: Record<string, unknown>): Envelope {
     const envelope: Envelope = { id: this.#nextId(), type, sessionId, timestamp: new Date().toISOString(), data };
-    this.#queue.push({ envelope, targets: this.#targets(sessionId, type) });
+    const targets = this.#targets(sessionId, type).map((url) => ({ url, claimed: this.#options.reserve(url) }));
+    this.#queue.push({ envelope, body: JSON.stringify(envelope), targets });
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => this.#write());
@@ -92,6 +100,20 @@ export class EventRecorder extends EventEmitter<RecorderEvents> {
             'recorded',
             batch.map(({ envelope }, index) => ({ seq: seqs[index]!, envelope })),
           );
+          const claimed = batch.flatMap(({ envelope, body, targets }, index) =>
+            targets
+              .filter((target) => target.claimed)
+              .map((target) => ({
+                eventSeq: seqs[index]!,
+                target: target.url,
+                attempts: 0,
+                body,
+                eventId: envelope.id,
+                eventType: envelope.type,
+              })),
+          );
+          if (claimed.length > 0) this.emit('claimed', claimed);
+          if (batch.some(({ targets }) => targets.some((target) => !target.claimed))) this.emit('unclaimed');
           return;
         } catch (error) {
           this.#writeError = error;

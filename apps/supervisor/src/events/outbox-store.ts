@@ -6,6 +6,13 @@
  */
 import type { Envelope } from './envelope.js';
 
+export interface NewEvent {
+  envelope: Envelope;
+  /** The envelope serialized once: stored, and posted to webhooks as it is. */
+  body: string;
+  targets: Array<{ url: string; claimed: boolean }>;
+}
+
 export interface StoredEvent {
   /** Insertion order; SSE resumes after it. */
   seq: number;
@@ -51,8 +58,11 @@ export interface OutboxCounts {
 }
 
 export interface OutboxStore {
-  /** Appends events with their deliveries in one transaction; resolves with the events' seqs. */
-  append(events: Array<{ envelope: Envelope; targets: string[] }>): Promise<number[]>;
+  /**
+   * Appends events with their deliveries in one transaction; resolves with the events' seqs. A delivery whose
+   * target is `claimed` is written already `sending`: the dispatcher sends it from memory, without a query.
+   */
+  append(events: ReadonlyArray<NewEvent>): Promise<number[]>;
   eventsAfter(afterSeq: number, limit: number): Promise<StoredEvent[]>;
   /** Where a client that last saw `eventId` resumes: that event's seq, or the last seq of older ids if it was pruned. */
   resumeAfter(eventId: string): Promise<number>;
@@ -61,7 +71,8 @@ export interface OutboxStore {
   dueTargets(nowMs: number): Promise<string[]>;
   /** Claims up to `limit` due deliveries of one target (pending → sending), oldest first. */
   claimDue(nowMs: number, target: string, limit: number): Promise<DueDelivery[]>;
-  markDelivered(eventSeq: number, target: string, statusCode: number, nowMs: number): Promise<void>;
+  /** Records finished deliveries, many in one transaction. */
+  markDelivered(deliveries: ReadonlyArray<{ eventSeq: number; target: string; statusCode: number }>, nowMs: number): Promise<void>;
   markRetry(eventSeq: number, target: string, attempts: number, nextAttemptMs: number, error: string, statusCode: number | null): Promise<void>;
   markFailed(eventSeq: number, target: string, attempts: number, error: string, statusCode: number | null): Promise<void>;
   /** Deliveries claimed by a previous process that died mid-send go back to pending (at-least-once). */

@@ -10,6 +10,7 @@ import type {
   DeliveryFilter,
   DeliveryView,
   DueDelivery,
+  NewEvent,
   OutboxCounts,
   OutboxStore,
   StoredEvent,
@@ -66,18 +67,23 @@ export class SqliteOutboxStore implements OutboxStore {
     this.#statement = statementCache(this.#db);
   }
 
-  async append(events: Array<{ envelope: Envelope; targets: string[] }>): Promise<number[]> {
+  async append(events: ReadonlyArray<NewEvent>): Promise<number[]> {
     return this.#db.transaction(() =>
-      events.map(({ envelope, targets }) => {
+      events.map(({ envelope, body, targets }) => {
         const created = Date.parse(envelope.timestamp);
         const seq = Number(
-          this.#statement('INSERT INTO events (id, session_id, type, created_ms, envelope) VALUES (?, ?, ?, ?, ?)').run(envelope.id, envelope.sessionId, envelope.type, created, JSON.stringify(envelope))
-            .lastInsertRowid,
+          this.#statement('INSERT INTO events (id, session_id, type, created_ms, envelope) VALUES (?, ?, ?, ?, ?)').run(
+            envelope.id,
+            envelope.sessionId,
+            envelope.type,
+            created,
+            body,
+          ).lastInsertRowid,
         );
         const insertDelivery = this.#statement(
-          "INSERT INTO deliveries (event_seq, target, status, next_attempt_ms) VALUES (?, ?, 'pending', ?)",
+          'INSERT INTO deliveries (event_seq, target, status, next_attempt_ms) VALUES (?, ?, ?, ?)',
         );
-        for (const target of targets) insertDelivery.run(seq, target, created);
+        for (const { url, claimed } of targets) insertDelivery.run(seq, url, claimed ? 'sending' : 'pending', created);
         return seq;
       }),
     )();
@@ -139,11 +145,13 @@ export class SqliteOutboxStore implements OutboxStore {
     })();
   }
 
-  async markDelivered(eventSeq: number, target: string, statusCode: number, nowMs: number): Promise<void> {
-    this.#statement(
-        "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, delivered_ms = ? WHERE event_seq = ? AND target = ?",
-      )
-      .run(statusCode, nowMs, eventSeq, target);
+  async markDelivered(deliveries: ReadonlyArray<{ eventSeq: number; target: string; statusCode: number }>, nowMs: number): Promise<void> {
+    const update = this.#statement(
+      "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, delivered_ms = ? WHERE event_seq = ? AND target = ?",
+    );
+    this.#db.transaction(() => {
+      for (const { eventSeq, target, statusCode } of deliveries) update.run(statusCode, nowMs, eventSeq, target);
+    })();
   }
 
   async markRetry(eventSeq: number, target: string, attempts: number, nextAttemptMs: number, error: string, statusCode: number | null): Promise<void> {

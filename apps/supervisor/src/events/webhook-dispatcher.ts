@@ -1,13 +1,18 @@
 /**
- * Delivers the outbox to webhook targets, at least once. Each target has its own small window of requests in
- * flight, so a slow or dead receiver only ever holds its own window: other receivers and the API go on.
- * Deliveries claimed by a process that died are released at start; the pump wakes on new events, on finished
- * requests, and at the next due retry.
+ * Delivers the outbox to webhook targets, at least once, through one lane per target: a bounded in-memory
+ * queue and a small window of requests in flight, so a slow or dead receiver only ever holds its own lane.
+ *
+ * Fresh deliveries do not go through SQLite queries: the recorder asks `reserve(target)` for room, writes the
+ * delivery already claimed (`sending`), and hands it over with `accept()`. Everything else (retries coming
+ * due, deliveries that found a lane full, and those a killed predecessor left claimed, released at start) is
+ * pumped from the outbox in batches when a lane runs low, and at the next due retry. Finished deliveries are
+ * recorded in batches, one transaction per turn of the event loop.
  */
 import type { Logger } from 'pino';
 import type { Observer } from '../metrics.js';
 import { decideDelivery, type DeliveryPolicy } from './delivery-policy.js';
 import type { DueDelivery, OutboxStore } from './outbox-store.js';
+import { WebhookClient } from './webhook-post.js';
 import { signWebhook } from './webhook-signature.js';
 
 export interface DispatcherOptions {
@@ -21,33 +26,75 @@ export interface DispatcherOptions {
   observer: Pick<Observer, 'delivery'>;
 }
 
+interface Lane {
+  queue: DueDelivery[];
+  /** Fresh deliveries promised room by reserve() and not yet accepted. */
+  reserved: number;
+  inFlight: number;
+  /** The outbox may hold due deliveries of this target that are not in the queue. */
+  backlog: boolean;
+}
+
 const MAX_ERROR_TEXT = 500;
 /** At shutdown, requests still in flight after this are aborted; their claims are released at the next start. */
 const CLOSE_GRACE_MS = 2000;
+/** Deliveries one lane holds in memory; past this they wait in the outbox. */
+const LANE_LIMIT = 5000;
+/** A lane with fewer queued than this asks the outbox for more. */
+const LANE_LOW_WATER = 500;
+const CLAIM_BATCH = 500;
 
 export class WebhookDispatcher {
   readonly #options: DispatcherOptions;
-  readonly #inFlight = new Map<string, number>();
+  readonly #lanes = new Map<string, Lane>();
   readonly #requests = new Set<Promise<void>>();
+  #finished: Array<{ eventSeq: number; target: string; statusCode: number }> = [];
   #timer: NodeJS.Timeout | undefined;
+  #timerAt = Infinity;
   #pumping = false;
   #again = false;
+  #started = false;
   #closed = false;
   readonly #abort = new AbortController();
+  readonly #client: WebhookClient;
 
   constructor(options: DispatcherOptions) {
     this.#options = options;
+    this.#client = new WebhookClient(options.concurrency);
   }
 
   async start(): Promise<void> {
     const released = await this.#options.store.releaseClaims();
     if (released > 0) this.#options.log.info({ released }, 'retrying webhook deliveries interrupted by a restart');
+    this.#started = true;
     this.kick();
   }
 
-  /** Something may be due: run the pump soon (calls coalesce). */
+  /** Room for one fresh delivery to `target` in memory; false: write it pending, the pump will find it. */
+  reserve(target: string): boolean {
+    if (!this.#started || this.#closed) return false;
+    const lane = this.#lane(target);
+    if (lane.queue.length + lane.reserved + lane.inFlight >= LANE_LIMIT) {
+      lane.backlog = true;
+      return false;
+    }
+    lane.reserved += 1;
+    return true;
+  }
+
+  /** Fresh deliveries that reserve() made room for, now durable and claimed. */
+  accept(deliveries: readonly DueDelivery[]): void {
+    for (const delivery of deliveries) {
+      const lane = this.#lane(delivery.target);
+      lane.reserved = Math.max(0, lane.reserved - 1);
+      lane.queue.push(delivery);
+    }
+    for (const target of new Set(deliveries.map((delivery) => delivery.target))) this.#drain(target);
+  }
+
+  /** The outbox may have due deliveries (pending ones written, failed ones redelivered): pump soon. */
   kick(): void {
-    if (this.#closed) return;
+    if (this.#closed || !this.#started) return;
     if (this.#pumping) {
       this.#again = true;
       return;
@@ -69,6 +116,17 @@ export class WebhookDispatcher {
     clearTimeout(grace);
     this.#abort.abort();
     await Promise.allSettled(this.#requests);
+    this.#client.close();
+    await this.#recordFinished();
+  }
+
+  #lane(target: string): Lane {
+    let lane = this.#lanes.get(target);
+    if (lane === undefined) {
+      lane = { queue: [], reserved: 0, inFlight: 0, backlog: true };
+      this.#lanes.set(target, lane);
+    }
+    return lane;
   }
 
   async #pump(): Promise<void> {
@@ -78,15 +136,27 @@ export class WebhookDispatcher {
         this.#again = false;
         const now = Date.now();
         for (const target of await this.#options.store.dueTargets(now)) {
-          const room = this.#options.concurrency - (this.#inFlight.get(target) ?? 0);
-          if (room <= 0 || this.#closed) continue;
-          for (const delivery of await this.#options.store.claimDue(now, target, room)) this.#send(delivery);
+          const lane = this.#lane(target);
+          if (lane.queue.length >= LANE_LOW_WATER || this.#closed) continue;
+          const claimed = await this.#options.store.claimDue(now, target, CLAIM_BATCH);
+          lane.queue.push(...claimed);
+          lane.backlog = claimed.length === CLAIM_BATCH;
+          this.#drain(target);
         }
       } while (this.#again && !this.#closed);
-      await this.#scheduleNext();
+      // Lanes still well stocked ask for more themselves when they run low (backlog), not by timer.
+      const stocked: string[] = [];
+      for (const [target, lane] of this.#lanes) {
+        if (lane.queue.length >= LANE_LOW_WATER) {
+          lane.backlog = true;
+          stocked.push(target);
+        }
+      }
+      const due = await this.#options.store.nextDueMs(stocked);
+      if (due !== undefined) this.#wakeAt(due);
     } catch (error) {
       this.#options.log.error({ err: error }, 'webhook pump failed');
-      this.#timer = setTimeout(() => this.kick(), 1000).unref();
+      this.#wakeAt(Date.now() + 1000);
     } finally {
       this.#pumping = false;
       // A kick that came while the next wake-up was being computed must not be lost.
@@ -94,28 +164,53 @@ export class WebhookDispatcher {
     }
   }
 
-  async #scheduleNext(): Promise<void> {
+  #wakeAt(ms: number): void {
+    if (this.#closed || ms >= this.#timerAt) return;
     clearTimeout(this.#timer);
-    if (this.#closed) return;
-    const busy = [...this.#inFlight].filter(([, count]) => count >= this.#options.concurrency).map(([target]) => target);
-    const due = await this.#options.store.nextDueMs(busy);
-    if (due === undefined) return;
-    this.#timer = setTimeout(() => this.kick(), Math.max(0, due - Date.now())).unref();
+    this.#timerAt = ms;
+    this.#timer = setTimeout(() => {
+      this.#timerAt = Infinity;
+      this.kick();
+    }, Math.max(0, ms - Date.now()));
+    this.#timer.unref();
   }
 
-  #send(delivery: DueDelivery): void {
-    const { target } = delivery;
-    this.#inFlight.set(target, (this.#inFlight.get(target) ?? 0) + 1);
+  #drain(target: string): void {
+    const lane = this.#lane(target);
+    while (!this.#closed && lane.inFlight < this.#options.concurrency && lane.queue.length > 0) {
+      this.#send(lane, lane.queue.shift()!);
+    }
+    if (lane.backlog && lane.queue.length < LANE_LOW_WATER) this.kick();
+  }
+
+  #send(lane: Lane, delivery: DueDelivery): void {
+    lane.inFlight += 1;
     const request = this.#attempt(delivery)
-      .catch((error: unknown) => this.#options.log.error({ err: error, target }, 'recording a webhook attempt failed'))
+      .catch((error: unknown) => this.#options.log.error({ err: error, target: delivery.target }, 'recording a webhook attempt failed'))
       .finally(() => {
-      const left = (this.#inFlight.get(target) ?? 1) - 1;
-      if (left > 0) this.#inFlight.set(target, left);
-      else this.#inFlight.delete(target);
-      this.#requests.delete(request);
-      this.kick();
-    });
+        lane.inFlight -= 1;
+        this.#requests.delete(request);
+        this.#drain(delivery.target);
+      });
     this.#requests.add(request);
+  }
+
+  /** Finished deliveries are written together, once per turn of the event loop. */
+  #delivered(eventSeq: number, target: string, statusCode: number): void {
+    if (this.#finished.length === 0) setImmediate(() => void this.#recordFinished());
+    this.#finished.push({ eventSeq, target, statusCode });
+  }
+
+  async #recordFinished(): Promise<void> {
+    const finished = this.#finished;
+    if (finished.length === 0) return;
+    this.#finished = [];
+    try {
+      await this.#options.store.markDelivered(finished, Date.now());
+    } catch (error) {
+      // Still `sending` in the outbox: released and delivered again at the next start (at least once).
+      this.#options.log.error({ err: error, deliveries: finished.length }, 'could not record finished webhook deliveries');
+    }
   }
 
   async #attempt(delivery: DueDelivery): Promise<void> {
@@ -132,34 +227,27 @@ export class WebhookDispatcher {
     let statusCode: number | null = null;
     let error = '';
     try {
-      const response = await fetch(delivery.target, {
-        method: 'POST',
-        headers,
-        body: delivery.body,
-        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.#abort.signal]),
-        redirect: 'manual',
-      });
-      statusCode = response.status;
-      // Read the answer to the end, so the connection can be kept alive for the next delivery.
-      const text = await response.text().catch(() => '');
-      if (statusCode < 200 || statusCode >= 300) error = `HTTP ${statusCode}: ${text.slice(0, MAX_ERROR_TEXT)}`;
+      const response = await this.#client.post(delivery.target, headers, delivery.body, timeoutMs, this.#abort.signal);
+      statusCode = response.statusCode;
+      if (statusCode < 200 || statusCode >= 300) error = `HTTP ${statusCode}: ${response.text}`;
     } catch (cause) {
-      const reason = cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : String(cause);
+      const reason = cause instanceof Error ? `${(cause as NodeJS.ErrnoException).code ?? cause.name}: ${cause.message}` : String(cause);
       error = reason.slice(0, MAX_ERROR_TEXT);
     }
     // Cut off by shutdown: no verdict on the receiver; the claim is released at the next start.
     if (this.#abort.signal.aborted) return;
     const attempts = delivery.attempts + 1;
     const decision = decideDelivery(policy, attempts, statusCode);
-    const now = Date.now();
     this.#options.observer.delivery(decision.action === 'fail' ? 'failed' : decision.action);
+    const now = Date.now();
     switch (decision.action) {
       case 'delivered':
-        await store.markDelivered(delivery.eventSeq, delivery.target, statusCode!, now);
+        this.#delivered(delivery.eventSeq, delivery.target, statusCode!);
         return;
       case 'retry':
         log.debug({ target: delivery.target, eventId: delivery.eventId, attempts, error }, 'webhook delivery failed; will retry');
         await store.markRetry(delivery.eventSeq, delivery.target, attempts, now + decision.delayMs, error, statusCode);
+        this.#wakeAt(now + decision.delayMs);
         return;
       case 'fail':
         log.warn({ target: delivery.target, eventId: delivery.eventId, attempts, error }, 'webhook delivery gave up; kept as failed');
