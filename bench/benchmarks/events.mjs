@@ -1,0 +1,229 @@
+#!/usr/bin/env node
+/**
+ * Events: inbound messages delivered to a webhook receiver in this process, per second and with latency from
+ * the inbound request to the webhook's arrival. Two loads, each run against the supervisor (simulated sessions,
+ * WEBHOOK_URL → the receiver) and against a bare relay (fixtures/relay.mjs) in alternation:
+ *   - max throughput: closed loop, many inbound requests in flight over all sessions, for a fixed number of messages;
+ *   - steady: open loop at 1,000/s (10 sessions × 100/s), latency from each request's due time.
+ * Every run waits (bounded) until all its messages arrived; throughput = arrivals / (last arrival − first send).
+ * Usage: node bench/benchmarks/events.mjs [max-messages] [steady-seconds]   (after `pnpm build`)
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ms, num } from '../lib/format.mjs';
+import { jsonClient, mapLimit } from '../lib/http.mjs';
+import { startNodeServer } from '../lib/node-server.mjs';
+import { cpuTimeMs } from '../lib/proc.mjs';
+import { openLoop } from '../lib/open-loop.mjs';
+import { emit, progress, row } from '../lib/result.mjs';
+import { summarize } from '../lib/stats.mjs';
+import { startSupervisor } from '../lib/supervisor-process.mjs';
+import { startReceiver } from '../lib/webhook-receiver.mjs';
+
+const maxMessages = Number(process.argv[2] ?? 15_000);
+const steadySeconds = Number(process.argv[3] ?? 10);
+const SESSIONS = 10;
+const IN_FLIGHT = 64;
+const STEADY_RATE = 1000;
+const WARMUP_MESSAGES = 2000;
+const DRAIN_TIMEOUT_MS = 60_000;
+const TARGET_RATE = 5000;
+const TARGET_P99_MS = 100;
+const FROM = '15550002222@c.us';
+const log = progress('events');
+
+const dir = mkdtempSync(join(tmpdir(), 'wsm-bench-events-'));
+const receiver = await startReceiver();
+const ids = Array.from({ length: SESSIONS }, (_, index) => `events-${index}`);
+
+log(`supervisor with ${SESSIONS} linked simulated sessions`);
+const supervisor = await startSupervisor({ dataDir: join(dir, 'data'), env: { WEBHOOK_URL: receiver.url } });
+const setup = jsonClient(supervisor.base, { maxSockets: 8 });
+await mapLimit(ids, 4, (sessionId) => setup.call('POST', '/start-session', { sessionId, engine: 'simulated' }));
+for (const sessionId of ids) {
+  // The QR comes right after the start; scan answers 409 until then.
+  for (let tries = 0; (await setup.request('POST', `/sessions/${sessionId}/simulate/scan`)).status !== 200; tries++) {
+    if (tries > 500) throw new Error(`${sessionId} never showed a QR`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+setup.close();
+const relay = await startNodeServer({
+  script: fileURLToPath(new URL('../fixtures/relay.mjs', import.meta.url)),
+  env: { WEBHOOK_URL: receiver.url },
+  logDir: dir,
+});
+const lister = jsonClient(supervisor.base, { maxSockets: 1 });
+const workerPids = (await lister.call('GET', '/sessions')).map((session) => session.pid);
+lister.close();
+// Whose CPU time each side's runs are charged with (the benchmark process itself is counted on both).
+const sides = {
+  supervisor: { base: supervisor.base, processes: { supervisor: [supervisor.pid], workers: workerPids } },
+  reference: { base: relay.base, processes: { relay: [relay.pid] } },
+};
+const monotonicMs = (now) => now + (Number(process.hrtime.bigint()) / 1e6 - performance.now());
+
+/** CPU ms used so far by each group of processes, and by this process. */
+function cpuNow(processes) {
+  const used = { benchmark: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000 };
+  for (const [label, pids] of Object.entries(processes)) used[label] = pids.reduce((sum, pid) => sum + cpuTimeMs(pid), 0);
+  return used;
+}
+
+let runNumber = 0;
+/** Drives one run of inbound messages (`drive` calls `inbound(index, dueTime)`), waits for their arrival, measures it. */
+async function measure({ base, processes }, drive) {
+  const run = ++runNumber;
+  const cpuBefore = cpuNow(processes);
+  const client = jsonClient(base, { maxSockets: IN_FLIGHT });
+  const sentAt = new Map();
+  let rejected = 0;
+  const inbound = (index, at) => {
+    const token = `r${run}-${index}`;
+    sentAt.set(token, at);
+    return client
+      .request('POST', `/sessions/${ids[index % SESSIONS]}/simulate/inbound`, { from: FROM, text: token })
+      .then((answer) => {
+        if (answer.status !== 200) rejected++;
+      })
+      .catch(() => rejected++);
+  };
+  const firstSend = performance.now();
+  const { sendMs } = await drive(inbound);
+  const tokens = [...sentAt.keys()];
+  await receiver.waitFor(tokens, DRAIN_TIMEOUT_MS);
+  const cpuAfter = cpuNow(processes);
+  const runMs = performance.now() - firstSend;
+  client.close();
+  const latencies = [];
+  let lastArrival = firstSend;
+  for (const token of tokens) {
+    const arrived = receiver.arrivals.get(token);
+    if (arrived === undefined) continue;
+    latencies.push(arrived - sentAt.get(token));
+    lastArrival = Math.max(lastArrival, arrived);
+  }
+  return {
+    sent: tokens.length,
+    rejected,
+    delivered: latencies.length,
+    acceptedPerSecond: ((tokens.length - rejected) / sendMs) * 1000,
+    deliveredPerSecond: (latencies.length / (lastArrival - firstSend)) * 1000,
+    latency: summarize(latencies),
+    // Share of one core each group used over the run, sending and draining.
+    cpu: Object.fromEntries(Object.keys(cpuAfter).map((label) => [label, (cpuAfter[label] - cpuBefore[label]) / runMs])),
+    window: { fromMs: monotonicMs(firstSend), toMs: monotonicMs(lastArrival) },
+  };
+}
+
+/** Closed loop: IN_FLIGHT requests always outstanding, spread over the sessions, until `count` were sent. */
+const closedLoop = (count) => async (inbound) => {
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < count) {
+        const index = next++;
+        await inbound(index, performance.now());
+      }
+    }),
+  );
+  return { sendMs: performance.now() - started };
+};
+
+/** Open loop at STEADY_RATE/s for `seconds`; each message's latency counts from its due time. */
+const steadyLoop = (seconds) => async (inbound) => {
+  const load = openLoop({ rate: STEADY_RATE, durationMs: seconds * 1000, send: inbound });
+  await load.done;
+  const { elapsedMs } = await load.finish();
+  return { sendMs: elapsedMs };
+};
+
+log(`warm-up: ${WARMUP_MESSAGES} messages closed loop per side (dropped)`);
+for (const side of Object.values(sides)) await measure(side, closedLoop(WARMUP_MESSAGES));
+const results = { max: { supervisor: [], reference: [] }, steady: { supervisor: [], reference: [] } };
+log(`max throughput: ${maxMessages} messages, ${IN_FLIGHT} in flight over ${SESSIONS} sessions, ABBA order`);
+for (const side of ['reference', 'supervisor', 'supervisor', 'reference']) {
+  results.max[side].push(await measure(sides[side], closedLoop(maxMessages)));
+  log(`  ${side}: ${num(results.max[side].at(-1).deliveredPerSecond, 0)} delivered/s`);
+}
+log(`steady: ${STEADY_RATE}/s open loop for ${steadySeconds} s, two runs per side, ABBA order`);
+for (const side of ['reference', 'supervisor', 'supervisor', 'reference']) {
+  results.steady[side].push(await measure(sides[side], steadyLoop(steadySeconds)));
+  log(`  ${side}: p99 ${ms(results.steady[side].at(-1).latency.p99)}`);
+}
+
+const duplicates = receiver.duplicates;
+await relay.stop();
+await supervisor.stop();
+await receiver.close();
+rmSync(dir, { recursive: true, force: true });
+
+const best = (runs, key) => Math.max(...runs.map((run) => run[key]));
+const bestRun = (runs) => runs.reduce((top, run) => (run.deliveredPerSecond > top.deliveredPerSecond ? run : top));
+const cpuText = (run) => Object.entries(run.cpu).map(([label, share]) => `${label} ${Math.round(share * 100)}%`).join(', ');
+const maxRate = { figure: best(results.max.supervisor, 'deliveredPerSecond'), reference: best(results.max.reference, 'deliveredPerSecond') };
+const maxP99 = {
+  figure: Math.max(...results.max.supervisor.map((run) => run.latency.p99)),
+  reference: Math.max(...results.max.reference.map((run) => run.latency.p99)),
+};
+// The worse of each side's two steady runs: a receiver lives with the bad run, not the average.
+const worse = (runs) => runs.reduce((worst, run) => (run.latency.p99 > worst.latency.p99 ? run : worst));
+const steady = { figure: worse(results.steady.supervisor), reference: worse(results.steady.reference) };
+const lost = [...results.max.supervisor, ...results.steady.supervisor].reduce((sum, run) => sum + run.sent - run.rejected - run.delivered, 0);
+emit({
+  name: 'events',
+  title: 'Events: inbound message → webhook',
+  how:
+    `${SESSIONS} linked simulated sessions, WEBHOOK_URL → a node:http receiver in the benchmark process (answers 204; deliveries deduped on id), ` +
+    `webhook settings at their defaults. Max: ${num(maxMessages, 0)} messages, closed loop with ${IN_FLIGHT} POST simulate/inbound in flight, two runs per side ` +
+    `in ABBA order (best run shown, latency p99 the worse run's); steady: open loop at ${STEADY_RATE}/s (${SESSIONS} sessions × ${STEADY_RATE / SESSIONS}/s) ` +
+    `for ${steadySeconds} s, two runs per side in ABBA order (the worse run shown), latency from each message's due time. After a ${num(WARMUP_MESSAGES, 0)}-message warm-up per side (dropped). Delivered/s = messages ` +
+    'arrived / (last arrival − first send). Reference: a bare relay (answers, then 8 senders POST envelopes from an in-memory FIFO over keep-alive sockets).',
+  rows: [
+    row('max: delivered events/s', {
+      figure: num(maxRate.figure, 0),
+      reference: num(maxRate.reference, 0),
+      ratio: maxRate.figure / maxRate.reference,
+      target: `≥ ${num(TARGET_RATE, 0)}/s`,
+      met: maxRate.figure >= TARGET_RATE,
+    }),
+    row('max: inbound accepted/s', {
+      figure: num(best(results.max.supervisor, 'acceptedPerSecond'), 0),
+      reference: num(best(results.max.reference, 'acceptedPerSecond'), 0),
+      ratio: best(results.max.supervisor, 'acceptedPerSecond') / best(results.max.reference, 'acceptedPerSecond'),
+    }),
+    row('max: inbound → webhook p99', { figure: ms(maxP99.figure), reference: ms(maxP99.reference), ratio: maxP99.figure / maxP99.reference }),
+    row(`${num(STEADY_RATE, 0)}/s: inbound → webhook p99`, {
+      figure: ms(steady.figure.latency.p99),
+      reference: ms(steady.reference.latency.p99),
+      ratio: steady.figure.latency.p99 / steady.reference.latency.p99,
+      target: `≤ ${ms(TARGET_P99_MS)}`,
+      met: steady.figure.latency.p99 <= TARGET_P99_MS,
+    }),
+    row(`${num(STEADY_RATE, 0)}/s: inbound → webhook median`, {
+      figure: ms(steady.figure.latency.median),
+      reference: ms(steady.reference.latency.median),
+      ratio: steady.figure.latency.median / steady.reference.latency.median,
+    }),
+    row(`${num(STEADY_RATE, 0)}/s: delivered events/s`, {
+      figure: num(steady.figure.deliveredPerSecond, 0),
+      reference: num(steady.reference.deliveredPerSecond, 0),
+      ratio: steady.figure.deliveredPerSecond / steady.reference.deliveredPerSecond,
+    }),
+  ],
+  notes: [
+    `Supervisor: ${lost} accepted messages not delivered within ${DRAIN_TIMEOUT_MS / 1000} s of the end of their run; ` +
+      `${duplicates} duplicate deliveries; ${[...results.max.supervisor, ...results.steady.supervisor].reduce((sum, run) => sum + run.rejected, 0)} inbound requests refused.`,
+    `Steady runs, p99 (median) each: supervisor ${results.steady.supervisor.map((run) => `${ms(run.latency.p99)} (${ms(run.latency.median)})`).join(', ')}; ` +
+      `reference ${results.steady.reference.map((run) => `${ms(run.latency.p99)} (${ms(run.latency.median)})`).join(', ')}.`,
+    `CPU during the best max run, as a share of one core (2 in all): supervisor side ${cpuText(bestRun(results.max.supervisor))}; ` +
+      `reference side ${cpuText(bestRun(results.max.reference))}.`,
+    'Load generator and receiver share one Node process (and the 2 cores with the supervisor and its workers) on both sides alike.',
+  ],
+  // A profiling re-run looks at the supervisor during its first max run.
+  profileWindow: results.max.supervisor[0].window,
+  raw: results,
+});

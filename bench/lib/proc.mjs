@@ -1,0 +1,52 @@
+/** Memory of processes and process groups from /proc (Linux): RSS, and PSS from smaps_rollup. */
+import { readFileSync, readdirSync } from 'node:fs';
+
+const kbField = (text, key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) / 1024;
+
+/** RSS and PSS of one process in MB; undefined when it is gone. */
+export function memoryOf(pid) {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    return { rssMb: kbField(rollup, 'Rss'), pssMb: kbField(rollup, 'Pss') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process group of a pid (field 5 of /proc/<pid>/stat, counted after the command name). */
+export function pgidOf(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' ? undefined : Number(fields[2]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sum of RSS and PSS over every live process of the given process groups. */
+export function groupMemory(pgids) {
+  const groups = new Set(pgids);
+  const total = { rssMb: 0, pssMb: 0, processes: 0 };
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const pgid = pgidOf(Number(name));
+    if (pgid === undefined || !groups.has(pgid)) continue;
+    const use = memoryOf(Number(name));
+    if (use === undefined) continue;
+    total.rssMb += use.rssMb;
+    total.pssMb += use.pssMb;
+    total.processes += 1;
+  }
+  return total;
+}
+
+/** CPU time (user + system) a process has used so far, in ms (/proc/<pid>/stat fields 14 and 15, at 100 ticks/s). */
+export function cpuTimeMs(pid) {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * (1000 / TICKS_PER_SECOND);
+}
+
+// USER_HZ is 100 on every Linux architecture Node ships for (getconf CLK_TCK).
+const TICKS_PER_SECOND = 100;
