@@ -11,14 +11,9 @@ import { fileURLToPath } from 'node:url';
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Commands } from '../src/commands.js';
-import { SUPERVISOR_MESSAGES, WORKER_MESSAGES } from '../src/messages.js';
+import { SUPERVISOR_MESSAGES, WORKER_MESSAGES, messageType } from '../src/messages.js';
 
 export const CHECKS_FILE = fileURLToPath(new URL('../src/generated/checks.ts', import.meta.url));
-
-function typeOf(schema: TSchema): string {
-  const object = schema.anyOf ? (schema.anyOf as TSchema[])[0]! : schema;
-  return object.properties.type.const as string;
-}
 
 function checker(schema: TSchema): string {
   const body = TypeCompiler.Code(schema, [], { language: 'javascript' });
@@ -37,8 +32,8 @@ export function generateChecks(): string {
     '// @ts-nocheck: the checker bodies are TypeBox\'s JavaScript output; only the exported tables are typed.',
     '/* eslint-disable */',
     '',
-    table('supervisorMessageChecks', SUPERVISOR_MESSAGES.map((schema) => [typeOf(schema), schema])),
-    table('workerMessageChecks', WORKER_MESSAGES.map((schema) => [typeOf(schema), schema])),
+    table('supervisorMessageChecks', SUPERVISOR_MESSAGES.map((schema) => [messageType(schema), schema])),
+    table('workerMessageChecks', WORKER_MESSAGES.map((schema) => [messageType(schema), schema])),
     table('commandResultChecks', Object.entries(Commands).map(([name, { result }]) => [name, result])),
   ].join('\n');
 }

@@ -2,17 +2,12 @@
  * Explanations of why a message failed its check, field by field, from the TypeBox schemas. Loaded only when a
  * message is malformed (decode.ts), so the schema library stays out of a healthy worker's start-up.
  */
-import { Kind, type TSchema } from '@sinclair/typebox';
+import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { Commands, type CommandName } from './commands.js';
-import { SUPERVISOR_MESSAGES, WORKER_MESSAGES } from './messages.js';
+import { SUPERVISOR_MESSAGES, WORKER_MESSAGES, messageType } from './messages.js';
 
 const MAX_REPORTED_ERRORS = 3;
-
-function typeLiteralOf(schema: TSchema): string {
-  const object = schema[Kind] === 'Union' ? (schema.anyOf as TSchema[])[0] : schema;
-  return object?.properties?.type?.const as string;
-}
 
 function describe(schema: TSchema, value: unknown): string {
   return [...Value.Errors(schema, value)]
@@ -23,7 +18,7 @@ function describe(schema: TSchema, value: unknown): string {
 
 export function explainMessage(direction: 'supervisor' | 'worker', type: string, raw: unknown): string {
   const schemas = direction === 'supervisor' ? SUPERVISOR_MESSAGES : WORKER_MESSAGES;
-  const schema = schemas.find((candidate) => typeLiteralOf(candidate) === type);
+  const schema = schemas.find((candidate) => messageType(candidate) === type);
   return schema === undefined ? `unknown message type "${type}"` : `malformed "${type}": ${describe(schema, raw)}`;
 }
 

@@ -13,7 +13,7 @@
  *   4. `command.*` messages carry a correlation `id`, answered by exactly one `worker.reply`;
  *   5. `supervisor.shutdown` asks for a clean stop; `worker.fatal` announces an exit that a restart will not cure.
  */
-import { Type, type Static, type TObject } from '@sinclair/typebox';
+import { Kind, Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import {
   BrowserProcess,
   CodedError,
@@ -71,6 +71,14 @@ export const CommandMessages = Object.fromEntries(
 export type CommandMessage<N extends CommandName = CommandName> = {
   [K in N]: { type: `command.${K}`; id: string; params: CommandParams<K> };
 }[N];
+
+/** The `type` literal of a message schema (an object, or a union of objects sharing one `type`). */
+export function messageType(schema: TSchema): string {
+  const object = schema[Kind] === 'Union' ? (schema.anyOf as TSchema[])[0] : schema;
+  const literal = object?.properties?.type?.const;
+  if (typeof literal !== 'string') throw new TypeError('message schema without a literal "type"');
+  return literal;
+}
 
 /** Every supervisor → worker message schema; the union and the worker's decoder are built from this list. */
 export const SUPERVISOR_MESSAGES = [SupervisorStart, SupervisorShutdown, ...Object.values(CommandMessages)];

@@ -44,7 +44,7 @@ export class MessageSender {
 
   async send(session: SessionController, to: string, text: string, key: string | undefined): Promise<SendResult> {
     if (key === undefined) {
-      this.#assertReady(session);
+      session.assertReady();
       return { message: await this.#deliver(session, to, text, undefined), replayed: false };
     }
     const slot = `${session.sessionId}\u0000${key}`;
@@ -63,7 +63,7 @@ export class MessageSender {
     const earlier = await this.#store.get(session.sessionId, key);
     if (earlier !== undefined && earlier.requestHash !== hash) throw new Errors.IDEMPOTENCY_MISMATCH(key);
     if (earlier?.state === 'sent') return { message: earlier.result, replayed: true };
-    this.#assertReady(session);
+    session.assertReady();
     if (earlier === undefined) await this.#store.begin(session.sessionId, key, hash);
     let message: SentMessage;
     try {
@@ -74,10 +74,6 @@ export class MessageSender {
     }
     await this.#store.complete(session.sessionId, key, message);
     return { message, replayed: false };
-  }
-
-  #assertReady(session: SessionController): void {
-    if (session.status !== 'ready') throw new Errors.SESSION_NOT_READY(session.sessionId, session.status);
   }
 
   async #deliver(session: SessionController, to: string, text: string, key: string | undefined): Promise<SentMessage> {

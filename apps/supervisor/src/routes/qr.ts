@@ -1,7 +1,6 @@
 /** The QR code (JSON or PNG) and pairing codes of a session waiting for its phone. */
 import { Type } from '@sinclair/typebox';
 import QRCode from 'qrcode';
-import { Errors } from '../errors.js';
 import { ErrorReply } from '../schemas/errors.js';
 import { PairingCodeBody, PairingCodeReply, QrReply, SessionParams } from '../schemas/session.js';
 import type { App } from '../types.js';
@@ -24,8 +23,7 @@ export async function qrRoutes(app: App): Promise<void> {
     },
     async (request, reply) => {
       const session = sessions.require(request.params.sessionId);
-      const qr = session.qr;
-      if (qr === undefined) throw new Errors.QR_NOT_AVAILABLE(session.sessionId, session.status);
+      const qr = session.requireQr();
       if (!wantsPng(request.query.format, request.headers.accept)) return { qr };
       const png = await QRCode.toBuffer(qr, { type: 'png', margin: 2, width: 320 });
       // A Buffer is sent as it is, bypassing the JSON serializer that the 200 schema types.
@@ -45,7 +43,7 @@ export async function qrRoutes(app: App): Promise<void> {
     },
     async (request) => {
       const session = sessions.require(request.params.sessionId);
-      if (session.status !== 'qr') throw new Errors.QR_NOT_AVAILABLE(session.sessionId, session.status);
+      session.requireQr();
       return session.command('requestPairingCode', { phoneNumber: request.body.phoneNumber });
     },
   );

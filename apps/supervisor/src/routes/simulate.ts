@@ -18,7 +18,7 @@ export async function simulateRoutes(app: App): Promise<void> {
     return session;
   };
   const ready = (session: SessionController): SessionController => {
-    if (session.status !== 'ready') throw new Errors.SESSION_NOT_READY(session.sessionId, session.status);
+    session.assertReady();
     return session;
   };
 
@@ -27,7 +27,7 @@ export async function simulateRoutes(app: App): Promise<void> {
     { schema: { tags: ['simulate'], params: SessionParams, response: { 200: Session, ...errors } } },
     async (request) => {
       const session = simulated(request.params.sessionId);
-      if (session.status !== 'qr') throw new Errors.QR_NOT_AVAILABLE(session.sessionId, session.status);
+      session.requireQr();
       await session.command('simulate.scan', {});
       await session.flush();
       return session.toSession();

@@ -128,6 +128,18 @@ export class SessionController extends EventEmitter<SessionEvents> {
     this.#update(patch);
   }
 
+  /** Throws 409 WSM_SESSION_NOT_READY unless the session is `ready`. */
+  assertReady(): void {
+    if (this.status !== 'ready') throw new Errors.SESSION_NOT_READY(this.sessionId, this.status);
+  }
+
+  /** The QR the session shows; throws 409 WSM_QR_NOT_AVAILABLE unless it is in `qr` with a code. */
+  requireQr(): string {
+    const qr = this.qr;
+    if (qr === undefined) throw new Errors.QR_NOT_AVAILABLE(this.sessionId, this.status);
+    return qr;
+  }
+
   get qr(): string | undefined {
     return this.#record.status === 'qr' ? this.#qr : undefined;
   }
