@@ -5,10 +5,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { apiKeyHook } from './plugins/auth.js';
-import { installErrorHandlers } from './plugins/error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers, MAX_PARAM_LENGTH } from './plugins/error-handler.js';
+import { installJsonBody } from './plugins/json-body.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
+import { formatSchemaErrors, installValidation } from './plugins/validation.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { logRoutes } from './routes/logs.js';
@@ -30,11 +32,15 @@ export async function buildApp(options: BuildOptions): Promise<App> {
   const app = Fastify({
     loggerInstance: log,
     bodyLimit: config.bodyLimitBytes,
-    // Unknown fields are an error to report, not something to drop silently.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    schemaErrorFormatter: formatSchemaErrors,
+    // Long enough for any path parameter to reach its schema, and a coded error, instead of the router's 414.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
   const fastify = app as unknown as FastifyInstance;
+  installValidation(fastify);
 
   app.decorate('config', config);
   app.decorate('sessions', services.sessions);
@@ -55,14 +61,7 @@ export async function buildApp(options: BuildOptions): Promise<App> {
     route.onSend = [...(Array.isArray(route.onSend) ? route.onSend : route.onSend ? [route.onSend] : []), flushEvents];
   });
 
-  // POSTs without a body are fine even with `content-type: application/json` (many HTTP clients send it).
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  // JSON in and out: any other body is a 415, not a string that fails validation.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') done(null, undefined);
-    else parseJson(request, body as string, done);
-  });
+  installJsonBody(fastify);
 
   await registerOpenApi(fastify, SERVICE_VERSION);
   registerMetrics(fastify, services.metrics);

@@ -62,6 +62,11 @@ export interface Config {
     /** MIN_FREE_MEMORY_MB: a start that would leave less available memory is refused. */
     minFreeBytes: number;
   };
+  /**
+   * BLOCK_PRIVATE_ADDRESSES: webhook targets that API clients register may not resolve to loopback, private,
+   * link-local or metadata addresses (the operator's own WEBHOOK_URL is trusted).
+   */
+  blockPrivateAddresses: boolean;
   /** RATE_LIMIT: API requests per minute per client; 0 disables. */
   rateLimitPerMinute: number;
   /** Events (and their finished or failed deliveries) older than this are pruned from the outbox. */
@@ -97,6 +102,14 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return raw as T;
 }
 
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false; got ${JSON.stringify(env[name])}`);
+}
+
 /** A JSON array of strings (for flags with spaces in them), or flags separated by white space. */
 function stringList(env: Env, name: string): string[] {
   try {
@@ -109,7 +122,15 @@ function stringList(env: Env, name: string): string[] {
 function webhookUrls(env: Env): string[] {
   const urls = (env.WEBHOOK_URL ?? '').split(',').map((url) => url.trim()).filter((url) => url !== '');
   for (const url of urls) {
-    if (!/^https?:\/\/[^\s]+$/.test(url)) throw new ConfigError(`WEBHOOK_URL has an entry that is not an http(s) URL: ${url}`);
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || !/^https?:$/.test(parsed.protocol) || parsed.hostname === '') {
+      throw new ConfigError(`WEBHOOK_URL has an entry that is not an http(s) URL with a host: ${url}`);
+    }
   }
   return urls;
 }
@@ -188,6 +209,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxSessions: integer(env, 'MAX_SESSIONS', 100, 0, 100_000),
       minFreeBytes: integer(env, 'MIN_FREE_MEMORY_MB', 256, 0, 1_048_576) * 1024 * 1024,
     },
+    blockPrivateAddresses: flag(env, 'BLOCK_PRIVATE_ADDRESSES', false),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT', 6000, 0, 10_000_000),
     outboxRetentionMs: integer(env, 'OUTBOX_RETENTION_HOURS', 72, 1, 24 * 365) * 3_600_000,
     workerEntry: resolve(optional(env.WORKER_ENTRY) ?? defaultWorkerEntry()),

@@ -88,6 +88,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       concurrency: config.webhooks.concurrency,
       log,
       observer: metrics,
+      ...(config.blockPrivateAddresses ? { guard: { trusted: new Set(config.webhooks.urls) } } : {}),
     });
     const recorder = new EventRecorder({
       store: outbox,

@@ -119,7 +119,7 @@ describe('POST /sessions/:id/messages with Idempotency-Key', () => {
     await readySession(test, 'race');
     const replies = await Promise.all(
       Array.from({ length: 8 }, () =>
-        test.app.inject({ method: 'POST', url: '/sessions/race/messages', headers: { 'content-type': 'application/json', 'idempotency-key': 'k1' }, payload: JSON.stringify({ to: '1555@c.us', text: 'x' }) }),
+        test.app.inject({ method: 'POST', url: '/sessions/race/messages', headers: { 'content-type': 'application/json', 'idempotency-key': 'k1' }, payload: JSON.stringify({ to: '15550001234@c.us', text: 'x' }) }),
       ),
     );
     expect(new Set(replies.map((reply) => reply.json().id)).size).toBe(1);
@@ -129,7 +129,7 @@ describe('POST /sessions/:id/messages with Idempotency-Key', () => {
     // Two different messages racing under one key: one is sent, the other refused.
     const racing = await Promise.all(
       ['first', 'second'].map((text) =>
-        test.app.inject({ method: 'POST', url: '/sessions/race/messages', headers: { 'content-type': 'application/json', 'idempotency-key': 'k2' }, payload: JSON.stringify({ to: '1555@c.us', text }) }),
+        test.app.inject({ method: 'POST', url: '/sessions/race/messages', headers: { 'content-type': 'application/json', 'idempotency-key': 'k2' }, payload: JSON.stringify({ to: '15550001234@c.us', text }) }),
       ),
     );
     expect(racing.map((reply) => reply.statusCode).sort()).toEqual([201, 422]);
@@ -143,7 +143,8 @@ describe('GET /sessions/:id/logs', () => {
     await test.app.inject({ method: 'POST', url: '/start-session', headers, payload: JSON.stringify({ sessionId: 'chatty' }) });
     await waitForSession(test.app, 'chatty', 'qr');
     await test.app.inject({ method: 'POST', url: '/sessions/chatty/simulate/scan', headers });
-    await test.app.inject({ method: 'POST', url: '/sessions/chatty/simulate/inbound', headers, payload: JSON.stringify({ from: '1555@c.us', text: 'a very private body' }) });
+    const inbound = await test.app.inject({ method: 'POST', url: '/sessions/chatty/simulate/inbound', headers, payload: JSON.stringify({ from: '15550001234@c.us', text: 'a very private body' }) });
+    expect(inbound.statusCode).toBe(200);
     await test.app.inject({ method: 'POST', url: '/sessions/chatty/stop', headers });
     await waitForSession(test.app, 'chatty', 'stopped');
 

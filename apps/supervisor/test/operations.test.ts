@@ -18,7 +18,9 @@ describe('memory accounting and recycling', () => {
       const session = test.app.sessions.get('leaky')!.toSession();
       return session.memory !== null && session;
     });
-    expect(sampled.memory!.workerBytes).toBeGreaterThan(5 * 1024 * 1024);
+    // PSS splits shared pages among every process that maps them: with many Node processes on the machine
+    // (a parallel test run) an idle worker's share falls to a few MB, so only "measured, not nothing" is asserted.
+    expect(sampled.memory!.workerBytes).toBeGreaterThan(1024 * 1024);
     expect(sampled.memory!.totalBytes).toBeLessThan(150 * 1024 * 1024);
     expect(sampled.memory!.processes).toBe(1);
 

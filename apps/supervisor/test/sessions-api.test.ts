@@ -107,7 +107,7 @@ describe('a simulated session through the API, with real worker processes', () =
     const { app } = await apps.open();
     await app.inject({ method: 'POST', url: '/start-session', ...json({ sessionId: 'early' }) });
     await waitForSession(app, 'early', 'qr');
-    const reply = await app.inject({ method: 'POST', url: '/sessions/early/messages', ...json({ to: '1555@c.us', text: 'hi' }) });
+    const reply = await app.inject({ method: 'POST', url: '/sessions/early/messages', ...json({ to: '15550001234@c.us', text: 'hi' }) });
     expect(reply.statusCode).toBe(409);
     expect(reply.json()).toMatchObject({ code: 'WSM_SESSION_NOT_READY', message: "Session 'early' is not ready: its status is 'qr'" });
   });

@@ -48,3 +48,8 @@ export function createEventIds(now: () => number = Date.now): () => string {
     return encodeTime(time) + encodeRandom(last);
   };
 }
+
+const EVENT_ID = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+
+/** Whether `value` is an id this service could have given an event (a ULID, upper or lower case). */
+export const isEventId = (value: string): boolean => EVENT_ID.test(value.toUpperCase());

@@ -12,7 +12,9 @@ import type { Logger } from 'pino';
 import type { Observer } from '../metrics.js';
 import { decideDelivery, type DeliveryPolicy } from './delivery-policy.js';
 import type { DueDelivery, OutboxStore } from './outbox-store.js';
-import { WebhookClient } from './webhook-post.js';
+import { WebhookClient, type AddressGuard } from './webhook-post.js';
+import { BlockedAddressError } from '../net/address-guard.js';
+import { maskCredentials } from '../net/mask-url.js';
 import { signWebhook } from './webhook-signature.js';
 
 export interface DispatcherOptions {
@@ -24,6 +26,8 @@ export interface DispatcherOptions {
   concurrency: number;
   log: Logger;
   observer: Pick<Observer, 'delivery'>;
+  /** BLOCK_PRIVATE_ADDRESSES: targets other than these trusted ones may not connect to private addresses. */
+  guard?: AddressGuard;
 }
 
 interface Lane {
@@ -60,7 +64,7 @@ export class WebhookDispatcher {
 
   constructor(options: DispatcherOptions) {
     this.#options = options;
-    this.#client = new WebhookClient(options.concurrency);
+    this.#client = new WebhookClient(options.concurrency, options.guard);
   }
 
   async start(): Promise<void> {
@@ -186,7 +190,7 @@ export class WebhookDispatcher {
   #send(lane: Lane, delivery: DueDelivery): void {
     lane.inFlight += 1;
     const request = this.#attempt(delivery)
-      .catch((error: unknown) => this.#options.log.error({ err: error, target: delivery.target }, 'recording a webhook attempt failed'))
+      .catch((error: unknown) => this.#options.log.error({ err: error, target: maskCredentials(delivery.target) }, 'recording a webhook attempt failed'))
       .finally(() => {
         lane.inFlight -= 1;
         this.#requests.delete(request);
@@ -226,18 +230,21 @@ export class WebhookDispatcher {
     if (secret !== undefined) headers['x-wsm-signature'] = signWebhook(secret, timestamp, delivery.body);
     let statusCode: number | null = null;
     let error = '';
+    let blocked = false;
     try {
       const response = await this.#client.post(delivery.target, headers, delivery.body, timeoutMs, this.#abort.signal);
       statusCode = response.statusCode;
       if (statusCode < 200 || statusCode >= 300) error = `HTTP ${statusCode}: ${response.text}`;
     } catch (cause) {
+      // The guard refused where the target resolves: no retry can change that, only the operator or the DNS.
+      blocked = cause instanceof BlockedAddressError;
       const reason = cause instanceof Error ? `${(cause as NodeJS.ErrnoException).code ?? cause.name}: ${cause.message}` : String(cause);
       error = reason.slice(0, MAX_ERROR_TEXT);
     }
     // Cut off by shutdown: no verdict on the receiver; the claim is released at the next start.
     if (this.#abort.signal.aborted) return;
     const attempts = delivery.attempts + 1;
-    const decision = decideDelivery(policy, attempts, statusCode);
+    const decision = blocked ? ({ action: 'fail' } as const) : decideDelivery(policy, attempts, statusCode);
     this.#options.observer.delivery(decision.action === 'fail' ? 'failed' : decision.action);
     const now = Date.now();
     switch (decision.action) {
@@ -245,12 +252,12 @@ export class WebhookDispatcher {
         this.#delivered(delivery.eventSeq, delivery.target, statusCode!);
         return;
       case 'retry':
-        log.debug({ target: delivery.target, eventId: delivery.eventId, attempts, error }, 'webhook delivery failed; will retry');
+        log.debug({ target: maskCredentials(delivery.target), eventId: delivery.eventId, attempts, error }, 'webhook delivery failed; will retry');
         await store.markRetry(delivery.eventSeq, delivery.target, attempts, now + decision.delayMs, error, statusCode);
         this.#wakeAt(now + decision.delayMs);
         return;
       case 'fail':
-        log.warn({ target: delivery.target, eventId: delivery.eventId, attempts, error }, 'webhook delivery gave up; kept as failed');
+        log.warn({ target: maskCredentials(delivery.target), eventId: delivery.eventId, attempts, error }, 'webhook delivery gave up; kept as failed');
         await store.markFailed(delivery.eventSeq, delivery.target, attempts, error, statusCode);
         return;
     }

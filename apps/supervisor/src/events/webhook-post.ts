@@ -4,6 +4,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { guardedLookup } from '../net/address-guard.js';
 
 export interface PostResult {
   statusCode: number;
@@ -13,14 +14,35 @@ export interface PostResult {
 
 const MAX_TEXT = 500;
 
+export interface AddressGuard {
+  /** Targets the operator configured (WEBHOOK_URL): trusted, never guarded. */
+  trusted: ReadonlySet<string>;
+}
+
 export class WebhookClient {
   readonly #http: HttpAgent;
   readonly #https: HttpsAgent;
+  /** Agents whose resolver refuses private addresses, for targets API clients registered. */
+  readonly #guarded: { http: HttpAgent; https: HttpsAgent } | undefined;
+  readonly #trusted: ReadonlySet<string>;
 
   /** `socketsPerTarget` matches the dispatcher's window, so every request in flight has its connection. */
-  constructor(socketsPerTarget: number) {
+  constructor(socketsPerTarget: number, guard?: AddressGuard) {
     this.#http = new HttpAgent({ keepAlive: true, maxSockets: socketsPerTarget });
     this.#https = new HttpsAgent({ keepAlive: true, maxSockets: socketsPerTarget });
+    this.#trusted = guard?.trusted ?? new Set();
+    this.#guarded =
+      guard === undefined
+        ? undefined
+        : {
+            http: new HttpAgent({ keepAlive: true, maxSockets: socketsPerTarget, lookup: guardedLookup }),
+            https: new HttpsAgent({ keepAlive: true, maxSockets: socketsPerTarget, lookup: guardedLookup }),
+          };
+  }
+
+  #agent(url: string, secure: boolean): HttpAgent {
+    const agents = this.#guarded !== undefined && !this.#trusted.has(url) ? this.#guarded : { http: this.#http, https: this.#https };
+    return secure ? agents.https : agents.http;
   }
 
   post(url: string, headers: Record<string, string>, body: string, timeoutMs: number, signal: AbortSignal): Promise<PostResult> {
@@ -32,7 +54,7 @@ export class WebhookClient {
         {
           method: 'POST',
           headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-          agent: secure ? this.#https : this.#http,
+          agent: this.#agent(url, secure),
           signal,
           timeout: timeoutMs,
         },
@@ -54,7 +76,6 @@ export class WebhookClient {
   }
 
   close(): void {
-    this.#http.destroy();
-    this.#https.destroy();
+    for (const agent of [this.#http, this.#https, this.#guarded?.http, this.#guarded?.https]) agent?.destroy();
   }
 }

@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { Type } from '@sinclair/typebox';
 import { SessionId } from '@wsm/ipc-protocol';
 import { isEventType, type EventType } from '../events/envelope.js';
+import { isEventId } from '../events/event-id.js';
 import { streamEvents } from '../events/sse-stream.js';
 import { Errors } from '../errors.js';
 import { ErrorReply } from '../schemas/errors.js';
@@ -41,8 +42,13 @@ export async function eventRoutes(app: App): Promise<void> {
         typeSet = new Set(names as EventType[]);
       }
       const header = request.headers['last-event-id'];
-      const resumeId = (typeof header === 'string' && header !== '' ? header : undefined) ?? lastEventId;
-      const afterSeq = resumeId === undefined ? await app.outbox.lastSeq() : await app.outbox.resumeAfter(resumeId);
+      const fromHeader = typeof header === 'string' && header !== '';
+      const resumeId = (fromHeader ? header : undefined) ?? lastEventId;
+      // A resume point that is no event id would silently replay nothing (or everything): refuse it.
+      if (resumeId !== undefined && !isEventId(resumeId)) {
+        throw new Errors.INVALID_EVENT_ID(fromHeader ? 'The Last-Event-ID header' : 'querystring.lastEventId', resumeId.slice(0, 64));
+      }
+      const afterSeq = resumeId === undefined ? await app.outbox.lastSeq() : await app.outbox.resumeAfter(resumeId.toUpperCase());
       reply.hijack();
       open.add(reply.raw);
       reply.raw.once('close', () => open.delete(reply.raw));

@@ -1,6 +1,7 @@
 /** Sending messages through a session, idempotently with an `Idempotency-Key` header. */
 import { Type } from '@sinclair/typebox';
 import { IdempotencyKey } from '@wsm/ipc-protocol';
+import { normalizeChatId } from '../messages/chat-id.js';
 import { ErrorReply } from '../schemas/errors.js';
 import { SendTextBody, SentMessageReply, SessionParams } from '../schemas/session.js';
 import type { App } from '../types.js';
@@ -31,7 +32,8 @@ export async function messageRoutes(app: App): Promise<void> {
     },
     async (request, reply) => {
       const session = sessions.require(request.params.sessionId);
-      const { to, text } = request.body;
+      const to = normalizeChatId(request.body.to, 'body.to');
+      const { text } = request.body;
       const { message, replayed } = await app.sender.send(session, to, text, request.headers['idempotency-key']);
       if (replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(message);

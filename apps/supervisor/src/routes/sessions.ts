@@ -1,13 +1,34 @@
 /** The session lifecycle routes of the contract. */
 import { Type } from '@sinclair/typebox';
+import { Errors } from '../errors.js';
+import { assertWebhookTargets } from '../events/webhook-target.js';
 import { ErrorReply } from '../schemas/errors.js';
-import { CreateSessionBody, Session, SessionParams, StartSessionBody, UpdateSessionBody } from '../schemas/session.js';
+import { assertMetadataBounds } from '../schemas/metadata.js';
+import {
+  CreateSessionBody,
+  EngineNameEnum,
+  Session,
+  SessionParams,
+  StartSessionBody,
+  UpdateSessionBody,
+  type WebhookTarget,
+} from '../schemas/session.js';
+import { pageOf, parseStatuses } from '../session/session-list.js';
+import { waitForStatus } from '../session/wait-for-status.js';
 import type { App } from '../types.js';
+
+const WAIT_MAX_SECONDS = 120;
 
 const errors = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply, 409: ErrorReply, 503: ErrorReply };
 
 export async function sessionRoutes(app: App): Promise<void> {
   const { sessions, config } = app;
+
+  /** What a caller may store with a session, checked before anything is written. */
+  const checkSettings = async (settings: { metadata?: Record<string, unknown>; webhooks?: WebhookTarget[] }): Promise<void> => {
+    if (settings.metadata !== undefined) assertMetadataBounds(settings.metadata);
+    if (settings.webhooks !== undefined) await assertWebhookTargets(settings.webhooks, config.blockPrivateAddresses);
+  };
 
   app.post(
     '/start-session',
@@ -24,6 +45,7 @@ export async function sessionRoutes(app: App): Promise<void> {
     { schema: { tags: ['sessions'], body: CreateSessionBody, response: { 201: Session, ...errors } } },
     async (request, reply) => {
       const { sessionId, engine, start, metadata, webhooks, proxy } = request.body;
+      await checkSettings(request.body);
       const session = await sessions.create(
         {
           sessionId,
@@ -38,14 +60,73 @@ export async function sessionRoutes(app: App): Promise<void> {
     },
   );
 
-  app.get('/sessions', { schema: { tags: ['sessions'], response: { 200: Type.Array(Session) } } }, async () =>
-    sessions.list(),
+  app.get(
+    '/sessions',
+    {
+      schema: {
+        tags: ['sessions'],
+        querystring: Type.Object(
+          {
+            status: Type.Optional(Type.String({ description: 'Only sessions in these statuses, comma-separated' })),
+            engine: Type.Optional(EngineNameEnum),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Page size; without it, every session' })),
+            cursor: Type.Optional(Type.String({ maxLength: 128, description: 'The `x-next-cursor` of the previous page' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Array(Session), 400: ErrorReply, 401: ErrorReply },
+      },
+    },
+    async (request, reply) => {
+      const { status, engine, limit, cursor } = request.query;
+      const page = pageOf(sessions.controllers(), {
+        ...(status === undefined ? {} : { statuses: parseStatuses(status, 'querystring.status') }),
+        ...(engine === undefined ? {} : { engine }),
+        ...(limit === undefined ? {} : { limit }),
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      reply.header('x-total-count', String(page.total));
+      if (page.next !== undefined) {
+        const next = new URLSearchParams({ ...(request.query as Record<string, string>), limit: String(limit), cursor: page.next });
+        reply.header('x-next-cursor', page.next).header('link', `</sessions?${next.toString()}>; rel="next"`);
+      }
+      return page.items.map((session) => session.toSession());
+    },
   );
 
   app.get(
     '/sessions/:sessionId',
-    { schema: { tags: ['sessions'], params: SessionParams, response: { 200: Session, ...errors } } },
-    async (request) => sessions.require(request.params.sessionId).toSession(),
+    {
+      schema: {
+        tags: ['sessions'],
+        params: SessionParams,
+        querystring: Type.Object(
+          {
+            wait: Type.Optional(
+              Type.String({ description: 'Answer once the session is in one of these statuses, comma-separated (e.g. `qr,ready`)' }),
+            ),
+            timeout: Type.Optional(
+              Type.Integer({ minimum: 1, maximum: WAIT_MAX_SECONDS, default: 30, description: 'Seconds to wait at most' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Session, ...errors },
+      },
+    },
+    async (request) => {
+      const session = sessions.require(request.params.sessionId);
+      const { wait, timeout = 30 } = request.query;
+      if (wait === undefined) return session.toSession();
+      const wanted = parseStatuses(wait, 'querystring.wait');
+      const aborted = new AbortController();
+      request.raw.once('close', () => aborted.abort());
+      const outcome = await waitForStatus(session, wanted, timeout * 1000, aborted.signal);
+      const names = [...wanted].join(' or ');
+      if (outcome === 'timeout') throw new Errors.WAIT_TIMEOUT(session.sessionId, `${names} within ${timeout} s`, session.status);
+      if (outcome === 'settled') throw new Errors.WAIT_SETTLED(session.sessionId, names, session.status);
+      return session.toSession();
+    },
   );
 
   app.patch(
@@ -61,8 +142,8 @@ export async function sessionRoutes(app: App): Promise<void> {
     },
     async (request) => {
       const session = sessions.require(request.params.sessionId);
-      session.configure(request.body);
-      await session.flush();
+      await checkSettings(request.body);
+      await session.configure(request.body);
       return session.toSession();
     },
   );

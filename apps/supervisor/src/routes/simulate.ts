@@ -1,9 +1,10 @@
 /** `engine: "simulated"` only: act as the phone, the other party and the network. */
 import { Type } from '@sinclair/typebox';
-import { ChatId, InboundMessage, MessageText } from '@wsm/ipc-protocol';
+import { InboundMessage, MessageText } from '@wsm/ipc-protocol';
 import { Errors } from '../errors.js';
+import { normalizeChatId } from '../messages/chat-id.js';
 import { ErrorReply } from '../schemas/errors.js';
-import { Session, SessionParams } from '../schemas/session.js';
+import { Recipient, Session, SessionParams } from '../schemas/session.js';
 import type { SessionController } from '../session/session-controller.js';
 import type { App } from '../types.js';
 
@@ -40,13 +41,13 @@ export async function simulateRoutes(app: App): Promise<void> {
       schema: {
         tags: ['simulate'],
         params: SessionParams,
-        body: Type.Object({ from: ChatId, text: MessageText }, { additionalProperties: false }),
+        body: Type.Object({ from: Recipient, text: MessageText }, { additionalProperties: false }),
         response: { 200: InboundMessage, ...errors },
       },
     },
     async (request) => {
       const session = ready(simulated(request.params.sessionId));
-      return session.command('simulate.inbound', request.body);
+      return session.command('simulate.inbound', { ...request.body, from: normalizeChatId(request.body.from, 'body.from') });
     },
   );
 

@@ -1,15 +1,14 @@
 /** Webhook deliveries: list them (failed ones especially) and send failed ones again. */
 import { Type } from '@sinclair/typebox';
 import { SessionId } from '@wsm/ipc-protocol';
+import { maskCredentials } from '../net/mask-url.js';
 import { ErrorReply } from '../schemas/errors.js';
 import type { App } from '../types.js';
 
-const DeliveryStatus = Type.Union([
-  Type.Literal('pending'),
-  Type.Literal('sending'),
-  Type.Literal('delivered'),
-  Type.Literal('failed'),
-]);
+const DeliveryStatus = Type.Unsafe<'pending' | 'sending' | 'delivered' | 'failed'>({
+  type: 'string',
+  enum: ['pending', 'sending', 'delivered', 'failed'],
+});
 
 const Delivery = Type.Object({
   eventId: Type.String(),
@@ -41,11 +40,12 @@ export async function webhookRoutes(app: App): Promise<void> {
     },
     async (request) => {
       const { status, sessionId, limit } = request.query;
-      return app.outbox.listDeliveries({
+      const deliveries = await app.outbox.listDeliveries({
         limit: limit ?? 100,
         ...(status === undefined ? {} : { status }),
         ...(sessionId === undefined ? {} : { sessionId }),
       });
+      return deliveries.map((delivery) => ({ ...delivery, target: maskCredentials(delivery.target) }));
     },
   );
 
@@ -64,5 +64,25 @@ export async function webhookRoutes(app: App): Promise<void> {
       app.webhooks.kick();
       return { redelivered };
     },
+  );
+
+  app.delete(
+    '/webhooks/deliveries',
+    {
+      schema: {
+        tags: ['webhooks'],
+        description:
+          'Discards failed deliveries (of one event, or all): the operator gives up on them. Only failed deliveries can be discarded; pending ones are still being retried.',
+        querystring: Type.Object(
+          {
+            status: Type.Unsafe<'failed'>({ type: 'string', enum: ['failed'], description: 'Must be `failed`' }),
+            eventId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ discarded: Type.Integer() }), 400: ErrorReply },
+      },
+    },
+    async (request) => ({ discarded: await app.outbox.discardFailed(request.query.eventId) }),
   );
 }

@@ -3,7 +3,9 @@
  * the OpenAPI document all derive from these.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { ChatId, ENGINE_NAMES, EngineName, MessageText, PhoneNumber, SentMessage, SessionId } from '@wsm/ipc-protocol';
+import { ENGINE_NAMES, type EngineName, MessageText, PhoneNumber, SentMessage, SessionId } from '@wsm/ipc-protocol';
+import { METADATA_MAX_BYTES, METADATA_MAX_DEPTH } from './metadata.js';
+import { EventTypeSchema } from '../events/envelope.js';
 import { SESSION_STATUSES, type SessionStatus as Status } from '../session/state-machine.js';
 
 export const SessionStatus = Type.Unsafe<Status>({ type: 'string', enum: [...SESSION_STATUSES] });
@@ -18,8 +20,8 @@ const IsoTime = Type.String({ format: 'date-time' });
  */
 const Nullable = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
 
-/** Enums as `enum`, not unions of literals, for the same reason. */
-const EngineNameEnum = Type.Unsafe<EngineName>({ type: 'string', enum: [...ENGINE_NAMES] });
+/** Enums as `enum`, not unions of literals, for the same reason (and so a refusal lists the allowed values). */
+export const EngineNameEnum = Type.Unsafe<EngineName>({ type: 'string', enum: [...ENGINE_NAMES] });
 const Account = Type.Object({ id: Type.String(), pushname: Nullable(Type.String()) });
 
 export const LastError = Type.Object({
@@ -30,13 +32,19 @@ export const LastError = Type.Object({
 export type LastError = Static<typeof LastError>;
 
 export const Metadata = Type.Record(Type.String(), Type.Unknown(), {
-  description: 'Free-form data of the caller, kept with the session',
+  description: `Free-form data of the caller, kept with the session: at most ${METADATA_MAX_BYTES} bytes of JSON, nested at most ${METADATA_MAX_DEPTH} levels deep`,
 });
 
 export const WebhookTarget = Type.Object(
   {
-    url: Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 }),
-    events: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 32 })),
+    url: Type.String({
+      pattern: '^[Hh][Tt][Tt][Pp][Ss]?://',
+      maxLength: 2048,
+      description: 'http(s) URL the events are POSTed to; credentials in it are masked wherever the target is shown',
+    }),
+    events: Type.Optional(
+      Type.Array(EventTypeSchema, { maxItems: 32, description: 'Only these event types (all when absent)' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -83,14 +91,14 @@ export type Session = Static<typeof Session>;
 export const SessionParams = Type.Object({ sessionId: SessionId });
 
 export const StartSessionBody = Type.Object(
-  { sessionId: SessionId, engine: Type.Optional(EngineName) },
+  { sessionId: SessionId, engine: Type.Optional(EngineNameEnum) },
   { additionalProperties: false },
 );
 
 export const CreateSessionBody = Type.Object(
   {
     sessionId: SessionId,
-    engine: Type.Optional(EngineName),
+    engine: Type.Optional(EngineNameEnum),
     start: Type.Optional(Type.Boolean({ default: true })),
     metadata: Type.Optional(Metadata),
     webhooks: Type.Optional(Type.Array(WebhookTarget, { maxItems: 16 })),
@@ -99,7 +107,14 @@ export const CreateSessionBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const SendTextBody = Type.Object({ to: ChatId, text: MessageText }, { additionalProperties: false });
+/** A recipient as the caller writes it: normalized (and refused when it is neither) by messages/chat-id.ts. */
+export const Recipient = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  description: 'A phone number in international format (`+1 555 000 2222`) or a WhatsApp id (`15550002222@c.us`, `…@g.us`)',
+});
+
+export const SendTextBody = Type.Object({ to: Recipient, text: MessageText }, { additionalProperties: false });
 
 export const UpdateSessionBody = Type.Object(
   {

@@ -22,6 +22,7 @@ import type {
 import type { Config } from '../config.js';
 import type { Observer } from '../metrics.js';
 import { Errors, LastErrorCode } from '../errors.js';
+import { maskCredentials } from '../net/mask-url.js';
 import type { LastError, Session } from '../schemas/session.js';
 import type { SessionPatch, SessionRecord, SessionStore } from '../store/session-store.js';
 import { decideRestart, type RestartPolicy } from './restart-policy.js';
@@ -56,18 +57,6 @@ interface SessionEvents {
 }
 
 const now = (): string => new Date().toISOString();
-
-/** A proxy URL as shown to API clients: its password never leaves the registry. */
-function maskPassword(proxy: string | null): string | null {
-  if (proxy === null) return null;
-  try {
-    const url = new URL(proxy);
-    if (url.password !== '') url.password = '***';
-    return url.toString().replace(/\/$/, '');
-  } catch {
-    return '***';
-  }
-}
 
 /** What the worker gets to run its engine: operator settings from the config, the session's own proxy. */
 function engineSettings(record: SessionRecord, config: Config): EngineSettings {
@@ -123,9 +112,18 @@ export class SessionController extends EventEmitter<SessionEvents> {
     return this.#record.webhooks;
   }
 
-  /** Changes the caller's own settings of the session (metadata, webhooks). */
-  configure(patch: Pick<SessionPatch, 'metadata' | 'webhooks'>): void {
-    this.#update(patch);
+  /**
+   * Changes the caller's own settings of the session (metadata, webhooks): written first, applied once durable,
+   * so a write that fails leaves the session as it was, in memory and in the store.
+   */
+  configure(patch: Pick<SessionPatch, 'metadata' | 'webhooks'>): Promise<void> {
+    const stamped: SessionPatch = { ...patch, updatedAt: now() };
+    const applied = this.#writes.then(async () => {
+      await this.#env.store.update(this.sessionId, stamped);
+      Object.assign(this.#record, stamped);
+    });
+    this.#writes = applied.catch(() => undefined);
+    return applied;
   }
 
   /** Throws 409 WSM_SESSION_NOT_READY unless the session is `ready`. */
@@ -151,7 +149,8 @@ export class SessionController extends EventEmitter<SessionEvents> {
   toSession(): Session {
     return {
       ...this.#record,
-      proxy: maskPassword(this.#record.proxy),
+      proxy: this.#record.proxy === null ? null : maskCredentials(this.#record.proxy),
+      webhooks: this.#record.webhooks.map((target) => ({ ...target, url: maskCredentials(target.url) })),
       pid: this.#handle?.alive ? (this.#handle.pid ?? null) : null,
       browserPid: this.#handle?.alive ? (this.#handle.browser?.pid ?? null) : null,
       memory: this.#handle?.alive ? this.memory : null,
