@@ -79,7 +79,7 @@ export class WebjsEngine implements Engine {
     // Inherited by Chromium: marks its processes as this session's (profile-lock.ts) and this supervisor's.
     process.env[SESSION_ENV] = sessionId;
     await releaseStaleProfileLock(join(this.#authDir, 'session'), `${SESSION_ENV}=${sessionId}`, log);
-    // After the lock: only once the session's previous browser is dead are its leftovers leftovers.
+    // After the lock check: with no earlier browser of the session alive, its temp files are all leftovers.
     const dirs = browserDirs(this.#context.sessionDir);
     await prepareBrowserDirs(dirs, log);
 
