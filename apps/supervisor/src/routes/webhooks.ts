@@ -1,28 +1,45 @@
 /** Webhook deliveries: list them (failed ones especially) and send failed ones again. */
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { SessionId } from '@wsm/ipc-protocol';
 import { maskCredentials } from '../net/mask-url.js';
-import { ErrorReply } from '../schemas/errors.js';
+import { Errors } from '../errors.js';
+import { reply as documented, withExample } from '../schemas/documented.js';
+import { API_REFUSALS, JSON_BODY_REFUSALS, Refused, refusals } from '../schemas/errors.js';
 import type { App } from '../types.js';
 
 const DeliveryStatus = Type.Unsafe<'pending' | 'sending' | 'delivered' | 'failed'>({
   type: 'string',
   enum: ['pending', 'sending', 'delivered', 'failed'],
+  description: '`pending` (waiting for its next attempt), `sending`, `delivered` (a 2xx) or `failed` (attempts exhausted: kept until redelivered or discarded)',
 });
 
 const Delivery = Type.Object({
-  eventId: Type.String(),
+  eventId: Type.String({ description: "The event's envelope id" }),
   eventType: Type.String(),
   sessionId: Type.String(),
-  target: Type.String(),
+  target: Type.String({ description: 'The receiver URL, credentials masked' }),
   status: DeliveryStatus,
   attempts: Type.Integer(),
   nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  lastError: Type.Union([Type.String(), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()], { description: "The last attempt's failure: an HTTP status and the start of the answer, or a network error" }),
   lastStatusCode: Type.Union([Type.Integer(), Type.Null()]),
   deliveredAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   createdAt: Type.String({ format: 'date-time' }),
 });
+
+const failedDelivery: Static<typeof Delivery> = {
+  eventId: '01KF0G2CXPZCXSX0J5BSBNAX91',
+  eventType: 'message.received',
+  sessionId: 'shop-42',
+  target: 'https://hook:***@hooks.example.com/wsm',
+  status: 'failed',
+  attempts: 25,
+  nextAttemptAt: null,
+  lastError: 'HTTP 503: upstream unavailable',
+  lastStatusCode: 503,
+  deliveredAt: null,
+  createdAt: '2026-01-15T09:34:00.118Z',
+};
 
 export async function webhookRoutes(app: App): Promise<void> {
   app.get(
@@ -30,12 +47,19 @@ export async function webhookRoutes(app: App): Promise<void> {
     {
       schema: {
         tags: ['webhooks'],
+        operationId: 'listDeliveries',
+        summary: 'List webhook deliveries',
+        description:
+          'Deliveries of events to webhook targets, one per event and target, newest first: `?status=failed` lists those that exhausted their attempts.',
         querystring: Type.Object({
           status: Type.Optional(DeliveryStatus),
           sessionId: Type.Optional(SessionId),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
         }),
-        response: { 200: Type.Array(Delivery), 400: ErrorReply },
+        response: {
+          200: documented(Type.Array(Delivery), 'The deliveries', { example: [failedDelivery] }),
+          ...refusals(...API_REFUSALS, new Errors.VALIDATION_FAILED('querystring.status must be one of: "pending", "sending", "delivered", "failed"'), Refused.invalidSessionId),
+        },
       },
     },
     async (request) => {
@@ -54,9 +78,25 @@ export async function webhookRoutes(app: App): Promise<void> {
     {
       schema: {
         tags: ['webhooks'],
-        description: 'Failed deliveries (of one event, or all) are retried from the start.',
-        body: Type.Optional(Type.Object({ eventId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) }, { additionalProperties: false })),
-        response: { 200: Type.Object({ redelivered: Type.Integer() }), 400: ErrorReply },
+        operationId: 'redeliverFailed',
+        summary: 'Retry failed deliveries',
+        description:
+          'Failed deliveries (of one event, or all) are retried from the start: attempts reset, due now. The body is a JSON object: `{}` for every failed delivery.',
+        body: withExample(
+          Type.Optional(
+            Type.Object(
+              { eventId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only the deliveries of this event' })) },
+              { additionalProperties: false },
+            ),
+          ),
+          { eventId: '01KF0G2CXPZCXSX0J5BSBNAX91' },
+        ),
+        response: {
+          200: documented(Type.Object({ redelivered: Type.Integer({ description: 'Deliveries set to be retried' }) }), 'Queued again', {
+            example: { redelivered: 1 },
+          }),
+          ...refusals(...API_REFUSALS, new Errors.VALIDATION_FAILED('body must be an object'), ...JSON_BODY_REFUSALS),
+        },
       },
     },
     async (request) => {
@@ -71,6 +111,8 @@ export async function webhookRoutes(app: App): Promise<void> {
     {
       schema: {
         tags: ['webhooks'],
+        operationId: 'discardFailed',
+        summary: 'Discard failed deliveries',
         description:
           'Discards failed deliveries (of one event, or all): the operator gives up on them. Only failed deliveries can be discarded; pending ones are still being retried.',
         querystring: Type.Object(
@@ -80,7 +122,12 @@ export async function webhookRoutes(app: App): Promise<void> {
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ discarded: Type.Integer() }), 400: ErrorReply },
+        response: {
+          200: documented(Type.Object({ discarded: Type.Integer({ description: 'Deliveries removed' }) }), 'Discarded', {
+            example: { discarded: 3 },
+          }),
+          ...refusals(...API_REFUSALS, new Errors.VALIDATION_FAILED('querystring.status is required')),
+        },
       },
     },
     async (request) => ({ discarded: await app.outbox.discardFailed(request.query.eventId) }),
