@@ -174,7 +174,7 @@ describe('/docs in a browser', () => {
     expect(spec.status).toBe(200);
     const document = (await spec.json()) as { paths: Record<string, unknown>; components: { securitySchemes: Record<string, unknown> } };
     expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/auth/login', '/auth/logout', '/auth/token']));
-    expect(document.components.securitySchemes.cookie).toEqual({ type: 'apiKey', in: 'cookie', name: 'wsm_session' });
+    expect(document.components.securitySchemes.cookie).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'wsm_session' });
   });
 });
 

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { AjvCompiler } from '@fastify/ajv-compiler';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OPENAPI_DOCUMENT_PATH, renderOpenApiDocument } from '../src/openapi-document.js';
+import { OPENAPI_DOCUMENT_API_KEY, OPENAPI_DOCUMENT_PATH, renderOpenApiDocument } from '../src/openapi-document.js';
 
 type Json = Record<string, any>;
 
@@ -55,8 +55,28 @@ describe('docs/openapi.json', () => {
 
   it('has nothing of the machine that generated it', () => {
     expect(generated).not.toMatch(/wsm-openapi-|\/tmp\/|\/home\//);
+    // Rendered with an API_KEY, which must not leak into it.
+    expect(generated).not.toContain(OPENAPI_DOCUMENT_API_KEY);
     expect(generated.endsWith('}\n')).toBe(true);
     expect(generated).toBe(`${JSON.stringify(document, null, 2)}\n`);
+  });
+});
+
+describe('the service as deployed with API_KEY', () => {
+  it('has the browser sign-in routes, open without a credential, and the cookie scheme', () => {
+    expect(document.components.securitySchemes.cookie).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'wsm_session' });
+    expect(document.paths['/auth/login'].post).toMatchObject({ operationId: 'signIn', security: [] });
+    expect(document.paths['/auth/logout'].post).toMatchObject({ operationId: 'signOut', security: [] });
+    expect(document.paths['/auth/token'].get.operationId).toBe('issueEventsToken');
+    expect(document.paths['/auth/token'].get.security).toBeUndefined();
+    // The sign-in page is for browsers, not part of the API.
+    expect(document.paths['/auth/login'].get).toBeUndefined();
+  });
+
+  it('shows how a browser and a scraper authenticate where no header can be set', () => {
+    const events = document.paths['/events'].get;
+    expect(events.parameters).toContainEqual(expect.objectContaining({ in: 'query', name: 'token' }));
+    expect(document.paths['/metrics'].get.description).toContain('METRICS_TOKEN');
   });
 });
 

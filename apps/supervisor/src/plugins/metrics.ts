@@ -25,7 +25,8 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
     summary: 'Prometheus metrics',
     description:
       'Sessions by status, worker exits and restarts, per-session memory, IPC command latency, webhook deliveries, outbox depth, ' +
-      "HTTP latency and the supervisor's own process metrics, in Prometheus text format. Never rate limited.",
+      "HTTP latency and the supervisor's own process metrics, in Prometheus text format. Never rate limited. " +
+      'Besides the API key (or the cookie), `Authorization: Bearer <METRICS_TOKEN>` opens this route and no other: give a scraper that token, not the key.',
     response: {
       200: {
         description: 'The metrics',

@@ -24,7 +24,9 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
           '- JSON in and out (`content-type: application/json`, UTF-8). Bodies are validated as written: no type coercion, no unknown fields.',
           '- Every error is `{ statusCode, code, error, message }` with a stable `WSM_` code; each operation lists the codes it can answer with.',
           '  Any route can also answer `404 WSM_ROUTE_NOT_FOUND`, `400 WSM_BAD_URL`, `414 WSM_URI_TOO_LONG`, `431 WSM_HEADERS_TOO_LARGE` and `500 WSM_INTERNAL_ERROR`.',
-          '- With `API_KEY` set, every route but `GET /health` needs `x-api-key: <key>` or `Authorization: Bearer <key>` (`401 WSM_UNAUTHORIZED`).',
+          '- With `API_KEY` set, every route but `GET /health` and the browser sign-in (`POST /auth/login`, `POST /auth/logout`) needs `x-api-key: <key>` or `Authorization: Bearer <key>`, or the `wsm_session` cookie of `POST /auth/login` (`401 WSM_UNAUTHORIZED`).',
+          '  A request that changes something (POST, PATCH, PUT, DELETE) with only the cookie must carry an `Origin` that is this service\'s own or one in `CORS_ORIGINS` (`403 WSM_FORBIDDEN_ORIGIN`).',
+          '  `GET /events` also takes a `?token=` of `GET /auth/token`, and `GET /metrics` the `METRICS_TOKEN` as a bearer token.',
           '- `RATE_LIMIT` requests a minute per client (`429 WSM_RATE_LIMITED`); `/health` and `/metrics` are never limited.',
           '- Events (status changes, QR codes, messages, acks) reach you as signed webhooks and as Server-Sent Events (`GET /events`).',
           '',
@@ -34,10 +36,10 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       },
       components: {
         securitySchemes: {
-          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
-          bearer: { type: 'http', scheme: 'bearer' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The API_KEY' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'The API_KEY; on `GET /metrics` also the METRICS_TOKEN' },
           // Set by POST /auth/login, for browsers (this page included).
-          cookie: { type: 'apiKey', in: 'cookie', name: 'wsm_session' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'wsm_session', description: 'Set by `POST /auth/login`; changes need an allowed `Origin`' },
         },
       },
       security: [{ apiKey: [] }, { bearer: [] }, { cookie: [] }],
