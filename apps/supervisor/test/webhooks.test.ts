@@ -111,10 +111,31 @@ describe('webhooks', () => {
     expect(list[0].lastError).toContain('receiver failing on purpose');
 
     hook.mode = 'ok';
-    const redelivered = await test.app.inject({ method: 'POST', url: '/webhooks/deliveries/redeliver', ...json({}) });
+    // A bare POST, no body at all, means every failed delivery.
+    const redelivered = await test.app.inject({ method: 'POST', url: '/webhooks/deliveries/redeliver' });
+    expect(redelivered.statusCode).toBe(200);
     expect(redelivered.json().redelivered).toBe(list.length);
     await hook.waitFor((all) => list.every((delivery: { eventId: string }) => all.some((entry) => entry.envelope.id === delivery.eventId)));
     expect(await failed()).toEqual([]);
+  });
+
+  it('take a redeliver request with no body, an empty one, {} or one eventId, and refuse anything else', async () => {
+    const { app } = await apps.open();
+    const redeliver = (request: { headers?: Record<string, string>; payload?: string }) =>
+      app.inject({ method: 'POST', url: '/webhooks/deliveries/redeliver', ...request });
+    for (const request of [{}, { headers: { 'content-type': 'application/json' } }, json({}), json({ eventId: '01KF0G2CXPZCXSX0J5BSBNAX91' })]) {
+      const answer = await redeliver(request);
+      expect({ request, status: answer.statusCode, body: answer.json() }).toEqual({ request, status: 200, body: { redelivered: 0 } });
+    }
+    for (const [body, message] of [
+      [[], 'body must be an object'],
+      [{ eventID: 'x' }, "body has an unknown field 'eventID'"],
+      [{ eventId: 5 }, 'body.eventId must be a string'],
+    ] as const) {
+      const answer = await redeliver(json(body));
+      expect(answer.statusCode).toBe(400);
+      expect(answer.json()).toMatchObject({ code: 'WSM_VALIDATION_FAILED', message: `Invalid request: ${message}` });
+    }
   });
 
   it('never let a hung receiver hold up another receiver or the API', async () => {

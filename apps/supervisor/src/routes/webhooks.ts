@@ -81,14 +81,17 @@ export async function webhookRoutes(app: App): Promise<void> {
         operationId: 'redeliverFailed',
         summary: 'Retry failed deliveries',
         description:
-          'Failed deliveries (of one event, or all) are retried from the start: attempts reset, due now. The body is a JSON object: `{}` for every failed delivery.',
+          'Failed deliveries (of one event, or all) are retried from the start: attempts reset, due now. ' +
+          'No body (or `{}`) retries every failed delivery; `{"eventId": "…"}` only those of one event.',
         body: withExample(
-          Type.Optional(
+          // Fastify validates a missing body as null: accepting null is what lets a bare POST mean "all of them".
+          Type.Union([
             Type.Object(
               { eventId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only the deliveries of this event' })) },
               { additionalProperties: false },
             ),
-          ),
+            Type.Null(),
+          ]),
           { eventId: '01KF0G2CXPZCXSX0J5BSBNAX91' },
         ),
         response: {
