@@ -204,6 +204,19 @@ describe('CORS', () => {
     expect(read.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(read.headers.get('access-control-expose-headers')).toContain('idempotent-replayed');
     expect(read.headers.get('vary')).toMatch(/origin/i);
+
+    // An EventSource on that page: the stream carries the same CORS headers, or the browser drops it.
+    const token = (await (await fetch(`${url}/auth/token`, { headers: { 'x-api-key': KEY } })).json()) as { token: string };
+    const controller = new AbortController();
+    const stream = await fetch(`${url}/events?token=${encodeURIComponent(token.token)}`, {
+      headers: { origin: 'http://localhost:5173' },
+      signal: controller.signal,
+    });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toContain('text/event-stream');
+    expect(stream.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(stream.headers.get('access-control-allow-credentials')).toBe('true');
+    controller.abort();
   });
 
   it('sends no CORS header at all without CORS_ORIGINS', async () => {

@@ -23,8 +23,11 @@ export async function streamEvents(
   source: { store: OutboxStore; recorder: EventRecorder },
   filter: EventFilter,
   afterSeq: number,
+  /** Headers the app already set on the reply (CORS, for an EventSource on another allowed origin). */
+  headers: Record<string, number | string | string[] | undefined> = {},
 ): Promise<void> {
   raw.writeHead(200, {
+    ...headers,
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     connection: 'keep-alive',

@@ -79,6 +79,8 @@ export async function eventRoutes(app: App): Promise<void> {
         throw new Errors.INVALID_EVENT_ID(fromHeader ? 'The Last-Event-ID header' : 'querystring.lastEventId', resumeId.slice(0, 64));
       }
       const afterSeq = resumeId === undefined ? await app.outbox.lastSeq() : await app.outbox.resumeAfter(resumeId.toUpperCase());
+      // Taken before hijacking: a hijacked reply writes none of the headers plugins set (CORS among them).
+      const headers = reply.getHeaders();
       reply.hijack();
       open.add(reply.raw);
       reply.raw.once('close', () => open.delete(reply.raw));
@@ -87,6 +89,7 @@ export async function eventRoutes(app: App): Promise<void> {
         { store: app.outbox, recorder: app.events },
         { ...(sessionId === undefined ? {} : { sessionId }), ...(typeSet === undefined ? {} : { types: typeSet }) },
         afterSeq,
+        headers,
       );
     },
   );
