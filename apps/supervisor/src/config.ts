@@ -37,6 +37,8 @@ export interface Config {
   /** How long a worker gets to stop by itself before SIGTERM, then as long again before SIGKILL. */
   stopTimeoutMs: number;
   commandTimeoutMs: number;
+  /** STORE_TIMEOUT_MS: how long a request waits for its change to be durable before answering 503. */
+  storeTimeoutMs: number;
   webhooks: {
     /** WEBHOOK_URL: targets of every event. */
     urls: string[];
@@ -188,6 +190,7 @@ export function loadConfig(env: Env = process.env): Config {
     restoreConcurrency: integer(env, 'RESTORE_CONCURRENCY', 4, 1, 256),
     stopTimeoutMs: integer(env, 'STOP_TIMEOUT_MS', 5000, 100, 120_000),
     commandTimeoutMs: integer(env, 'COMMAND_TIMEOUT_MS', 30_000, 100, 600_000),
+    storeTimeoutMs: integer(env, 'STORE_TIMEOUT_MS', 10_000, 100, 600_000),
     webhooks: {
       urls: webhookUrls(env),
       secret: optional(env.WEBHOOK_SECRET),

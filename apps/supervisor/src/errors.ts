@@ -73,6 +73,12 @@ export const Errors = {
     503,
   ),
   RATE_LIMITED: createError('WSM_RATE_LIMITED', 'Too many requests: at most %d a minute; retry in %s', 429),
+  STORE_UNAVAILABLE: createError(
+    'WSM_STORE_UNAVAILABLE',
+    'The session store did not confirm the change within %d ms; it is kept and written once the store answers',
+    503,
+  ),
+  SESSION_CONFLICT: createError('WSM_SESSION_CONFLICT', "Session '%s' was changed by someone else; read it again", 409),
   SHUTTING_DOWN: createError('WSM_SHUTTING_DOWN', 'The service is shutting down', 503),
   DATA_DIR_IN_USE: createError('WSM_DATA_DIR_IN_USE', 'DATA_DIR %s is in use by another supervisor (pid %d)', 500),
   INTERNAL: createError('WSM_INTERNAL_ERROR', 'Internal error', 500),

@@ -90,7 +90,7 @@ describe('POST /sessions/:id/messages with Idempotency-Key', () => {
     expect(again.json()).toEqual(first.json());
     expect(again.headers['idempotent-replayed']).toBe('true');
 
-    const before = test.app.sessions.get('once')!.toSession();
+    const before = test.app.sessions.view('once')!;
     process.kill(before.pid!, 'SIGKILL');
     await waitForSession(test.app, 'once', (session) => session.status === 'ready' && session.pid !== before.pid);
     expect((await send(test)).json()).toEqual(first.json());

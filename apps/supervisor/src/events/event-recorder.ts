@@ -10,8 +10,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { WebhookTarget } from '../schemas/session.js';
-import type { SessionManager } from '../session/session-manager.js';
+import type { WebhookTarget } from '../session/session-record.js';
+import type { SessionRunner } from '../session/session-runner.js';
 import type { Envelope, EventType } from './envelope.js';
 import { createEventIds } from './event-id.js';
 import type { DueDelivery, NewEvent, OutboxStore, StoredEvent } from './outbox-store.js';
@@ -52,7 +52,7 @@ export class EventRecorder extends EventEmitter<RecorderEvents> {
   }
 
   /** Records what the sessions of `manager` do: status changes, QR codes, messages and acks. */
-  attach(manager: SessionManager): void {
+  attach(manager: Pick<SessionRunner, 'on'>): void {
     manager.on('status', ({ sessionId, status, previous, reason }) =>
       this.record(sessionId, 'session.status', { status, previous, ...(reason === undefined ? {} : { reason }) }),
     );

@@ -9,7 +9,7 @@
  * recorded in batches, one transaction per turn of the event loop.
  */
 import type { Logger } from 'pino';
-import type { Observer } from '../metrics.js';
+import type { Observer } from '../observer.js';
 import { decideDelivery, type DeliveryPolicy } from './delivery-policy.js';
 import type { DueDelivery, OutboxStore } from './outbox-store.js';
 import { WebhookClient, type AddressGuard } from './webhook-post.js';

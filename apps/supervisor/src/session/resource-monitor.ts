@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { groupMemory, listProcesses } from '@wsm/procfs';
 import { decideRecycle, type RecyclePolicy, type RecycleReason } from './recycle-policy.js';
-import type { SessionManager } from './session-manager.js';
+import type { SessionRunner } from './session-runner.js';
 
 export interface SessionMemory {
   workerBytes: number;
@@ -23,11 +23,11 @@ export interface MonitorOptions {
 }
 
 export class ResourceMonitor {
-  readonly #sessions: SessionManager;
+  readonly #sessions: SessionRunner;
   readonly #options: MonitorOptions;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(sessions: SessionManager, options: MonitorOptions) {
+  constructor(sessions: SessionRunner, options: MonitorOptions) {
     this.#sessions = sessions;
     this.#options = options;
   }
