@@ -4,13 +4,15 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { apiKeyHook } from './plugins/auth.js';
+import { registerAuth } from './plugins/auth.js';
+import { registerCors } from './plugins/cors.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers, MAX_PARAM_LENGTH } from './plugins/error-handler.js';
 import { installJsonBody } from './plugins/json-body.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
 import { formatSchemaErrors, installValidation } from './plugins/validation.js';
+import { authRoutes } from './routes/auth.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { logRoutes } from './routes/logs.js';
@@ -51,7 +53,9 @@ export async function buildApp(options: BuildOptions): Promise<App> {
   app.decorate('sender', services.sender);
 
   installErrorHandlers(fastify, config.bodyLimitBytes);
-  if (config.apiKey !== undefined) app.addHook('onRequest', apiKeyHook(config.apiKey));
+  // Preflights first: they carry no credential.
+  await registerCors(fastify, config.corsOrigins);
+  const auth = config.apiKey === undefined ? undefined : await registerAuth(fastify, { ...config, apiKey: config.apiKey });
   await registerRateLimit(fastify, config.rateLimitPerMinute);
   // Whatever a request caused is in the outbox before its answer leaves (the contract's durability rule).
   // Added to the routes that can cause something only: reads pay nothing for it.
@@ -68,6 +72,7 @@ export async function buildApp(options: BuildOptions): Promise<App> {
   for (const routes of [healthRoutes, sessionRoutes, qrRoutes, simulateRoutes, messageRoutes, eventRoutes, webhookRoutes, logRoutes]) {
     await app.register(routes);
   }
+  if (auth !== undefined) await app.register(authRoutes(auth));
 
   app.addHook('onReady', () => services.start());
   app.addHook('onClose', () => services.close());

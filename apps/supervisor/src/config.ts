@@ -11,7 +11,14 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** API_KEY: when set, every route but the health check and the sign-in needs it (or a credential derived from it). */
   apiKey: string | undefined;
+  /** METRICS_TOKEN: a bearer token good for GET /metrics only, so scrapers need not hold the API key. */
+  metricsToken: string | undefined;
+  /** CORS_ORIGINS: exact origins that browsers may call the API from (none by default). */
+  corsOrigins: string[];
+  /** SESSION_COOKIE_HOURS: lifetime of the browser session cookie that POST /auth/login sets. */
+  sessionCookieMs: number;
   defaultEngine: EngineName;
   chromiumPath: string | undefined;
   /** Extra Chromium flags for every webjs session, after the engine's own. */
@@ -148,6 +155,35 @@ function optionalHours(env: Env, name: string): number | undefined {
   return value === 0 ? undefined : value * 3_600_000;
 }
 
+/**
+ * A credential: unset is fine, but set and empty is refused (it used to switch authentication off silently), and so
+ * is white space around it, which an HTTP header cannot carry (the key could never match).
+ */
+function credential(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined) return undefined;
+  if (raw.trim() === '') throw new ConfigError(`${name} is set but empty; unset it, or give it a value`);
+  if (raw.trim() !== raw) throw new ConfigError(`${name} has white space around it, which no HTTP header can carry`);
+  return raw;
+}
+
+/** Exact `scheme://host[:port]` origins: what a browser sends in `Origin`, so a path or `*` would never match. */
+function corsOrigins(env: Env): string[] {
+  const origins = (env.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter((origin) => origin !== '');
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(`CORS_ORIGINS has an entry that is not an exact origin like https://app.example.com: ${origin}`);
+    }
+  }
+  return origins;
+}
+
 const optional = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
 
 /** The compiled worker shipped in the workspace; resolved through the package so a deployment can move it. */
@@ -157,13 +193,21 @@ function defaultWorkerEntry(): string {
 }
 
 export function loadConfig(env: Env = process.env): Config {
+  const apiKey = credential(env, 'API_KEY');
+  const metricsToken = credential(env, 'METRICS_TOKEN');
+  if (metricsToken !== undefined && apiKey === undefined) {
+    throw new ConfigError('METRICS_TOKEN is set without API_KEY, so every route, /metrics included, would be open; set API_KEY too');
+  }
   const heartbeatTimeoutMs = integer(env, 'HEARTBEAT_TIMEOUT_MS', 10_000, 100, 30_000);
   const baseDelayMs = integer(env, 'RESTART_BACKOFF_MS', 500, 0, 1000);
   return {
     port: integer(env, 'PORT', 3000, 0, 65_535),
     host: optional(env.HOST) ?? '127.0.0.1',
     dataDir: resolve(optional(env.DATA_DIR) ?? './data'),
-    apiKey: optional(env.API_KEY),
+    apiKey,
+    metricsToken,
+    corsOrigins: corsOrigins(env),
+    sessionCookieMs: integer(env, 'SESSION_COOKIE_HOURS', 12, 1, 24 * 30) * 3_600_000,
     defaultEngine: oneOf(env, 'DEFAULT_ENGINE', ENGINE_NAMES, 'webjs'),
     chromiumPath: optional(env.CHROMIUM_PATH),
     chromiumArgs: stringList(env, 'CHROMIUM_ARGS'),

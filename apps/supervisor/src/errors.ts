@@ -8,6 +8,11 @@ import { WorkerErrorCode } from '@wsm/ipc-protocol';
 
 export const Errors = {
   UNAUTHORIZED: createError('WSM_UNAUTHORIZED', 'Missing or invalid API key', 401),
+  FORBIDDEN_ORIGIN: createError(
+    'WSM_FORBIDDEN_ORIGIN',
+    "A %s request authenticated by the session cookie must come from this service's own origin or one in CORS_ORIGINS, not from %s",
+    403,
+  ),
   INVALID_SESSION_ID: createError(
     'WSM_INVALID_SESSION_ID',
     'Invalid session id: it must match ^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$',

@@ -13,6 +13,7 @@ export class Metrics implements Observer {
   readonly registry = new Registry();
   readonly #exits: Counter<'cause'>;
   readonly #restarts: Counter<'reason'>;
+  readonly #reprieves: Counter<'reason'>;
   readonly #commands: Histogram<'command' | 'outcome'>;
   readonly #deliveries: Counter<'outcome'>;
   readonly http: Histogram<'method' | 'route' | 'status_code'>;
@@ -79,6 +80,12 @@ export class Metrics implements Observer {
       labelNames: ['reason'],
       registers,
     });
+    this.#reprieves = new Counter({
+      name: 'wsm_watchdog_reprieves_total',
+      help: 'Worker silences past HEARTBEAT_TIMEOUT_MS not judged hangs, by reason: supervisor-stalled, worker-starved',
+      labelNames: ['reason'],
+      registers,
+    });
     this.#commands = new Histogram({
       name: 'wsm_ipc_command_duration_seconds',
       help: 'Round trip of a command to a worker and its reply',
@@ -107,6 +114,10 @@ export class Metrics implements Observer {
 
   restart(reason: string): void {
     this.#restarts.inc({ reason });
+  }
+
+  watchdogReprieve(reason: string): void {
+    this.#reprieves.inc({ reason });
   }
 
   command(name: string, seconds: number, outcome: 'ok' | 'error'): void {

@@ -5,6 +5,8 @@
 export interface Observer {
   workerExit(cause: string): void;
   restart(reason: string): void;
+  /** A silence past the heartbeat timeout not judged a hang: `supervisor-stalled` or `worker-starved`. */
+  watchdogReprieve(reason: string): void;
   command(name: string, seconds: number, outcome: 'ok' | 'error'): void;
   delivery(outcome: 'delivered' | 'retry' | 'failed'): void;
 }

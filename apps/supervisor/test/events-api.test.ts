@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { json, useTestApps, waitForSession, type TestApp } from './helpers.js';
+import { json, recordStatuses, useTestApps, waitForSession, type TestApp } from './helpers.js';
 import { openEventStream, type SseClient } from './sse-client.js';
 
 const apps = useTestApps();
@@ -161,5 +161,28 @@ describe('GET /sessions/:id/logs', () => {
     expect(text).not.toContain('secret-that-must-not-leak');
     expect((await test.app.inject({ url: '/sessions/chatty/logs?limit=2', headers })).json()).toHaveLength(2);
     expect((await test.app.inject({ url: '/sessions/nobody/logs', headers })).statusCode).toBe(404);
+  });
+
+  it("carry a running simulated worker's own records, at the default level", async () => {
+    const test = await apps.open({ LOG_LEVEL: 'info' });
+    await readySession(test, 'talker');
+    const statuses = recordStatuses(test.app, 'talker');
+    await test.app.inject({ method: 'POST', url: '/sessions/talker/simulate/disconnect' });
+    const session = await waitForSession(test.app, 'talker', () => statuses.join() === 'disconnected,ready');
+    // On the one IPC channel a worker's records come before the replies and statuses that follow them.
+    const records = (await test.app.inject({ url: '/sessions/talker/logs?limit=500' })).json() as Array<Record<string, unknown>>;
+    const worker = records.filter((record) => record.source === 'worker');
+    expect(worker.map((record) => record.msg)).toEqual(
+      expect.arrayContaining([
+        'starting the engine',
+        'no saved pairing: showing a QR code for the simulated phone',
+        'engine started',
+        'the simulated phone linked the session',
+        'simulated connection drop; reconnecting',
+        'simulated connection restored',
+      ]),
+    );
+    expect(worker.find((record) => record.msg === 'engine started')).toMatchObject({ level: 'info', engine: 'simulated' });
+    expect(worker.find((record) => record.msg === 'the simulated phone linked the session')).toMatchObject({ me: session.me?.id });
   });
 });

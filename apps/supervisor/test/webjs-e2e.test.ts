@@ -2,7 +2,8 @@
  * The real engine end to end: supervisor → worker → whatsapp-web.js → Debian's Chromium → the offline WhatsApp
  * Web emulator (acting as web.whatsapp.com, the phone and the other party). Nothing is mocked.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { basename, dirname, join, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmulator, type Emulator } from '@wsm/wa-web-emulator';
 import { isLive, readProcStat } from '@wsm/procfs';
@@ -64,6 +65,9 @@ function onlyNewerThan(dataDir: string, workerPid: number): void {
     .filter((process) => (process.startTime ?? 0) < since);
   expect(older).toEqual([]);
 }
+
+/** Every path under `root`, relative and sorted: the whole of what was written there. */
+const treeOf = (root: string): string[] => (readdirSync(root, { recursive: true }) as string[]).sort();
 
 describe('webjs sessions on Chromium against the WhatsApp Web emulator', () => {
   it('go starting → qr → scan → ready, receive and send messages', async () => {
@@ -191,6 +195,68 @@ describe('the supervisor process with webjs sessions', () => {
       if (second.child.exitCode === null && second.child.signalCode === null) second.child.kill('SIGKILL');
       for (const pid of ownedPids(dataDir)) process.kill(pid, 'SIGKILL');
       removeDir(dataDir);
+    }
+  });
+});
+
+describe('what a webjs session writes', () => {
+  it('stays inside DATA_DIR, and a kill -9 leaves no temp directory of the dead browser behind', async () => {
+    const dataDir = tempDataDir();
+    // The supervisor's HOME, TMPDIR and XDG directories, empty, so that "nothing written outside" is exact.
+    const outside = tempDataDir();
+    const home = join(outside, 'home');
+    const tmp = join(outside, 'tmp');
+    const run = join(outside, 'run');
+    for (const dir of [home, tmp, run]) mkdirSync(dir, { mode: 0o700 });
+    const env = webjsEnv({
+      HOME: home,
+      TMPDIR: tmp,
+      XDG_CONFIG_HOME: join(home, '.config'),
+      XDG_CACHE_HOME: join(home, '.cache'),
+      XDG_DATA_HOME: join(home, '.local', 'share'),
+      XDG_STATE_HOME: join(home, '.local', 'state'),
+      XDG_RUNTIME_DIR: run,
+    });
+    const sessionDir = join(dataDir, 'sessions', 'web-7');
+    const profile = join(sessionDir, 'webjs', 'session');
+    // Chromium's singleton socket lives in a directory of its own under its TMPDIR; the profile links to it.
+    const socketDir = (): string => dirname(readlinkSync(join(profile, 'SingletonSocket')));
+    const supervisor = await startSupervisor(dataDir, env);
+    try {
+      expect((await supervisor.request('POST', '/start-session', { sessionId: 'web-7' })).status).toBe(202);
+      await waitForRemoteSession(supervisor, 'web-7', (s) => s.status === 'qr', STARTUP_MS);
+      const { qr } = (await supervisor.request('GET', '/sessions/web-7/qr')).body;
+      await emulator.scan(qr);
+      const before = await waitForRemoteSession(supervisor, 'web-7', (s) => s.status === 'ready', STARTUP_MS);
+      const deadDir = socketDir();
+      const browserTemp = dirname(deadDir);
+      expect(browserTemp.startsWith(sessionDir + sep)).toBe(true);
+      expect(treeOf(outside)).toEqual(['home', 'run', 'tmp']);
+
+      process.kill(before.pid, 'SIGKILL');
+      const after = await waitForRemoteSession(supervisor, 'web-7', (s) => s.status === 'ready' && s.pid !== before.pid, STARTUP_MS);
+      expect(after.browserPid).not.toBe(before.browserPid);
+      expect(existsSync(deadDir)).toBe(false);
+      // Only the live browser's own directory is left in the session's temp directory.
+      expect(readdirSync(browserTemp)).toEqual([basename(socketDir())]);
+      expect(treeOf(outside)).toEqual(['home', 'run', 'tmp']);
+
+      supervisor.child.kill('SIGTERM');
+      expect((await supervisor.exited).code).toBe(0);
+      await noOwnedProcesses(dataDir);
+      expect(treeOf(outside)).toEqual(['home', 'run', 'tmp']);
+    } finally {
+      if (supervisor.child.exitCode === null && supervisor.child.signalCode === null) supervisor.child.kill('SIGKILL');
+      for (const pid of ownedPids(dataDir)) process.kill(pid, 'SIGKILL');
+      await noOwnedProcesses(dataDir);
+      // After a failed step a killed Chromium can still be flushing its profile: a throw here would hide that step.
+      for (const dir of [dataDir, outside]) {
+        try {
+          rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
+        } catch (error) {
+          console.warn(`left ${dir} behind: ${String(error)}`);
+        }
+      }
     }
   });
 });

@@ -19,7 +19,9 @@ export function processChannel(proc: NodeJS.Process = process): IpcChannel {
   if (send === undefined) throw new Error('this process has no IPC channel');
   return {
     send(message) {
-      if (proc.connected) send(message);
+      // With a callback a send that races the supervisor closing the channel (EPIPE) fails quietly instead of
+      // crashing the worker: the 'disconnect' handler then stops it cleanly.
+      if (proc.connected) send(message, undefined, {}, () => {});
     },
     sendThen(message, done) {
       if (!proc.connected) return done();

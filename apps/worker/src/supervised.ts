@@ -108,6 +108,8 @@ export function runSupervised(channel: IpcChannel = processChannel()): void {
     sendHeartbeat(seq);
     heartbeat = setInterval(() => sendHeartbeat(++seq), message.heartbeatIntervalMs);
     try {
+      // Logged here, not by each engine: every engine's worker tells its session log that it runs.
+      log.info('starting the engine', { engine: message.settings.engine });
       journal = new SentJournal(join(message.sessionDir, 'sent-journal.jsonl'));
       engine = await createEngine({
         sessionId: message.sessionId,
@@ -117,6 +119,7 @@ export function runSupervised(channel: IpcChannel = processChannel()): void {
         sink,
       });
       await engine.start();
+      log.info('engine started', { engine: message.settings.engine, uptimeMs: Date.now() - startedAt });
     } catch (error) {
       const coded = toCodedError(error);
       // A worker without its engine, or with unreadable auth data, fails the same way after a restart.

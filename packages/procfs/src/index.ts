@@ -187,3 +187,32 @@ export function commandLineOf(pid: number): string[] {
     return [];
   }
 }
+
+export interface SchedStat {
+  /** Time on a CPU, ns. Brought up to date when the thread leaves the CPU and at scheduler ticks. */
+  runNs: number;
+  /**
+   * Time runnable but waiting for a CPU (run-queue delay), ns: a starved thread collects it, a stopped or blocked one
+   * does not. A wait is added when it ends, when the thread gets a CPU: one still under way does not show yet.
+   */
+  waitNs: number;
+  /** How many times the thread got a CPU. */
+  timeslices: number;
+}
+
+/**
+ * Scheduler figures of a process's main thread (for Node, the thread of the event loop) from /proc/<pid>/schedstat;
+ * undefined when it is gone or the kernel keeps no such figures (without CONFIG_SCHED_INFO it shows zeros).
+ */
+export function readSchedStat(pid: number): SchedStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/schedstat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const [runNs = NaN, waitNs = NaN, timeslices = NaN] = text.trim().split(' ').map(Number);
+  // A thread that exists has had a CPU at least once: all zeros means the kernel does not count.
+  if (![runNs, waitNs, timeslices].every(Number.isFinite) || timeslices === 0) return undefined;
+  return { runNs, waitNs, timeslices };
+}

@@ -1,6 +1,6 @@
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OWNER_ENV, findOwnedProcesses, isLive, killOwnedProcesses, readProcStat, signalGroup } from '../src/index.js';
+import { OWNER_ENV, findOwnedProcesses, isLive, killOwnedProcesses, readProcStat, readSchedStat, signalGroup } from '../src/index.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -58,6 +58,22 @@ describe('procfs', () => {
     await until(() => owned.every((stat) => !isLive(stat.pid)));
     expect(findOwnedProcesses(owner)).toEqual([]);
     expect(isLive(other.pid!)).toBe(true);
+  });
+
+  it('reads run and run-queue wait time of a main thread: a stopped process collects neither', async () => {
+    const self = readSchedStat(process.pid)!;
+    expect(self.runNs).toBeGreaterThan(0);
+    expect(self.waitNs).toBeGreaterThanOrEqual(0);
+    expect(self.timeslices).toBeGreaterThan(0);
+    expect(readSchedStat(2 ** 22 + 1)).toBeUndefined();
+
+    const busy = spawnTree('while :; do :; done');
+    await until(() => readSchedStat(busy.pid!)!.runNs > 20e6);
+    process.kill(busy.pid!, 'SIGSTOP');
+    await until(() => readProcStat(busy.pid!)?.state === 'T');
+    const stopped = readSchedStat(busy.pid!);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(readSchedStat(busy.pid!)).toEqual(stopped);
   });
 
   it('reports a group that has no process left', () => {

@@ -1,14 +1,42 @@
 /**
- * API key check of the contract: `x-api-key: <key>` or `Authorization: Bearer <key>` on every route but
- * GET /health, compared in constant time (both sides hashed first, so their lengths match too).
+ * Who may call the API when API_KEY is set; the first credential a request presents decides:
+ * - none needed: GET/HEAD /health, the sign-in page, POST /auth/login and /auth/logout;
+ * - the key, as `x-api-key: <key>` or `Authorization: Bearer <key>`, compared in constant time (both sides hashed
+ *   first, so their lengths match too); on GET /metrics METRICS_TOKEN as well;
+ * - the `wsm_session` cookie of POST /auth/login; a request that changes something also has to pass the origin
+ *   check (auth/request-origin.ts);
+ * - on GET /events only, a `?token=` of GET /auth/token, as an EventSource can set no header.
+ * A browser opening /docs without any of them is sent to the sign-in page; anything else is 401 WSM_UNAUTHORIZED.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { onRequestHookHandler } from 'fastify';
+import cookie from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import { originAllowed, SAFE_METHODS } from '../auth/request-origin.js';
+import { TokenSigner } from '../auth/signed-tokens.js';
 import { Errors } from '../errors.js';
 
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+export const SESSION_COOKIE = 'wsm_session';
+export const SIGN_IN_PAGE = '/auth/login';
 
-function presentedKey(headers: Record<string, string | string[] | undefined>): string | undefined {
+export interface AuthOptions {
+  apiKey: string;
+  metricsToken: string | undefined;
+  tokens: TokenSigner;
+  corsOrigins: readonly string[];
+  parseCookie(header: string): Record<string, string | undefined>;
+}
+
+export const secretDigest = (value: string): Buffer => createHash('sha256').update(value).digest();
+
+const READS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
+
+function isPublic(method: string, route: string): boolean {
+  if (route === '/health') return READS.has(method);
+  if (route === SIGN_IN_PAGE) return method === 'GET' || method === 'POST';
+  return route === '/auth/logout' && method === 'POST';
+}
+
+function presentedKey(headers: FastifyRequest['headers']): string | undefined {
   const header = headers['x-api-key'];
   if (typeof header === 'string') return header;
   const authorization = headers.authorization;
@@ -16,11 +44,66 @@ function presentedKey(headers: Record<string, string | string[] | undefined>): s
   return undefined;
 }
 
-export function apiKeyHook(apiKey: string): onRequestHookHandler {
-  const expected = digest(apiKey);
-  return async (request) => {
-    if (request.method === 'GET' && request.routeOptions.url === '/health') return;
+export function sessionCookie(request: FastifyRequest, parseCookie: AuthOptions['parseCookie']): string | undefined {
+  const header = request.headers.cookie;
+  return typeof header === 'string' ? parseCookie(header)[SESSION_COOKIE] : undefined;
+}
+
+/** A page load of the documentation (not its scripts or its JSON): worth a redirect rather than a JSON 401. */
+function isDocsPageLoad(request: FastifyRequest, route: string | undefined): boolean {
+  return request.method === 'GET' && route?.startsWith('/docs') === true && /text\/html/.test(request.headers.accept ?? '');
+}
+
+export function authHook(options: AuthOptions): onRequestHookHandler {
+  const expected = secretDigest(options.apiKey);
+  const metrics = options.metricsToken === undefined ? undefined : secretDigest(options.metricsToken);
+  const corsOrigins = new Set(options.corsOrigins);
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const route = request.routeOptions.url;
+    const method = request.method;
+    if (route !== undefined && isPublic(method, route)) return;
+
     const presented = presentedKey(request.headers);
-    if (presented === undefined || !timingSafeEqual(digest(presented), expected)) throw new Errors.UNAUTHORIZED();
+    if (presented !== undefined) {
+      const hashed = secretDigest(presented);
+      if (timingSafeEqual(hashed, expected)) return;
+      if (metrics !== undefined && route === '/metrics' && READS.has(method) && timingSafeEqual(hashed, metrics)) return;
+      throw new Errors.UNAUTHORIZED();
+    }
+
+    if (options.tokens.verify('session', sessionCookie(request, options.parseCookie))) {
+      if (!SAFE_METHODS.has(method) && !originAllowed(request, corsOrigins)) {
+        throw new Errors.FORBIDDEN_ORIGIN(method, request.headers.origin ?? 'an unnamed one (no Origin header)');
+      }
+      return;
+    }
+
+    if (route === '/events' && method === 'GET') {
+      const { token } = request.query as { token?: unknown };
+      if (typeof token === 'string' && options.tokens.verify('events', token)) return;
+    }
+
+    if (isDocsPageLoad(request, route)) return reply.redirect(SIGN_IN_PAGE, 303);
+    throw new Errors.UNAUTHORIZED();
   };
+}
+
+export interface BrowserAuth {
+  apiKey: string;
+  tokens: TokenSigner;
+  sessionCookieMs: number;
+  parseCookie: AuthOptions['parseCookie'];
+}
+
+/** Installs the check on every request; returns what the /auth routes need. */
+export async function registerAuth(
+  app: FastifyInstance,
+  config: { apiKey: string; metricsToken: string | undefined; corsOrigins: readonly string[]; sessionCookieMs: number },
+): Promise<BrowserAuth> {
+  // Parsed by the hook when a request brings no key header, rather than on every request.
+  await app.register(cookie, { hook: false });
+  const parseCookie = (header: string): Record<string, string | undefined> => app.parseCookie(header);
+  const tokens = new TokenSigner(config.apiKey);
+  app.addHook('onRequest', authHook({ ...config, tokens, parseCookie }));
+  return { apiKey: config.apiKey, tokens, sessionCookieMs: config.sessionCookieMs, parseCookie };
 }

@@ -20,9 +20,11 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         securitySchemes: {
           apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
           bearer: { type: 'http', scheme: 'bearer' },
+          // Set by POST /auth/login, for browsers (this page included).
+          cookie: { type: 'apiKey', in: 'cookie', name: 'wsm_session' },
         },
       },
-      security: [{ apiKey: [] }, { bearer: [] }],
+      security: [{ apiKey: [] }, { bearer: [] }, { cookie: [] }],
       tags: [
         { name: 'sessions', description: 'Session lifecycle, QR and pairing codes, logs' },
         { name: 'messages', description: 'Sending messages' },

@@ -28,6 +28,7 @@ export async function eventRoutes(app: App): Promise<void> {
           sessionId: Type.Optional(SessionId),
           types: Type.Optional(Type.String({ description: 'Comma-separated event types' })),
           lastEventId: Type.Optional(Type.String({ maxLength: 64 })),
+          token: Type.Optional(Type.String({ maxLength: 256, description: 'A token of GET /auth/token, for an EventSource that can set no header' })),
         }),
         response: { 400: ErrorReply, 401: ErrorReply },
       },

@@ -39,7 +39,7 @@ export interface SessionEnvironment {
   policy: RestartPolicy;
   /** `<DATA_DIR>/sessions/<sessionId>`, from a validated id. */
   sessionDir: (sessionId: string) => string;
-  observer: Pick<Observer, 'workerExit' | 'restart' | 'command'>;
+  observer: Pick<Observer, 'workerExit' | 'restart' | 'command' | 'watchdogReprieve'>;
 }
 
 export interface StatusChange {
@@ -299,6 +299,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
     });
     handle.on('event', (event) => this.#handle === handle && this.emit('event', { sessionId: this.sessionId, event }));
     handle.on('exit', (exit) => this.#handle === handle && this.#onExit(exit));
+    handle.on('reprieve', (excuse) => this.#env.observer.watchdogReprieve(excuse));
     handle.start();
     this.#log.info({ pid: handle.pid, engine: this.#record.engine }, 'worker forked');
   }
@@ -356,7 +357,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
       case 'heartbeat-timeout':
         return {
           code: LastErrorCode.HEARTBEAT_TIMEOUT,
-          message: `the worker sent nothing for ${this.#env.config.heartbeatTimeoutMs} ms and was killed`,
+          message: `the worker sent nothing for ${this.#env.config.heartbeatTimeoutMs} ms of time it could run and was killed`,
           at,
         };
       case 'spawn-failed':

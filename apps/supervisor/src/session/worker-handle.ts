@@ -31,6 +31,8 @@ import {
 } from '@wsm/ipc-protocol';
 import { CodedHttpError, Errors, LastErrorCode, WORKER_CODE_STATUS } from '../errors.js';
 import { OWNER_ENV, SESSION_ENV, killSessionProcesses, signalGroup } from '@wsm/procfs';
+import { HeartbeatWatchdog, type SilenceReport } from './heartbeat-watchdog.js';
+import { hangPolicy, type HangExcuse } from './hang-policy.js';
 
 export interface WorkerSpec {
   sessionId: string;
@@ -65,6 +67,8 @@ interface WorkerHandleEvents {
   qr: [WorkerQr];
   event: [EngineEvent];
   exit: [WorkerExit];
+  /** A silence past the heartbeat timeout that was not a hang: the supervisor stalled, or the worker was starved. */
+  reprieve: [HangExcuse];
 }
 
 interface Pending {
@@ -92,7 +96,7 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
   #child: ChildProcess | undefined;
   #resolveExited!: (exit: WorkerExit) => void;
   #exit: WorkerExit | undefined;
-  #watchdog: NodeJS.Timeout | undefined;
+  #watchdog: HeartbeatWatchdog | undefined;
   #stopRequested = false;
   #killCause: ExitCause | undefined;
   #fatal: WorkerExit['fatal'];
@@ -131,7 +135,13 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
     }
     this.#child = child;
     this.pid = child.pid;
-    this.#watchdog = setTimeout(() => this.#onSilence(), spec.heartbeatTimeoutMs);
+    this.#watchdog = new HeartbeatWatchdog({
+      pid: child.pid,
+      policy: hangPolicy(spec.heartbeatTimeoutMs),
+      onHung: (report) => this.#onHung(report),
+      onReprieve: (excuse, report) => this.#onReprieve(excuse, report),
+    });
+    this.#watchdog.start();
     child.on('message', (raw) => this.#onMessage(raw));
     child.on('error', (error) => {
       // Spawn failures arrive here without an exit; other errors (a send on a closed channel) are logged only.
@@ -212,17 +222,25 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
     });
   }
 
-  #onSilence(): void {
+  #onHung(report: SilenceReport): void {
     if (this.#exit !== undefined || this.#stopRequested) return;
     this.spec.log.error(
-      { pid: this.pid, timeoutMs: this.spec.heartbeatTimeoutMs },
+      { pid: this.pid, timeoutMs: this.spec.heartbeatTimeoutMs, ...report },
       'worker missed its heartbeats; killing its process group',
     );
     this.kill('heartbeat-timeout');
   }
 
+  #onReprieve(excuse: HangExcuse, report: SilenceReport): void {
+    this.spec.log.warn(
+      { pid: this.pid, timeoutMs: this.spec.heartbeatTimeoutMs, excuse, ...report },
+      'worker silent past the heartbeat timeout, but not hung: waiting longer',
+    );
+    this.emit('reprieve', excuse);
+  }
+
   #onMessage(raw: unknown): void {
-    this.#watchdog?.refresh();
+    this.#watchdog?.heard();
     const decoded = decodeWorkerMessage(raw);
     if (!decoded.ok) {
       void decoded.details().then((error) => this.spec.log.error({ error }, 'rejected a malformed IPC message from the worker'));
@@ -300,7 +318,7 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
 
   #finish(code: number | null, signal: NodeJS.Signals | null, cause?: ExitCause, reason?: string): void {
     if (this.#exit !== undefined) return;
-    clearTimeout(this.#watchdog);
+    this.#watchdog?.stop();
     // Whatever the worker left in its group, its browser's own group, and helpers that daemonized out of
     // both (found by the session mark they inherited) go with it.
     this.#signalGroups('SIGKILL');

@@ -6,7 +6,8 @@
  *   - sent messages get WhatsApp-like ids and acks 1 → 2 → 3; `simulator.inbound()` produces `message.received`;
  *   - `simulator.disconnect()` drops to `disconnected` and recovers after `reconnectDelayMs`;
  *   - `logout()` deletes the pairing.
- * It adds no delay to start-up, so it measures the worker and supervisor paths themselves.
+ * It adds no delay to start-up, so it measures the worker and supervisor paths themselves. It logs what it plays
+ * (pairing restored, scan, drop, reconnect, logout) as webjs logs what WhatsApp Web does; never message texts.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
@@ -76,10 +77,12 @@ export class SimulatedEngine implements Engine {
   async start(): Promise<void> {
     const pairing = await this.#readPairing();
     if (pairing === undefined) {
+      this.context.log.info('no saved pairing: showing a QR code for the simulated phone');
       this.#status = 'qr';
       this.context.sink.qr(simulatedQr(this.context.sessionId), 1);
       return;
     }
+    this.context.log.info('restored the saved pairing', { me: pairing.me.id, pairedAt: pairing.pairedAt });
     this.#me = pairing.me;
     this.#setStatus('authenticated', { me: pairing.me });
     this.#setStatus('ready', { me: pairing.me });
@@ -94,12 +97,14 @@ export class SimulatedEngine implements Engine {
   async requestPairingCode(phoneNumber: string): Promise<string> {
     this.#expect('qr', WorkerErrorCode.QR_NOT_AVAILABLE, 'a pairing code');
     this.#pairingPhone = phoneNumber.replace(/^\+/, '');
+    this.context.log.info('pairing code requested: the simulated phone links with it on a scan');
     return simulatedPairingCode(this.context.sessionId, this.#pairingPhone);
   }
 
   async sendText(to: string, _text: string): Promise<SentMessage> {
     this.#expect('ready', WorkerErrorCode.SESSION_NOT_READY, 'sending');
     const sent: SentMessage = { id: messageId(true, to), to, timestamp: nowSeconds() };
+    this.context.log.debug('sent a simulated message; acks follow', { id: sent.id, to });
     const delay = this.#options.ackDelayMs ?? DEFAULT_ACK_DELAY_MS;
     for (const ack of [1, 2, 3]) {
       this.#later(delay * ack, () => this.context.sink.event({ type: 'message.ack', data: { id: sent.id, ack } }));
@@ -111,6 +116,7 @@ export class SimulatedEngine implements Engine {
     await this.stop();
     await rm(join(this.context.sessionDir, 'simulated'), { recursive: true, force: true });
     this.#me = undefined;
+    this.context.log.info('logged out: the saved pairing is deleted');
   }
 
   async #scan(): Promise<Me> {
@@ -119,6 +125,7 @@ export class SimulatedEngine implements Engine {
     // Remembered before `ready` is reported: a kill right after `ready` must not cost a new scan.
     await writeFileAtomic(this.#authFile, JSON.stringify({ me, pairedAt: new Date().toISOString() } satisfies StoredPairing));
     this.#me = me;
+    this.context.log.info('the simulated phone linked the session', { me: me.id, with: this.#pairingPhone ? 'pairing code' : 'QR code' });
     this.#setStatus('authenticated', { me });
     this.#setStatus('ready', { me });
     return me;
@@ -135,15 +142,20 @@ export class SimulatedEngine implements Engine {
       timestamp: nowSeconds(),
       hasMedia: false,
     };
+    this.context.log.debug('simulated inbound message', { id: message.id, from });
     this.context.sink.event({ type: 'message.received', data: message });
     return message;
   }
 
   async #disconnect(): Promise<void> {
     this.#expect('ready', WorkerErrorCode.SESSION_NOT_READY, 'a disconnect');
+    const reconnectDelayMs = this.#options.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS;
+    this.context.log.info('simulated connection drop; reconnecting', { reconnectDelayMs });
     this.#setStatus('disconnected', { reason: 'simulated disconnect' });
-    this.#later(this.#options.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS, () => {
-      if (this.#status === 'disconnected') this.#setStatus('ready', { reason: 'reconnected', ...(this.#me ? { me: this.#me } : {}) });
+    this.#later(reconnectDelayMs, () => {
+      if (this.#status !== 'disconnected') return;
+      this.context.log.info('simulated connection restored');
+      this.#setStatus('ready', { reason: 'reconnected', ...(this.#me ? { me: this.#me } : {}) });
     });
   }
 

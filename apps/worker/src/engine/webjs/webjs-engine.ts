@@ -20,6 +20,7 @@ import type { CodedError, Me, SentMessage, WebjsOptions } from '@wsm/ipc-protoco
 import { SESSION_ENV, signalGroup } from '@wsm/procfs';
 import { WorkerError, toCodedError } from '../../errors.js';
 import type { Engine, EngineContext } from '../engine.js';
+import { browserDirs, browserEnv, prepareBrowserDirs } from './browser-dirs.js';
 import { findChromium, leanChromiumArgs, proxySettings } from './chromium.js';
 import { releaseStaleProfileLock } from './profile-lock.js';
 
@@ -78,6 +79,9 @@ export class WebjsEngine implements Engine {
     // Inherited by Chromium: marks its processes as this session's (profile-lock.ts) and this supervisor's.
     process.env[SESSION_ENV] = sessionId;
     await releaseStaleProfileLock(join(this.#authDir, 'session'), `${SESSION_ENV}=${sessionId}`, log);
+    // After the lock check: with no earlier browser of the session alive, its temp files are all leftovers.
+    const dirs = browserDirs(this.#context.sessionDir);
+    await prepareBrowserDirs(dirs, log);
 
     const client = new Client({
       authStrategy: reportingLocalAuth(this.#authDir, () => this.#onBrowser()),
@@ -90,6 +94,7 @@ export class WebjsEngine implements Engine {
         handleSIGINT: false,
         handleSIGTERM: false,
         handleSIGHUP: false,
+        env: browserEnv(dirs),
         args: [...leanChromiumArgs(), ...(proxy ? [proxy.arg] : []), ...(this.#options.chromiumArgs ?? [])],
       },
       // Never the default `local` cache: it is shared by every worker under the working directory and would

@@ -1,0 +1,54 @@
+/**
+ * When a silent worker is hung. Silence counts only while both ends could run: not while the supervisor's event
+ * loop was stalled (SIGSTOPped, its VM or container paused, a long GC: it could not have heard a heartbeat), and
+ * not while the worker's event-loop thread was runnable but waiting for a CPU (starved: it could not have sent
+ * one). Pure: the watchdog (heartbeat-watchdog.ts) measures, this decides; tested without clocks or processes.
+ *
+ * - A worker stopped by SIGSTOP waits for no CPU, a busy-looping one gets the CPU, one blocked in a synchronous
+ *   call sleeps: their silence all counts, and they are hung after `timeoutMs`.
+ * - A worker starved for good is as lost as a hung one: after `starvedLimitMs` of silence that the supervisor was
+ *   there to hear, it is hung whatever it waited.
+ */
+
+export interface HangPolicy {
+  /** HEARTBEAT_TIMEOUT_MS: the silence a worker may keep for time it could run. */
+  timeoutMs: number;
+  /** Silence heard by the supervisor after which a starved worker is judged anyway. */
+  starvedLimitMs: number;
+}
+
+/** A starved worker gets this many timeouts (60 s with the default 10 s) before it is judged anyway. */
+export const STARVED_LIMIT_TIMEOUTS = 6;
+
+export function hangPolicy(timeoutMs: number): HangPolicy {
+  return { timeoutMs, starvedLimitMs: timeoutMs * STARVED_LIMIT_TIMEOUTS };
+}
+
+/** One silence, from the worker's last message until now. */
+export interface SilenceFacts {
+  /** Monotonic time since the last message from the worker. */
+  silentMs: number;
+  /** How much of it the supervisor's event loop could not run. */
+  supervisorStalledMs: number;
+  /** How much of it the worker's event-loop thread waited for a CPU (0 when unknown). */
+  workerWaitingMs: number;
+}
+
+/** Why a silence past the timeout is not a hang (yet). */
+export type HangExcuse = 'supervisor-stalled' | 'worker-starved';
+
+export type HangDecision =
+  | { verdict: 'hung'; countedMs: number; reason: 'silent' | 'starved-too-long' }
+  | { verdict: 'alive'; countedMs: number; excuse: HangExcuse | undefined };
+
+export function decideHang(policy: HangPolicy, facts: SilenceFacts): HangDecision {
+  const heardMs = Math.max(0, facts.silentMs - facts.supervisorStalledMs);
+  // A stall and a wait at once (the whole machine starved) are both subtracted: that can only delay a verdict,
+  // and the starved limit, on heard time alone, bounds the delay.
+  const countedMs = Math.max(0, heardMs - facts.workerWaitingMs);
+  if (countedMs >= policy.timeoutMs) return { verdict: 'hung', countedMs, reason: 'silent' };
+  if (heardMs >= policy.starvedLimitMs) return { verdict: 'hung', countedMs, reason: 'starved-too-long' };
+  if (facts.silentMs < policy.timeoutMs) return { verdict: 'alive', countedMs, excuse: undefined };
+  // Credit the larger of the two for the reprieve.
+  return { verdict: 'alive', countedMs, excuse: facts.supervisorStalledMs >= facts.workerWaitingMs ? 'supervisor-stalled' : 'worker-starved' };
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { STARVED_LIMIT_TIMEOUTS, decideHang, hangPolicy } from '../src/session/hang-policy.js';
+import { waitedMs, type ThreadLook } from '../src/session/run-queue-wait.js';
+
+describe('decideHang', () => {
+  const policy = hangPolicy(10_000);
+  const silence = (silentMs: number, supervisorStalledMs = 0, workerWaitingMs = 0) => ({ silentMs, supervisorStalledMs, workerWaitingMs });
+
+  it('judges hung a worker silent for the timeout while both ends could run: stopped, busy-looping or blocked alike', () => {
+    expect(decideHang(policy, silence(10_000))).toEqual({ verdict: 'hung', countedMs: 10_000, reason: 'silent' });
+    expect(decideHang(policy, silence(12_000, 1000, 500))).toEqual({ verdict: 'hung', countedMs: 10_500, reason: 'silent' });
+  });
+
+  it('needs no excuse for a silence shorter than the timeout', () => {
+    expect(decideHang(policy, silence(2500))).toEqual({ verdict: 'alive', countedMs: 2500, excuse: undefined });
+    expect(decideHang(policy, silence(9999, 0, 9999))).toEqual({ verdict: 'alive', countedMs: 0, excuse: undefined });
+  });
+
+  it('does not count time the supervisor could not run: a paused supervisor kills no one', () => {
+    // SIGSTOPped for 30 s: the worker beat all along, but nothing was there to hear it.
+    expect(decideHang(policy, silence(31_000, 30_000))).toEqual({ verdict: 'alive', countedMs: 1000, excuse: 'supervisor-stalled' });
+    // An hour: still the supervisor's silence, not the worker's; the starved limit is about the worker.
+    expect(decideHang(policy, silence(3_600_500, 3_600_000))).toMatchObject({ verdict: 'alive', excuse: 'supervisor-stalled' });
+  });
+
+  it('does not count time the worker waited for a CPU: a starved worker is given longer', () => {
+    expect(decideHang(policy, silence(15_000, 0, 9000))).toEqual({ verdict: 'alive', countedMs: 6000, excuse: 'worker-starved' });
+    // A stall and a wait at once (the whole machine starved) are both subtracted: a verdict can only come later.
+    expect(decideHang(policy, silence(15_000, 4000, 9000))).toEqual({ verdict: 'alive', countedMs: 2000, excuse: 'worker-starved' });
+    expect(decideHang(policy, silence(15_000, 9000, 9000))).toEqual({ verdict: 'alive', countedMs: 0, excuse: 'supervisor-stalled' });
+    // The excuse is the larger of the two, not whichever took the silence under the timeout.
+    expect(decideHang(policy, silence(10_003, 4, 354))).toEqual({ verdict: 'alive', countedMs: 9645, excuse: 'worker-starved' });
+  });
+
+  it('judges hung a worker starved for good once the supervisor heard nothing for the starved limit', () => {
+    const limit = 10_000 * STARVED_LIMIT_TIMEOUTS;
+    expect(decideHang(policy, silence(limit - 1, 0, limit - 1000))).toMatchObject({ verdict: 'alive', excuse: 'worker-starved' });
+    expect(decideHang(policy, silence(limit, 0, limit - 1000))).toEqual({ verdict: 'hung', countedMs: 1000, reason: 'starved-too-long' });
+    // The supervisor's stalls do not use the limit up.
+    expect(decideHang(policy, silence(limit + 5000, 5001, limit - 1000))).toMatchObject({ verdict: 'alive' });
+  });
+});
+
+describe('waitedMs', () => {
+  const look = (state: string, runMs: number, waitMs: number, timeslices: number): ThreadLook => ({
+    state,
+    runNs: runMs * 1e6,
+    waitNs: waitMs * 1e6,
+    timeslices,
+  });
+
+  it('counts the waits the kernel has added up, never more than the span', () => {
+    expect(waitedMs(look('S', 10, 5, 3), look('S', 12, 305, 9), 1000)).toBe(300);
+    expect(waitedMs(look('S', 10, 5, 3), look('R', 12, 5005, 9), 1000)).toBe(1000);
+  });
+
+  it('sees a wait still under way: runnable at both looks and no CPU in between', () => {
+    expect(waitedMs(look('R', 10, 5, 3), look('R', 10, 5, 3), 1000)).toBe(1000);
+    // Woken from sleep in between, or given the CPU: that wait is unknown until it ends, or shows up once it has.
+    expect(waitedMs(look('S', 10, 5, 3), look('R', 10, 5, 3), 1000)).toBe(0);
+    expect(waitedMs(look('R', 10, 5, 3), look('R', 11, 405, 4), 1000)).toBe(400);
+  });
+
+  it('counts nothing for a stopped, blocked or busy-looping thread', () => {
+    expect(waitedMs(look('T', 10, 5, 3), look('T', 10, 5, 3), 1000)).toBe(0);
+    expect(waitedMs(look('D', 10, 5, 3), look('D', 10, 5, 3), 1000)).toBe(0);
+    expect(waitedMs(look('R', 10, 5, 3), look('R', 1010, 5, 3), 1000)).toBe(0);
+    expect(waitedMs(undefined, look('R', 10, 5, 3), 1000)).toBe(0);
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { HeartbeatWatchdog, type SilenceReport } from '../src/session/heartbeat-watchdog.js';
+import { hangPolicy, type HangExcuse } from '../src/session/hang-policy.js';
+import { LoopStallMeter } from '../src/session/loop-stall-meter.js';
+import type { ThreadLook } from '../src/session/run-queue-wait.js';
+
+/** Keeps the event loop from running, as a long GC or a synchronous stretch would. */
+function block(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+describe('LoopStallMeter', () => {
+  it('counts the time the event loop could not run, including a stall still under way', async () => {
+    const meter = new LoopStallMeter(20);
+    meter.acquire();
+    const before = meter.stalledMs();
+    block(300);
+    // Read before the ticker has had a chance to run: the stall so far counts already.
+    expect(meter.stalledMs() - before).toBeGreaterThanOrEqual(300 - 20);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(meter.stalledMs() - before).toBeGreaterThanOrEqual(300 - 20);
+    meter.release();
+    const after = meter.stalledMs();
+    block(100);
+    expect(meter.stalledMs()).toBe(after);
+  });
+});
+
+describe('HeartbeatWatchdog', () => {
+  function watch(look: ThreadLook) {
+    const policy = hangPolicy(100);
+    const reprieves: HangExcuse[] = [];
+    const stalls = new LoopStallMeter(10);
+    const hung = new Promise<SilenceReport & { reason: string }>((resolve) => {
+      const watchdog = new HeartbeatWatchdog({
+        pid: 1,
+        policy,
+        stalls,
+        look: () => look,
+        onHung: resolve,
+        onReprieve: (excuse) => reprieves.push(excuse),
+      });
+      watchdog.start();
+    });
+    return { policy, hung, reprieves };
+  }
+
+  it('judges a stopped worker hung after the timeout', async () => {
+    const { hung, reprieves } = watch({ state: 'T', runNs: 5e6, waitNs: 1e6, timeslices: 9 });
+    expect(await hung).toMatchObject({ reason: 'silent', workerState: 'T', workerWaitingMs: 0 });
+    // A busy test runner may stall its own loop past 100 ms (a supervisor-stalled reprieve): never a starved one.
+    expect(reprieves).not.toContain('worker-starved');
+  });
+
+  it('reprieves a worker runnable all along without a CPU, once, and judges it at the starved limit', async () => {
+    const { policy, hung, reprieves } = watch({ state: 'R', runNs: 5e6, waitNs: 1e6, timeslices: 9 });
+    const report = await hung;
+    expect(report.reason).toBe('starved-too-long');
+    expect(report.silentMs - report.supervisorStalledMs).toBeGreaterThanOrEqual(policy.starvedLimitMs - 1);
+    // One reprieve per silence (which excuse depends on how busy the test runner is; hang-policy.test.ts pins that).
+    expect(reprieves).toHaveLength(1);
+  });
+});
