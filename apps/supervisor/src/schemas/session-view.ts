@@ -4,14 +4,8 @@
  */
 import { maskCredentials } from '../net/mask-url.js';
 import type { SessionRecord } from '../session/session-record.js';
-import type { SessionMemory } from '../session/resource-monitor.js';
+import type { SessionRuntime } from '../session/session-runtime.js';
 import type { Session } from './session.js';
-
-export interface SessionRuntime {
-  pid: number | null;
-  browserPid: number | null;
-  memory: SessionMemory | null;
-}
 
 const NOT_RUNNING: SessionRuntime = { pid: null, browserPid: null, memory: null };
 

@@ -6,6 +6,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ENGINE_NAMES, type EngineName, MessageText, PhoneNumber, SentMessage, SessionId } from '@wsm/ipc-protocol';
 import { METADATA_MAX_BYTES, METADATA_MAX_DEPTH } from './metadata.js';
 import { EventTypeSchema } from '../events/envelope.js';
+import { SessionMemory } from '../session/session-runtime.js';
 import { SESSION_STATUSES, type SessionStatus as Status } from '../session/state-machine.js';
 
 export const SessionStatus = Type.Unsafe<Status>({ type: 'string', enum: [...SESSION_STATUSES] });
@@ -74,15 +75,7 @@ export const Session = Type.Object({
   metadata: Metadata,
   webhooks: Type.Array(WebhookTarget),
   /** The last sample of the session's memory: worker and browser process tree, PSS. */
-  memory: Nullable(
-    Type.Object({
-      workerBytes: Type.Integer(),
-      browserBytes: Type.Integer(),
-      totalBytes: Type.Integer(),
-      processes: Type.Integer(),
-      sampledAt: Type.String({ format: 'date-time' }),
-    }),
-  ),
+  memory: Nullable(SessionMemory),
   /** The session's proxy (webjs), its password masked. */
   proxy: Nullable(Type.String()),
 });

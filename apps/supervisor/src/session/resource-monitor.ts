@@ -6,14 +6,8 @@ import type { Logger } from 'pino';
 import { groupMemory, listProcesses } from '@wsm/procfs';
 import { decideRecycle, type RecyclePolicy, type RecycleReason } from './recycle-policy.js';
 import type { SessionRunner } from './session-runner.js';
+import type { SessionMemory } from './session-runtime.js';
 
-export interface SessionMemory {
-  workerBytes: number;
-  browserBytes: number;
-  totalBytes: number;
-  processes: number;
-  sampledAt: string;
-}
 
 export interface MonitorOptions {
   intervalMs: number;

@@ -15,20 +15,20 @@ import type {
   CommandParams,
   CommandResult,
   EngineEvent,
-  EngineSettings,
   Me,
   WorkerStatus,
 } from '@wsm/ipc-protocol';
 import type { Config } from '../config.js';
 import { Errors, LastErrorCode } from '../errors.js';
 import type { Observer } from '../observer.js';
-import type { SessionRuntime } from '../schemas/session-view.js';
+import { engineSettings } from './engine-settings.js';
+import { describeExit } from './exit-report.js';
 import { decideRestart, type RestartPolicy } from './restart-policy.js';
-import type { SessionMemory } from './resource-monitor.js';
+import type { SessionMemory, SessionRuntime } from './session-runtime.js';
 import { isMeantToRun, type LastError, type SessionPatch, type SessionRecord } from './session-record.js';
 import type { SessionRegistry } from './session-registry.js';
 import { canTransition, type SessionStatus } from './state-machine.js';
-import { WorkerHandle, type WorkerExit } from './worker-handle.js';
+import { WorkerHandle, type WorkerExit } from '../worker/worker-handle.js';
 
 export interface SessionEnvironment {
   config: Config;
@@ -60,20 +60,6 @@ const now = (): string => new Date().toISOString();
 
 /** The fields the controller acts on; the rest of the record is the caller's and lives in the registry only. */
 type Lifecycle = Pick<SessionRecord, 'engine' | 'proxy' | 'status' | 'desiredState' | 'restarts'>;
-
-/** What the worker gets to run its engine: operator settings from the config, the session's own proxy. */
-function engineSettings(record: Lifecycle, config: Config): EngineSettings {
-  if (record.engine === 'simulated') return { engine: 'simulated', options: {} };
-  return {
-    engine: 'webjs',
-    options: {
-      ...config.webjs,
-      chromiumArgs: config.chromiumArgs,
-      ...(config.chromiumPath ? { chromiumPath: config.chromiumPath } : {}),
-      ...(record.proxy ? { proxy: record.proxy } : {}),
-    },
-  };
-}
 
 export class SessionController extends EventEmitter<SessionEvents> {
   readonly sessionId: string;
@@ -315,7 +301,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
     this.#handle = undefined;
     this.#env.observer.workerExit(exit.cause);
     if (exit.cause === 'requested') return; // the operation that asked for the stop sets the status
-    const lastError = this.#describeExit(exit);
+    const lastError = describeExit(exit, this.#env.config.heartbeatTimeoutMs, now());
     this.#log.warn({ cause: exit.cause, code: exit.code, signal: exit.signal, detail: exit.detail }, 'worker died');
     if (this.#retired || !isMeantToRun(this.#record)) {
       this.#transition('stopped', lastError.message, { lastError });
@@ -348,23 +334,6 @@ export class SessionController extends EventEmitter<SessionEvents> {
         this.#spawn(`restart after crash #${decision.consecutiveCrashes}`);
       });
     }, decision.delayMs);
-  }
-
-  #describeExit(exit: WorkerExit): LastError {
-    const at = now();
-    if (exit.fatal !== undefined) return { ...exit.fatal.error, at };
-    switch (exit.cause) {
-      case 'heartbeat-timeout':
-        return {
-          code: LastErrorCode.HEARTBEAT_TIMEOUT,
-          message: `the worker sent nothing for ${this.#env.config.heartbeatTimeoutMs} ms of time it could run and was killed`,
-          at,
-        };
-      case 'spawn-failed':
-        return { code: LastErrorCode.SPAWN_FAILED, message: `the worker could not be started: ${exit.detail}`, at };
-      default:
-        return { code: LastErrorCode.WORKER_CRASHED, message: `the worker died: ${exit.detail}`, at };
-    }
   }
 
   #fail(lastError: LastError): void {
