@@ -5,6 +5,9 @@
  * attempts are exhausted (kept and listed, redeliverable). Behind an interface, like the session store.
  */
 import type { Envelope } from './envelope.js';
+import type { DeliveryStatus, DeliveryView } from './delivery.js';
+
+export type { DeliveryStatus, DeliveryView } from './delivery.js';
 
 export interface NewEvent {
   envelope: Envelope;
@@ -19,8 +22,6 @@ export interface StoredEvent {
   envelope: Envelope;
 }
 
-export type DeliveryStatus = 'pending' | 'sending' | 'delivered' | 'failed';
-
 export interface DueDelivery {
   eventSeq: number;
   target: string;
@@ -29,20 +30,6 @@ export interface DueDelivery {
   body: string;
   eventId: string;
   eventType: string;
-}
-
-export interface DeliveryView {
-  eventId: string;
-  eventType: string;
-  sessionId: string;
-  target: string;
-  status: DeliveryStatus;
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastError: string | null;
-  lastStatusCode: number | null;
-  deliveredAt: string | null;
-  createdAt: string;
 }
 
 export interface DeliveryFilter {
