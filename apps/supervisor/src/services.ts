@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { sessionDirectory } from '@wsm/ipc-protocol';
 import { killOwnedProcesses } from '@wsm/procfs';
 import type { Config } from './config.js';
+import { newClaimOwner } from './events/claim-owner.js';
 import { EventRecorder } from './events/event-recorder.js';
 import type { OutboxStore } from './events/outbox-store.js';
 import { SqliteOutboxStore } from './events/sqlite-outbox-store.js';
@@ -87,6 +88,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     });
     const dispatcher: WebhookDispatcher = new WebhookDispatcher({
       store: outbox,
+      // One supervisor per DATA_DIR (the lock above): node `local`, a new instance id each start.
+      owner: newClaimOwner(),
       secret: config.webhooks.secret,
       policy: config.webhooks,
       timeoutMs: config.webhooks.timeoutMs,
@@ -100,6 +103,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       globalTargets: config.webhooks.urls,
       sessionTargets: (sessionId) => registry.get(sessionId)?.webhooks ?? [],
       reserve: (target) => dispatcher.reserve(target),
+      claim: () => dispatcher.claim(),
       log,
     });
     recorder.attach(runner);

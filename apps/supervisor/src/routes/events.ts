@@ -49,7 +49,7 @@ export async function eventRoutes(app: App): Promise<void> {
       if (resumeId !== undefined && !isEventId(resumeId)) {
         throw new Errors.INVALID_EVENT_ID(fromHeader ? 'The Last-Event-ID header' : 'querystring.lastEventId', resumeId.slice(0, 64));
       }
-      const afterSeq = resumeId === undefined ? await app.outbox.lastSeq() : await app.outbox.resumeAfter(resumeId.toUpperCase());
+      const after = resumeId === undefined ? await app.outbox.headCursor() : await app.outbox.cursorOf(resumeId.toUpperCase());
       reply.hijack();
       open.add(reply.raw);
       reply.raw.once('close', () => open.delete(reply.raw));
@@ -57,7 +57,7 @@ export async function eventRoutes(app: App): Promise<void> {
         reply.raw,
         { store: app.outbox, recorder: app.events },
         { ...(sessionId === undefined ? {} : { sessionId }), ...(typeSet === undefined ? {} : { types: typeSet }) },
-        afterSeq,
+        after,
       );
     },
   );

@@ -1,28 +1,10 @@
 /** Webhook deliveries: list them (failed ones especially) and send failed ones again. */
 import { Type } from '@sinclair/typebox';
 import { SessionId } from '@wsm/ipc-protocol';
+import { Delivery, DeliveryStatus } from '../events/delivery.js';
 import { maskCredentials } from '../net/mask-url.js';
 import { ErrorReply } from '../schemas/errors.js';
 import type { App } from '../types.js';
-
-const DeliveryStatus = Type.Unsafe<'pending' | 'sending' | 'delivered' | 'failed'>({
-  type: 'string',
-  enum: ['pending', 'sending', 'delivered', 'failed'],
-});
-
-const Delivery = Type.Object({
-  eventId: Type.String(),
-  eventType: Type.String(),
-  sessionId: Type.String(),
-  target: Type.String(),
-  status: DeliveryStatus,
-  attempts: Type.Integer(),
-  nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  lastError: Type.Union([Type.String(), Type.Null()]),
-  lastStatusCode: Type.Union([Type.Integer(), Type.Null()]),
-  deliveredAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  createdAt: Type.String({ format: 'date-time' }),
-});
 
 export async function webhookRoutes(app: App): Promise<void> {
   app.get(
