@@ -127,7 +127,10 @@ describe('GET /openapi.json', () => {
       'POST /sessions/:sessionId/simulate/disconnect',
     ];
     for (const route of contract) expect(documented).toContain(route);
-    expect(doc.paths['/sessions/{sessionId}'].get.responses['404'].content['application/json'].schema.properties.code).toBeDefined();
+    expect(doc.paths['/sessions/{sessionId}'].get.responses['404'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/ErrorReply',
+    });
+    expect(doc.components.schemas.ErrorReply.properties.code).toBeDefined();
     expect((await test.app.inject({ url: '/docs/' })).statusCode).toBe(200);
   });
 });

@@ -1,12 +1,13 @@
 /** GET /events: the envelopes as Server-Sent Events, filtered, resumable with Last-Event-ID. */
 import type { ServerResponse } from 'node:http';
-import { Type } from '@sinclair/typebox';
+import { CloneType, Type } from '@sinclair/typebox';
 import { SessionId } from '@wsm/ipc-protocol';
-import { isEventType, type EventType } from '../events/envelope.js';
+import { EVENT_TYPES, isEventType, type EventType } from '../events/envelope.js';
 import { isEventId } from '../events/event-id.js';
 import { streamEvents } from '../events/sse-stream.js';
 import { Errors } from '../errors.js';
-import { ErrorReply } from '../schemas/errors.js';
+import { API_REFUSALS, Refused, refusals } from '../schemas/errors.js';
+import { receivedEvent } from '../schemas/examples.js';
 import type { App } from '../types.js';
 
 export async function eventRoutes(app: App): Promise<void> {
@@ -22,15 +23,43 @@ export async function eventRoutes(app: App): Promise<void> {
     {
       schema: {
         tags: ['events'],
+        operationId: 'streamEvents',
+        summary: 'Stream events (Server-Sent Events)',
         description:
-          'Server-Sent Events of the event envelopes (`id:` is the envelope id). Without Last-Event-ID it streams from now on; with it (header, or `lastEventId`), every later event first, then live.',
+          'Server-Sent Events of the event envelopes (`id:` is the envelope id). Without Last-Event-ID it streams from now on; with it (header, or `lastEventId`), every later event first, then live. ' +
+          'An `EventSource` resumes by itself after a reconnect. Comment lines (`: keep-alive`) come every 15 s; a client too far behind is cut off and resumes with Last-Event-ID.',
         querystring: Type.Object({
-          sessionId: Type.Optional(SessionId),
-          types: Type.Optional(Type.String({ description: 'Comma-separated event types' })),
-          lastEventId: Type.Optional(Type.String({ maxLength: 64 })),
+          sessionId: Type.Optional(CloneType(SessionId, { description: "Only this session's events" })),
+          types: Type.Optional(
+            Type.String({
+              description: `Only these event types, comma-separated: ${EVENT_TYPES.join(', ')}`,
+            }),
+          ),
+          lastEventId: Type.Optional(
+            Type.String({ maxLength: 64, description: 'Resume after this event id, for clients that cannot send the Last-Event-ID header' }),
+          ),
           token: Type.Optional(Type.String({ maxLength: 256, description: 'A token of GET /auth/token, for an EventSource that can set no header' })),
         }),
-        response: { 400: ErrorReply, 401: ErrorReply },
+        headers: Type.Object({
+          'last-event-id': Type.Optional(Type.String({ description: 'Resume after this event id (an `EventSource` sends it when it reconnects)' })),
+        }),
+        response: {
+          200: {
+            description: 'The stream: one `id:` and one `data:` line (the envelope as JSON) per event',
+            content: {
+              'text/event-stream': {
+                schema: Type.String(),
+                example: `: stream open\n\nid: ${receivedEvent.id}\ndata: ${JSON.stringify(receivedEvent)}\n\n`,
+              },
+            },
+          },
+          ...refusals(
+            ...API_REFUSALS,
+            new Errors.VALIDATION_FAILED('unknown event types: message.deleted'),
+            Refused.invalidSessionId,
+            new Errors.INVALID_EVENT_ID('The Last-Event-ID header', 'nope'),
+          ),
+        },
       },
     },
     async (request, reply) => {

@@ -1,6 +1,8 @@
 /** GET /sessions/:id/logs: the session's recent log records, supervisor's and worker's, oldest first. */
 import { Type } from '@sinclair/typebox';
-import { ErrorReply } from '../schemas/errors.js';
+import { Errors } from '../errors.js';
+import { reply as documented } from '../schemas/documented.js';
+import { API_REFUSALS, Refused, refusals } from '../schemas/errors.js';
 import { SessionParams } from '../schemas/session.js';
 import type { App } from '../types.js';
 
@@ -14,15 +16,33 @@ const LogRecord = Type.Object(
   { additionalProperties: true },
 );
 
+/** Records carry the fields they were logged with, beyond the four every record has. */
+const LOG_EXAMPLE = [
+  { time: '2026-01-15T09:30:00.012Z', level: 'info', source: 'supervisor', msg: 'session starting', from: 'stopped', to: 'starting', reason: 'start requested' },
+  { time: '2026-01-15T09:30:00.040Z', level: 'info', source: 'supervisor', msg: 'worker forked', engine: 'webjs' },
+];
+
 export async function logRoutes(app: App): Promise<void> {
   app.get(
     '/sessions/:sessionId/logs',
     {
       schema: {
         tags: ['sessions'],
+        operationId: 'getSessionLogs',
+        summary: "A session's recent log records",
+        description:
+          "The session's last log records, oldest first: the supervisor's about it and its worker's (SESSION_LOG_RECORDS are kept per session, in memory). " +
+          'Credentials and message texts are never logged.',
         params: SessionParams,
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 100 })) }),
-        response: { 200: Type.Array(LogRecord), 400: ErrorReply, 404: ErrorReply },
+        querystring: Type.Object({
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 100, description: 'The last this many records' })),
+        }),
+        response: {
+          200: documented(Type.Array(LogRecord), 'The records, oldest first; each has the fields its line was logged with', {
+            example: LOG_EXAMPLE,
+          }),
+          ...refusals(...API_REFUSALS, Refused.invalidSessionId, new Errors.VALIDATION_FAILED('querystring.limit must be >= 1'), Refused.sessionNotFound),
+        },
       },
     },
     async (request) => {

@@ -2,7 +2,15 @@
 import { Type } from '@sinclair/typebox';
 import { Errors } from '../errors.js';
 import { assertWebhookTargets } from '../events/webhook-target.js';
-import { ErrorReply } from '../schemas/errors.js';
+import { reply as documented } from '../schemas/documented.js';
+import { API_REFUSALS, JSON_BODY_REFUSALS, Refused, refusals } from '../schemas/errors.js';
+import {
+  createdSession,
+  loggedOutSession,
+  readySession,
+  startingSession,
+  stoppingSession,
+} from '../schemas/examples.js';
 import { assertMetadataBounds } from '../schemas/metadata.js';
 import {
   CreateSessionBody,
@@ -19,7 +27,22 @@ import type { App } from '../types.js';
 
 const WAIT_MAX_SECONDS = 120;
 
-const errors = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply, 409: ErrorReply, 503: ErrorReply };
+/** Refusals of a route on one session, named by its path. */
+const ON_SESSION = [...API_REFUSALS, Refused.invalidSessionId, Refused.sessionNotFound] as const;
+/** Refusals of a request that would make one more session run (admission control). */
+const ADMISSION = [Refused.tooManySessions, Refused.insufficientMemory] as const;
+/** What a caller may store with a session, refused before anything is written. */
+const SETTINGS = [
+  new Errors.METADATA_TOO_LARGE('it nests deeper than 8 levels'),
+  new Errors.INVALID_WEBHOOK_URL('"http://"', 'it is not a URL'),
+  new Errors.ADDRESS_BLOCKED('hooks.internal', '10.0.0.8'),
+] as const;
+
+const paging = {
+  'x-total-count': Type.Integer({ description: 'Sessions that match the filters, on every page' }),
+  'x-next-cursor': Type.String({ description: 'The `cursor` of the next page; absent on the last page' }),
+  link: Type.String({ description: 'The next page as `</sessions?...&cursor=...>; rel="next"`; absent on the last page' }),
+};
 
 export async function sessionRoutes(app: App): Promise<void> {
   const { sessions, config } = app;
@@ -32,7 +55,34 @@ export async function sessionRoutes(app: App): Promise<void> {
 
   app.post(
     '/start-session',
-    { schema: { tags: ['sessions'], body: StartSessionBody, response: { 200: Session, 202: Session, ...errors } } },
+    {
+      schema: {
+        tags: ['sessions'],
+        operationId: 'startSession',
+        summary: 'Start a session, creating it if new',
+        description:
+          'Idempotent: creates the session when it does not exist and starts it unless it is already meant to run. ' +
+          'Answers at once with the session (`starting`); follow it with `GET /sessions/{sessionId}?wait=qr,ready`, SSE or webhooks. ' +
+          'A session that would make more than MAX_SESSIONS run, or leave less than MIN_FREE_MEMORY_MB free, is refused and nothing changes.',
+        body: StartSessionBody,
+        response: {
+          200: documented(Session, 'The session was already meant to run (starting, qr, authenticated, ready, disconnected or backoff): nothing changed', {
+            example: readySession,
+          }),
+          202: documented(Session, 'This request started the session (new, or stopped, stopping or failed before)', {
+            example: startingSession,
+          }),
+          ...refusals(
+            ...API_REFUSALS,
+            Refused.invalidSessionId,
+            new Errors.VALIDATION_FAILED('body.engine must be one of: "webjs", "simulated"'),
+            ...JSON_BODY_REFUSALS,
+            ...ADMISSION,
+            new Errors.SHUTTING_DOWN(),
+          ),
+        },
+      },
+    },
     async (request, reply) => {
       const { sessionId, engine } = request.body;
       const { session, started } = await sessions.startSession(sessionId, engine ?? config.defaultEngine);
@@ -42,7 +92,31 @@ export async function sessionRoutes(app: App): Promise<void> {
 
   app.post(
     '/sessions',
-    { schema: { tags: ['sessions'], body: CreateSessionBody, response: { 201: Session, ...errors } } },
+    {
+      schema: {
+        tags: ['sessions'],
+        operationId: 'createSession',
+        summary: 'Create a session',
+        description:
+          'Registers a new session with its metadata, webhooks and (webjs) proxy, and starts it unless `start` is false. ' +
+          'Fails when the id is taken (use `POST /start-session` for create-or-start), when metadata or webhook targets are refused, ' +
+          'or, when it would start, on admission control.',
+        body: CreateSessionBody,
+        response: {
+          201: documented(Session, 'Created (and, unless `start: false`, starting)', { example: startingSession }),
+          ...refusals(
+            ...API_REFUSALS,
+            Refused.invalidSessionId,
+            new Errors.VALIDATION_FAILED("body has an unknown field 'colour'"),
+            ...SETTINGS,
+            ...JSON_BODY_REFUSALS,
+            new Errors.SESSION_EXISTS('shop-42'),
+            ...ADMISSION,
+            new Errors.SHUTTING_DOWN(),
+          ),
+        },
+      },
+    },
     async (request, reply) => {
       const { sessionId, engine, start, metadata, webhooks, proxy } = request.body;
       await checkSettings(request.body);
@@ -65,6 +139,11 @@ export async function sessionRoutes(app: App): Promise<void> {
     {
       schema: {
         tags: ['sessions'],
+        operationId: 'listSessions',
+        summary: 'List sessions',
+        description:
+          'Every session ordered by sessionId, optionally filtered by status and engine. With `limit`, one page at a time: ' +
+          'the next page is in the `x-next-cursor` and `Link` headers, the number of matching sessions in `x-total-count`.',
         querystring: Type.Object(
           {
             status: Type.Optional(Type.String({ description: 'Only sessions in these statuses, comma-separated' })),
@@ -74,7 +153,18 @@ export async function sessionRoutes(app: App): Promise<void> {
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Array(Session), 400: ErrorReply, 401: ErrorReply },
+        response: {
+          200: documented(Type.Array(Session), 'The sessions of this page (all of them without `limit`)', {
+            example: [readySession, { ...createdSession, sessionId: 'support-7', metadata: {}, webhooks: [] }],
+            headers: paging,
+          }),
+          ...refusals(
+            ...API_REFUSALS,
+            new Errors.VALIDATION_FAILED(
+              'querystring.status has unknown statuses (sleeping); allowed: starting, qr, authenticated, ready, disconnected, backoff, stopping, stopped, failed',
+            ),
+          ),
+        },
       },
     },
     async (request, reply) => {
@@ -99,6 +189,11 @@ export async function sessionRoutes(app: App): Promise<void> {
     {
       schema: {
         tags: ['sessions'],
+        operationId: 'getSession',
+        summary: 'Get a session, optionally once it reaches a status',
+        description:
+          'The session now, or with `wait`, once it is in one of the listed statuses (at most `timeout` seconds). ' +
+          'A wait ends early with `WSM_WAIT_SETTLED` when the session is `stopped` or `failed` and waited for neither: it will not move without a start.',
         params: SessionParams,
         querystring: Type.Object(
           {
@@ -111,7 +206,15 @@ export async function sessionRoutes(app: App): Promise<void> {
           },
           { additionalProperties: false },
         ),
-        response: { 200: Session, ...errors },
+        response: {
+          200: documented(Session, 'The session (with `wait`: in one of the wanted statuses)', { example: readySession }),
+          ...refusals(
+            ...ON_SESSION,
+            new Errors.VALIDATION_FAILED('querystring.timeout must be <= 120'),
+            new Errors.WAIT_TIMEOUT('shop-42', 'ready within 30 s', 'qr'),
+            new Errors.WAIT_SETTLED('shop-42', 'ready', 'stopped'),
+          ),
+        },
       },
     },
     async (request) => {
@@ -136,10 +239,24 @@ export async function sessionRoutes(app: App): Promise<void> {
     {
       schema: {
         tags: ['sessions'],
-        description: 'Changes the caller\'s settings of a session: its metadata and its webhooks (each replaced as a whole).',
+        operationId: 'updateSession',
+        summary: "Change a session's metadata or webhooks",
+        description:
+          "Changes the caller's settings of a session: its metadata and its webhooks (each replaced as a whole). " +
+          'Applied once stored: a refused or failed change leaves the session as it was. The session keeps running.',
         params: SessionParams,
         body: UpdateSessionBody,
-        response: { 200: Session, ...errors },
+        response: {
+          200: documented(Session, 'The session with its new settings', {
+            example: { ...readySession, metadata: { crmAccountId: 'A-2002', team: 'support' } },
+          }),
+          ...refusals(
+            ...ON_SESSION,
+            new Errors.VALIDATION_FAILED('body must NOT have fewer than 1 properties'),
+            ...SETTINGS,
+            ...JSON_BODY_REFUSALS,
+          ),
+        },
       },
     },
     async (request) => {
@@ -149,26 +266,92 @@ export async function sessionRoutes(app: App): Promise<void> {
     },
   );
 
-  const lifecycle = { tags: ['sessions'], params: SessionParams, response: { 202: Session, ...errors } };
+  app.post(
+    '/sessions/:sessionId/start',
+    {
+      schema: {
+        tags: ['sessions'],
+        operationId: 'startSessionById',
+        summary: 'Start a session',
+        description:
+          'Makes the session meant to run and starts its worker unless one is up; a session already meant to run is left as it is. ' +
+          'Refused by admission control when it would make one more session run.',
+        params: SessionParams,
+        response: {
+          202: documented(Session, 'The session, meant to run (`starting` unless it was up already)', { example: startingSession }),
+          ...refusals(...ON_SESSION, ...ADMISSION),
+        },
+      },
+    },
+    async (request, reply) => {
+      await sessions.start(request.params.sessionId);
+      return reply.code(202).send(sessions.requireView(request.params.sessionId));
+    },
+  );
 
-  app.post('/sessions/:sessionId/start', { schema: lifecycle }, async (request, reply) => {
-    await sessions.start(request.params.sessionId);
-    return reply.code(202).send(sessions.requireView(request.params.sessionId));
-  });
+  app.post(
+    '/sessions/:sessionId/stop',
+    {
+      schema: {
+        tags: ['sessions'],
+        operationId: 'stopSession',
+        summary: 'Stop a session',
+        description:
+          'Stops the worker and keeps the session stopped, across supervisor restarts too; its pairing is kept, so a later start needs no QR. ' +
+          'Answered once the stop is stored: the session shows `stopping`, then `stopped`.',
+        params: SessionParams,
+        response: {
+          202: documented(Session, 'The session, stopping', { example: stoppingSession }),
+          ...refusals(...ON_SESSION),
+        },
+      },
+    },
+    async (request, reply) => {
+      await sessions.stop(request.params.sessionId);
+      return reply.code(202).send(sessions.requireView(request.params.sessionId));
+    },
+  );
 
-  app.post('/sessions/:sessionId/stop', { schema: lifecycle }, async (request, reply) => {
-    await sessions.stop(request.params.sessionId);
-    return reply.code(202).send(sessions.requireView(request.params.sessionId));
-  });
-
-  app.post('/sessions/:sessionId/restart', { schema: lifecycle }, async (request, reply) => {
-    await sessions.restart(request.params.sessionId);
-    return reply.code(202).send(sessions.requireView(request.params.sessionId));
-  });
+  app.post(
+    '/sessions/:sessionId/restart',
+    {
+      schema: {
+        tags: ['sessions'],
+        operationId: 'restartSession',
+        summary: 'Restart a session',
+        description:
+          'A fresh worker: the running one is stopped first, then a new one starts (keeping the pairing). ' +
+          'A stopped or failed session is started. Refused by admission control when it would make one more session run.',
+        params: SessionParams,
+        response: {
+          202: documented(Session, 'The session, restarting (`stopping`, then `starting`)', { example: stoppingSession }),
+          ...refusals(...ON_SESSION, ...ADMISSION),
+        },
+      },
+    },
+    async (request, reply) => {
+      await sessions.restart(request.params.sessionId);
+      return reply.code(202).send(sessions.requireView(request.params.sessionId));
+    },
+  );
 
   app.post(
     '/sessions/:sessionId/logout',
-    { schema: { tags: ['sessions'], params: SessionParams, response: { 200: Session, ...errors } } },
+    {
+      schema: {
+        tags: ['sessions'],
+        operationId: 'logoutSession',
+        summary: 'Log a session out',
+        description:
+          'Unlinks the device (when a worker is up to do it), stops the worker and deletes its auth data. ' +
+          'The session stays, `stopped`: the next start shows a new QR code.',
+        params: SessionParams,
+        response: {
+          200: documented(Session, 'The session, stopped and unlinked', { example: loggedOutSession }),
+          ...refusals(...ON_SESSION),
+        },
+      },
+    },
     async (request) => {
       await sessions.logout(request.params.sessionId);
       return sessions.requireView(request.params.sessionId);
@@ -177,7 +360,21 @@ export async function sessionRoutes(app: App): Promise<void> {
 
   app.delete(
     '/sessions/:sessionId',
-    { schema: { tags: ['sessions'], params: SessionParams, response: { 204: Type.Null(), ...errors } } },
+    {
+      schema: {
+        tags: ['sessions'],
+        operationId: 'deleteSession',
+        summary: 'Delete a session',
+        description:
+          "Stops the worker and removes the session: its registry entry, every file under DATA_DIR/sessions/{sessionId}, its idempotency keys and its logs. " +
+          'Its events already recorded are still delivered.',
+        params: SessionParams,
+        response: {
+          204: documented(Type.Null(), 'Deleted'),
+          ...refusals(...ON_SESSION),
+        },
+      },
+    },
     async (request, reply) => {
       await sessions.remove(request.params.sessionId);
       return reply.code(204).send(null);

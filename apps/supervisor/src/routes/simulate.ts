@@ -3,12 +3,16 @@ import { Type } from '@sinclair/typebox';
 import { InboundMessage, MessageText } from '@wsm/ipc-protocol';
 import { Errors } from '../errors.js';
 import { normalizeChatId } from '../messages/chat-id.js';
-import { ErrorReply } from '../schemas/errors.js';
+import { reply as documented, withExample } from '../schemas/documented.js';
+import { API_REFUSALS, JSON_BODY_REFUSALS, Refused, refusals, WORKER_REFUSALS } from '../schemas/errors.js';
+import { disconnectedSession, inboundMessage, simulatedReadySession } from '../schemas/examples.js';
 import { Recipient, Session, SessionParams } from '../schemas/session.js';
 import type { SessionController } from '../session/session-controller.js';
 import type { App } from '../types.js';
 
-const errors = { 400: ErrorReply, 404: ErrorReply, 409: ErrorReply, 503: ErrorReply };
+/** Refusals of every simulate route: the session must exist and run the simulated engine. */
+const SIMULATED = [...API_REFUSALS, Refused.invalidSessionId, Refused.sessionNotFound, Refused.notSimulated] as const;
+const notReady = new Errors.SESSION_NOT_READY('shop-42', 'qr');
 
 export async function simulateRoutes(app: App): Promise<void> {
   const { sessions } = app;
@@ -25,7 +29,21 @@ export async function simulateRoutes(app: App): Promise<void> {
 
   app.post(
     '/sessions/:sessionId/simulate/scan',
-    { schema: { tags: ['simulate'], params: SessionParams, response: { 200: Session, ...errors } } },
+    {
+      schema: {
+        tags: ['simulate'],
+        operationId: 'simulateScan',
+        summary: 'Scan the QR code (simulated phone)',
+        description:
+          'The phone links the session: it goes `authenticated`, then `ready`, and remembers the pairing, so later starts come back `ready` ' +
+          'without a scan until a logout. Needs status `qr`. After a pairing code, the account is the number it was requested for.',
+        params: SessionParams,
+        response: {
+          200: documented(Session, 'The session, ready', { example: simulatedReadySession }),
+          ...refusals(...SIMULATED, new Errors.QR_NOT_AVAILABLE('shop-42', 'ready'), ...WORKER_REFUSALS),
+        },
+      },
+    },
     async (request) => {
       const session = simulated(request.params.sessionId);
       session.requireQr();
@@ -39,9 +57,28 @@ export async function simulateRoutes(app: App): Promise<void> {
     {
       schema: {
         tags: ['simulate'],
+        operationId: 'simulateInbound',
+        summary: 'Receive a message (simulated other party)',
+        description:
+          'Someone sends the session a text: it is recorded as a `message.received` event before this answers. Needs status `ready`.',
         params: SessionParams,
-        body: Type.Object({ from: Recipient, text: MessageText }, { additionalProperties: false }),
-        response: { 200: InboundMessage, ...errors },
+        body: withExample(Type.Object({ from: Recipient, text: MessageText }, { additionalProperties: false }), {
+          from: '+1 555 000 2222',
+          text: 'hello',
+        }),
+        response: {
+          200: documented(InboundMessage, 'The message as the session received it (the `data` of its `message.received` event)', {
+            example: inboundMessage,
+          }),
+          ...refusals(
+            ...SIMULATED,
+            new Errors.VALIDATION_FAILED('body.from must be a string'),
+            new Errors.INVALID_CHAT_ID('body.from', 'not-a-number'),
+            ...JSON_BODY_REFUSALS,
+            notReady,
+            ...WORKER_REFUSALS,
+          ),
+        },
       },
     },
     async (request) => {
@@ -55,10 +92,20 @@ export async function simulateRoutes(app: App): Promise<void> {
     {
       schema: {
         tags: ['simulate'],
-        description: 'The simulated client leaks memory and keeps it: for testing SESSION_MAX_MEMORY_MB recycling.',
+        operationId: 'simulateAllocate',
+        summary: 'Grow the worker (simulated memory leak)',
+        description:
+          'The simulated client leaks memory and keeps it: for testing SESSION_MAX_MEMORY_MB recycling. Needs a running worker.',
         params: SessionParams,
-        body: Type.Object({ megabytes: Type.Integer({ minimum: 1, maximum: 4096 }) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ heldMegabytes: Type.Integer() }), ...errors },
+        body: withExample(Type.Object({ megabytes: Type.Integer({ minimum: 1, maximum: 4096 }) }, { additionalProperties: false }), {
+          megabytes: 200,
+        }),
+        response: {
+          200: documented(Type.Object({ heldMegabytes: Type.Integer({ description: 'All the worker holds so far' }) }), 'Allocated', {
+            example: { heldMegabytes: 200 },
+          }),
+          ...refusals(...SIMULATED, new Errors.VALIDATION_FAILED('body.megabytes must be <= 4096'), ...JSON_BODY_REFUSALS, ...WORKER_REFUSALS),
+        },
       },
     },
     async (request) => {
@@ -69,7 +116,20 @@ export async function simulateRoutes(app: App): Promise<void> {
 
   app.post(
     '/sessions/:sessionId/simulate/disconnect',
-    { schema: { tags: ['simulate'], params: SessionParams, response: { 200: Session, ...errors } } },
+    {
+      schema: {
+        tags: ['simulate'],
+        operationId: 'simulateDisconnect',
+        summary: 'Drop the connection (simulated network)',
+        description:
+          "WhatsApp's connection drops: the session goes `disconnected` and comes back `ready` by itself about a second later. Needs status `ready`.",
+        params: SessionParams,
+        response: {
+          200: documented(Session, 'The session, disconnected', { example: disconnectedSession }),
+          ...refusals(...SIMULATED, notReady, ...WORKER_REFUSALS),
+        },
+      },
+    },
     async (request) => {
       const session = ready(simulated(request.params.sessionId));
       await session.command('simulate.disconnect', {});

@@ -9,10 +9,10 @@ export const SessionMemory = Type.Object(
     workerBytes: Type.Integer(),
     browserBytes: Type.Integer(),
     totalBytes: Type.Integer(),
-    processes: Type.Integer(),
+    processes: Type.Integer({ description: 'Processes counted: the worker, and the browser with its children' }),
     sampledAt: Type.String({ format: 'date-time' }),
   },
-  { description: 'The last sample of the session\'s memory: its worker and its browser\'s process tree, PSS' },
+  { description: "The last sample of the running worker's memory (and its browser's), PSS" },
 );
 export type SessionMemory = Static<typeof SessionMemory>;
 
