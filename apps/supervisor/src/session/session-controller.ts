@@ -29,6 +29,7 @@ import { isMeantToRun, type LastError, type SessionPatch, type SessionRecord } f
 import type { SessionRegistry } from './session-registry.js';
 import { canTransition, type SessionStatus } from './state-machine.js';
 import { WorkerHandle, type WorkerExit } from '../worker/worker-handle.js';
+import type { Worker, WorkerFactory } from '../worker/worker-port.js';
 
 export interface SessionEnvironment {
   config: Config;
@@ -40,7 +41,11 @@ export interface SessionEnvironment {
   /** `<DATA_DIR>/sessions/<sessionId>`, from a validated id. */
   sessionDir: (sessionId: string) => string;
   observer: Pick<Observer, 'workerExit' | 'restart' | 'command' | 'watchdogReprieve'>;
+  /** Forks a worker; a test gives a fake one. */
+  workers?: WorkerFactory;
 }
+
+const forkWorker: WorkerFactory = (spec) => new WorkerHandle(spec);
 
 export interface StatusChange {
   sessionId: string;
@@ -66,13 +71,15 @@ export class SessionController extends EventEmitter<SessionEvents> {
   readonly #env: SessionEnvironment;
   readonly #log: Logger;
   #record: Lifecycle;
-  #handle: WorkerHandle | undefined;
+  #handle: Worker | undefined;
   #qr: string | undefined;
   #consecutiveCrashes = 0;
   #backoffTimer: NodeJS.Timeout | undefined;
   /** Deleted, or this process is exiting: no new worker, whatever happens. */
   #retired = false;
   #ops: Promise<void> = Promise.resolve();
+  /** Operations queued and not yet finished. */
+  #pending = 0;
   /** The last memory sample of the worker and its browser (resource-monitor.ts). */
   memory: SessionMemory | null = null;
 
@@ -113,7 +120,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
     return this.#record.status === 'qr' ? this.#qr : undefined;
   }
 
-  get worker(): WorkerHandle | undefined {
+  get worker(): Worker | undefined {
     return this.#handle;
   }
 
@@ -146,7 +153,9 @@ export class SessionController extends EventEmitter<SessionEvents> {
       this.#consecutiveCrashes = 0;
       this.#update({ desiredState: 'running', lastError: null });
     }
-    void this.#enqueue(() => this.#ensureRunning());
+    // With nothing queued, the worker is forked now, so its `starting` is durable with the start itself.
+    if (this.#pending === 0) this.#ensureRunning();
+    else void this.#enqueue(() => this.#ensureRunning());
     return !wasRunning;
   }
 
@@ -230,13 +239,14 @@ export class SessionController extends EventEmitter<SessionEvents> {
   // ---- internals ---------------------------------------------------------------------------------
 
   #enqueue(operation: () => Promise<void> | void): Promise<void> {
-    const run = this.#ops.then(operation);
+    this.#pending++;
+    const run = this.#ops.then(operation).finally(() => this.#pending--);
     // The queue goes on after a failed operation; the caller still sees the failure.
     this.#ops = run.catch((error: unknown) => this.#log.error({ err: error }, 'session operation failed'));
     return run;
   }
 
-  async #ensureRunning(): Promise<void> {
+  #ensureRunning(): void {
     if (this.#retired || !isMeantToRun(this.#record)) return;
     if (this.#handle !== undefined || this.#record.status === 'backoff') return;
     this.#spawn('start requested');
@@ -262,7 +272,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
     this.#clearBackoff();
     const { config } = this.#env;
     const settings = engineSettings(this.#record, config);
-    const handle = new WorkerHandle({
+    const handle = (this.#env.workers ?? forkWorker)({
       sessionId: this.sessionId,
       sessionDir: this.#env.sessionDir(this.sessionId),
       settings,

@@ -36,6 +36,7 @@ import { CommandChannel } from './command-channel.js';
 import { HeartbeatWatchdog, type SilenceReport } from './heartbeat-watchdog.js';
 import { hangPolicy, type HangExcuse } from './hang-policy.js';
 import { escalateStop } from './stop-steps.js';
+import type { Worker, WorkerEvents } from './worker-port.js';
 import { workerUnavailable } from './worker-errors.js';
 
 export interface WorkerSpec {
@@ -66,21 +67,13 @@ export interface WorkerExit {
   uptimeMs: number;
 }
 
-interface WorkerHandleEvents {
-  status: [WorkerStatus];
-  qr: [WorkerQr];
-  event: [EngineEvent];
-  exit: [WorkerExit];
-  /** A silence past the heartbeat timeout that was not a hang: the supervisor stalled, or the worker was starved. */
-  reprieve: [HangExcuse];
-}
 
 /** Variables a worker must not inherit: it needs none of the supervisor's secrets. */
 const WITHHELD_ENV = ['API_KEY', 'WEBHOOK_SECRET'];
 const STDERR_TAIL_BYTES = 4096;
 const DRAIN_AFTER_EXIT_MS = 1000;
 
-export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
+export class WorkerHandle extends EventEmitter<WorkerEvents> implements Worker {
   readonly spec: WorkerSpec;
   readonly spawnedAt = Date.now();
   readonly exited: Promise<WorkerExit>;
