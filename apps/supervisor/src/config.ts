@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { ENGINE_NAMES, parseStringList } from '@wsm/ipc-protocol/runtime';
+import { ENGINE_NAMES, LOG_LEVELS, WEBJS_DEFAULTS, WEBJS_LIMITS, parseStringList } from '@wsm/ipc-protocol/runtime';
 import type { EngineName, LogLevel } from '@wsm/ipc-protocol';
 
 export interface Config {
@@ -44,6 +44,8 @@ export interface Config {
   /** How long a worker gets to stop by itself before SIGTERM, then as long again before SIGKILL. */
   stopTimeoutMs: number;
   commandTimeoutMs: number;
+  /** STORE_TIMEOUT_MS: how long a request waits for its change to be durable before answering 503. */
+  storeTimeoutMs: number;
   webhooks: {
     /** WEBHOOK_URL: targets of every event. */
     urls: string[];
@@ -88,7 +90,6 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -210,10 +211,10 @@ export function loadConfig(env: Env = process.env): Config {
     chromiumPath: optional(env.CHROMIUM_PATH),
     chromiumArgs: stringList(env, 'CHROMIUM_ARGS'),
     webjs: {
-      launchTimeoutMs: integer(env, 'WEBJS_LAUNCH_TIMEOUT_MS', 30_000, 1000, 600_000),
-      loadTimeoutMs: integer(env, 'WEBJS_LOAD_TIMEOUT_MS', 60_000, 1000, 600_000),
-      readyTimeoutMs: integer(env, 'WEBJS_READY_TIMEOUT_MS', 60_000, 1000, 600_000),
-      qrMaxAttempts: integer(env, 'QR_MAX_ATTEMPTS', 6, 1, 100),
+      launchTimeoutMs: integer(env, 'WEBJS_LAUNCH_TIMEOUT_MS', WEBJS_DEFAULTS.launchTimeoutMs, WEBJS_LIMITS.timeoutMs.min, WEBJS_LIMITS.timeoutMs.max),
+      loadTimeoutMs: integer(env, 'WEBJS_LOAD_TIMEOUT_MS', WEBJS_DEFAULTS.loadTimeoutMs, WEBJS_LIMITS.timeoutMs.min, WEBJS_LIMITS.timeoutMs.max),
+      readyTimeoutMs: integer(env, 'WEBJS_READY_TIMEOUT_MS', WEBJS_DEFAULTS.readyTimeoutMs, WEBJS_LIMITS.timeoutMs.min, WEBJS_LIMITS.timeoutMs.max),
+      qrMaxAttempts: integer(env, 'QR_MAX_ATTEMPTS', WEBJS_DEFAULTS.qrMaxAttempts, WEBJS_LIMITS.qrMaxAttempts.min, WEBJS_LIMITS.qrMaxAttempts.max),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
@@ -232,6 +233,7 @@ export function loadConfig(env: Env = process.env): Config {
     restoreConcurrency: integer(env, 'RESTORE_CONCURRENCY', 4, 1, 256),
     stopTimeoutMs: integer(env, 'STOP_TIMEOUT_MS', 5000, 100, 120_000),
     commandTimeoutMs: integer(env, 'COMMAND_TIMEOUT_MS', 30_000, 100, 600_000),
+    storeTimeoutMs: integer(env, 'STORE_TIMEOUT_MS', 10_000, 100, 600_000),
     webhooks: {
       urls: webhookUrls(env),
       secret: optional(env.WEBHOOK_SECRET),

@@ -5,6 +5,7 @@
  */
 import createError from '@fastify/error';
 import { WorkerErrorCode } from '@wsm/ipc-protocol';
+import { WorkerFailure } from './worker/worker-errors.js';
 
 export const Errors = {
   UNAUTHORIZED: createError('WSM_UNAUTHORIZED', 'Missing or invalid API key', 401),
@@ -59,9 +60,9 @@ export const Errors = {
   QR_NOT_AVAILABLE: createError('WSM_QR_NOT_AVAILABLE', "Session '%s' has no QR code: its status is '%s'", 409),
   SESSION_NOT_READY: createError('WSM_SESSION_NOT_READY', "Session '%s' is not ready: its status is '%s'", 409),
   NOT_SIMULATED: createError('WSM_NOT_SIMULATED', "Session '%s' uses engine '%s', not 'simulated'", 409),
-  WORKER_UNAVAILABLE: createError('WSM_WORKER_UNAVAILABLE', "Session '%s' has no running worker: %s", 503),
-  COMMAND_TIMEOUT: createError('WSM_COMMAND_TIMEOUT', "Session '%s' did not answer '%s' within %d ms", 504),
-  ENGINE_FAILED: createError('WSM_ENGINE_FAILED', "Session '%s' failed '%s': %s", 502),
+  WORKER_UNAVAILABLE: createError(WorkerFailure.UNAVAILABLE, "Session '%s' has no running worker: %s", 503),
+  COMMAND_TIMEOUT: createError(WorkerFailure.TIMEOUT, "Session '%s' did not answer '%s' within %d ms", 504),
+  ENGINE_FAILED: createError(WorkerFailure.MALFORMED_RESULT, "Session '%s' failed '%s': %s", 502),
   IDEMPOTENCY_MISMATCH: createError(
     'WSM_IDEMPOTENCY_KEY_REUSED',
     "Idempotency-Key '%s' was used for a different message",
@@ -78,6 +79,12 @@ export const Errors = {
     503,
   ),
   RATE_LIMITED: createError('WSM_RATE_LIMITED', 'Too many requests: at most %d a minute; retry in %s', 429),
+  STORE_UNAVAILABLE: createError(
+    'WSM_STORE_UNAVAILABLE',
+    'The session store did not confirm the change within %d ms; it is kept and written once the store answers',
+    503,
+  ),
+  SESSION_CONFLICT: createError('WSM_SESSION_CONFLICT', "Session '%s' was changed by someone else; read it again", 409),
   SHUTTING_DOWN: createError('WSM_SHUTTING_DOWN', 'The service is shutting down', 503),
   DATA_DIR_IN_USE: createError('WSM_DATA_DIR_IN_USE', 'DATA_DIR %s is in use by another supervisor (pid %d)', 500),
   INTERNAL: createError('WSM_INTERNAL_ERROR', 'Internal error', 500),
@@ -92,23 +99,17 @@ export const LastErrorCode = {
   PROTOCOL_ERROR: 'WSM_IPC_PROTOCOL_ERROR',
 } as const;
 
-/** HTTP status for a code a worker answered a command with; the rest are engine failures (502). */
-export const WORKER_CODE_STATUS: Partial<Record<string, number>> = {
+/**
+ * HTTP status of a command that failed in the worker (worker/worker-errors.ts), by its code: the session was in
+ * the wrong state (409), the worker was not there or is starting (503), it did not answer in time (504), the
+ * supervisor sent something malformed (500); any other code is the engine failing (502).
+ */
+export const WORKER_CODE_STATUS: Readonly<Record<string, number>> = {
   [WorkerErrorCode.SESSION_NOT_READY]: 409,
   [WorkerErrorCode.QR_NOT_AVAILABLE]: 409,
   [WorkerErrorCode.NOT_SIMULATED]: 409,
   [WorkerErrorCode.NOT_STARTED]: 503,
   [WorkerErrorCode.MALFORMED_MESSAGE]: 500,
+  [WorkerFailure.UNAVAILABLE]: 503,
+  [WorkerFailure.TIMEOUT]: 504,
 };
-
-/** An error that carries a worker's own code through to the HTTP answer. */
-export class CodedHttpError extends Error {
-  readonly statusCode: number;
-  readonly code: string;
-  constructor(statusCode: number, code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CodedHttpError';
-    this.statusCode = statusCode;
-    this.code = code;
-  }
-}

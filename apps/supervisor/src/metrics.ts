@@ -5,18 +5,9 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { OutboxStore } from './events/outbox-store.js';
-import type { SessionManager } from './session/session-manager.js';
+import type { Observer } from './observer.js';
+import type { SessionRunner } from './session/session-runner.js';
 import { SESSION_STATUSES } from './session/state-machine.js';
-
-/** What the rest of the supervisor reports to the metrics. */
-export interface Observer {
-  workerExit(cause: string): void;
-  restart(reason: string): void;
-  /** A silence past the heartbeat timeout not judged a hang: `supervisor-stalled` or `worker-starved`. */
-  watchdogReprieve(reason: string): void;
-  command(name: string, seconds: number, outcome: 'ok' | 'error'): void;
-  delivery(outcome: 'delivered' | 'retry' | 'failed'): void;
-}
 
 export class Metrics implements Observer {
   readonly registry = new Registry();
@@ -27,8 +18,8 @@ export class Metrics implements Observer {
   readonly #deliveries: Counter<'outcome'>;
   readonly http: Histogram<'method' | 'route' | 'status_code'>;
 
-  /** `sessions` is read at scrape time: the manager is built with this object as its observer. */
-  constructor(manager: () => SessionManager, outbox: OutboxStore) {
+  /** `runner` is read at scrape time: the runner is built with this object as its observer. */
+  constructor(runner: () => SessionRunner, outbox: OutboxStore) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'wsm_supervisor_' });
     new Gauge({
@@ -37,7 +28,7 @@ export class Metrics implements Observer {
       labelNames: ['status'],
       registers,
       collect() {
-        const sessions = manager();
+        const sessions = runner();
         const counts = new Map<string, number>(SESSION_STATUSES.map((status) => [status, 0]));
         for (const session of sessions.controllers()) counts.set(session.status, (counts.get(session.status) ?? 0) + 1);
         for (const [status, count] of counts) this.set({ status }, count);
@@ -50,7 +41,7 @@ export class Metrics implements Observer {
       registers,
       collect() {
         this.reset();
-        for (const session of manager().controllers()) {
+        for (const session of runner().controllers()) {
           const memory = session.memory;
           if (memory === null || !session.worker?.alive) continue;
           this.set({ session_id: session.sessionId, kind: 'worker' }, memory.workerBytes);

@@ -1,6 +1,6 @@
 /**
  * Everything the supervisor runs besides HTTP, built in dependency order and stopped in reverse:
- * the data-dir lock and orphan clean-up, the registry and the session manager, the event outbox with its
+ * the data-dir lock and orphan clean-up, the registry, the runner and the session service, the event outbox with its
  * recorder and webhook dispatcher, idempotent sending, resource monitoring, metrics.
  */
 import { mkdirSync } from 'node:fs';
@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { sessionDirectory } from '@wsm/ipc-protocol';
 import { killOwnedProcesses } from '@wsm/procfs';
 import type { Config } from './config.js';
+import { newClaimOwner } from './events/claim-owner.js';
 import { EventRecorder } from './events/event-recorder.js';
 import type { OutboxStore } from './events/outbox-store.js';
 import { SqliteOutboxStore } from './events/sqlite-outbox-store.js';
@@ -18,7 +19,9 @@ import { SqliteIdempotencyStore } from './messages/sqlite-idempotency-store.js';
 import { Metrics } from './metrics.js';
 import { lockDataDir } from './session/data-dir-lock.js';
 import { ResourceMonitor } from './session/resource-monitor.js';
-import { SessionManager } from './session/session-manager.js';
+import { SessionRegistry } from './session/session-registry.js';
+import { SessionRunner } from './session/session-runner.js';
+import { SessionService } from './session/session-service.js';
 import { SessionLogs } from './session-logs.js';
 import type { SessionStore } from './store/session-store.js';
 import { SqliteSessionStore } from './store/sqlite-session-store.js';
@@ -38,7 +41,9 @@ export interface ServiceOptions {
 export interface Services {
   config: Config;
   log: Logger;
-  sessions: SessionManager;
+  sessions: SessionService;
+  registry: SessionRegistry;
+  runner: SessionRunner;
   recorder: EventRecorder;
   outbox: OutboxStore;
   dispatcher: WebhookDispatcher;
@@ -67,13 +72,14 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     if (orphans.length > 0) {
       log.warn({ pids: orphans.map((stat) => stat.pid) }, 'killed processes left behind by a previous supervisor');
     }
-    const registry = options.store ?? new SqliteSessionStore(config.dataDir, config.sqliteSynchronous);
+    const store = options.store ?? new SqliteSessionStore(config.dataDir, config.sqliteSynchronous);
     const outbox = options.outbox ?? new SqliteOutboxStore(config.dataDir, config.sqliteSynchronous);
     const idempotency = new SqliteIdempotencyStore(config.dataDir, config.sqliteSynchronous);
-    const metrics: Metrics = new Metrics((): SessionManager => sessions, outbox);
-    const sessions: SessionManager = new SessionManager({
+    const registry = await SessionRegistry.load(store, log);
+    const metrics: Metrics = new Metrics((): SessionRunner => runner, outbox);
+    const runner: SessionRunner = new SessionRunner({
       config,
-      store: registry,
+      registry,
       log,
       owner: config.dataDir,
       policy: config.restart,
@@ -82,6 +88,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     });
     const dispatcher: WebhookDispatcher = new WebhookDispatcher({
       store: outbox,
+      // One supervisor per DATA_DIR (the lock above): node `local`, a new instance id each start.
+      owner: newClaimOwner(),
       secret: config.webhooks.secret,
       policy: config.webhooks,
       timeoutMs: config.webhooks.timeoutMs,
@@ -93,15 +101,16 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     const recorder = new EventRecorder({
       store: outbox,
       globalTargets: config.webhooks.urls,
-      sessionTargets: (sessionId) => sessions.get(sessionId)?.webhooks ?? [],
+      sessionTargets: (sessionId) => registry.get(sessionId)?.webhooks ?? [],
       reserve: (target) => dispatcher.reserve(target),
+      claim: () => dispatcher.claim(),
       log,
     });
-    recorder.attach(sessions);
+    recorder.attach(runner);
     recorder.on('claimed', (deliveries) => dispatcher.accept(deliveries));
     // Deliveries written pending (a lane was full, or delivery had not started yet) are found by the pump.
     recorder.on('unclaimed', () => dispatcher.kick());
-    const monitor = new ResourceMonitor(sessions, {
+    const monitor = new ResourceMonitor(runner, {
       intervalMs: config.resources.sampleIntervalMs,
       policy: {
         maxMemoryBytes: config.resources.maxSessionBytes,
@@ -111,7 +120,15 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       log,
       onRecycle: (_sessionId, reason) => metrics.restart(reason),
     });
-    await sessions.load();
+    runner.adoptAll();
+    const sender = new MessageSender(idempotency, recorder);
+    const sessions = new SessionService({
+      registry,
+      runner,
+      admission: config.admission,
+      storeTimeoutMs: config.storeTimeoutMs,
+      onRemoved: [(sessionId) => sender.forget(sessionId), (sessionId) => sessionLogs.forget(sessionId)],
+    });
 
     const prune = async (): Promise<void> => {
       const before = Date.now() - config.outboxRetentionMs;
@@ -125,10 +142,12 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       config,
       log,
       sessions,
+      registry,
+      runner,
       recorder,
       outbox,
       dispatcher,
-      sender: new MessageSender(idempotency, recorder),
+      sender,
       sessionLogs,
       metrics,
       monitor,
@@ -147,7 +166,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
         await dispatcher.close();
         await outbox.close();
         await idempotency.close();
-        await registry.close();
+        await store.close();
         release();
       },
     };

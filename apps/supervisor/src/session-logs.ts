@@ -3,15 +3,20 @@
  * Fed by the logger's destination (logger.ts) with every JSON line that carries a `sessionId`, after pino's
  * redaction: what the API shows is exactly what the log shows.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import { LEVEL_NAMES } from './logger-levels.js';
 
-export interface LogRecord {
-  time: string;
-  level: string;
-  source: string;
-  msg: string;
-  [field: string]: unknown;
-}
+/** One record as GET /sessions/:id/logs shows it: four fields always, and whatever it was logged with. */
+export const LogRecord = Type.Object(
+  {
+    time: Type.String({ format: 'date-time' }),
+    level: Type.String(),
+    source: Type.String({ description: 'supervisor, worker, worker-stderr or worker-stdout' }),
+    msg: Type.String(),
+  },
+  { additionalProperties: true },
+);
+export type LogRecord = Static<typeof LogRecord> & Record<string, unknown>;
 
 /** Fields of a pino line that the record re-expresses or that say nothing about the session. */
 const DROPPED = new Set(['time', 'level', 'pid', 'hostname', 'sessionId', 'source', 'msg']);

@@ -7,12 +7,12 @@ import type { OutboxStore } from './events/outbox-store.js';
 import type { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import type { MessageSender } from './messages/message-sender.js';
 import type { SessionLogs } from './session-logs.js';
-import type { SessionManager } from './session/session-manager.js';
+import type { SessionService } from './session/session-service.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
-    sessions: SessionManager;
+    sessions: SessionService;
     events: EventRecorder;
     outbox: OutboxStore;
     webhooks: WebhookDispatcher;

@@ -11,8 +11,9 @@ import { createLogger } from '../src/logger.js';
 import { guardedLookup, BlockedAddressError } from '../src/net/address-guard.js';
 import { SessionLogs } from '../src/session-logs.js';
 import { SqliteSessionStore } from '../src/store/sqlite-session-store.js';
-import type { SessionPatch } from '../src/store/session-store.js';
-import { json, noOwnedProcesses, removeDir, tempDataDir, testConfig, useTestApps, waitForSession, type TestApp } from './helpers.js';
+import type { SessionPatch } from '../src/session/session-record.js';
+import type { UpdateResult } from '../src/store/session-store.js';
+import { eventually, json, noOwnedProcesses, removeDir, tempDataDir, testConfig, useTestApps, waitForSession, type TestApp } from './helpers.js';
 import { startReceiver } from './webhook-receiver.js';
 
 const apps = useTestApps();
@@ -121,17 +122,21 @@ describe('metadata', () => {
     expect((await test.app.inject({ url: '/sessions/m' })).json().metadata).toEqual({ crm: { id: 7 } });
   });
 
-  it('a PATCH whose write fails leaves memory as the store has it, and the list keeps working', async () => {
+  it('a PATCH the store cannot take shows nothing until it is durable, and answers 503 past STORE_TIMEOUT_MS', async () => {
     const dataDir = tempDataDir();
     class FailingStore extends SqliteSessionStore {
       failing = false;
-      override async update(sessionId: string, patch: SessionPatch): Promise<void> {
-        if (this.failing && patch.metadata !== undefined) throw new Error('disk full');
-        return super.update(sessionId, patch);
+      attempts = 0;
+      override async update(sessionId: string, expectedVersion: number, patch: SessionPatch): Promise<UpdateResult> {
+        if (this.failing && patch.metadata !== undefined) {
+          this.attempts++;
+          throw new Error('disk full');
+        }
+        return super.update(sessionId, expectedVersion, patch);
       }
     }
     const store = new FailingStore(dataDir);
-    const config = testConfig(dataDir);
+    const config = testConfig(dataDir, { STORE_TIMEOUT_MS: '300' });
     const sessionLogs = new SessionLogs(100);
     const logger = createLogger('fatal', sessionLogs, new Writable({ write: (_chunk, _encoding, done) => done() }));
     const app = await buildApp({ config, logger, sessionLogs, store });
@@ -140,14 +145,18 @@ describe('metadata', () => {
       await app.inject({ method: 'POST', url: '/sessions', ...json({ sessionId: 'w', start: false, metadata: { v: 1 } }) });
       store.failing = true;
       const failed = await app.inject({ method: 'PATCH', url: '/sessions/w', ...json({ metadata: { v: 2 } }) });
-      expect(failed.statusCode).toBe(500);
-      expect(failed.json().code).toBe('WSM_INTERNAL_ERROR');
+      expect(failed.json()).toMatchObject({ statusCode: 503, code: 'WSM_STORE_UNAVAILABLE' });
+      expect(store.attempts).toBeGreaterThan(0);
+      // What the API shows is what the store holds, for everyone, while the write waits.
       expect((await app.inject({ url: '/sessions/w' })).json().metadata).toEqual({ v: 1 });
       expect((await store.get('w'))?.metadata).toEqual({ v: 1 });
-      store.failing = false;
       expect((await app.inject({ url: '/sessions' })).statusCode).toBe(200);
-      const retried = await app.inject({ method: 'PATCH', url: '/sessions/w', ...json({ metadata: { v: 3 } }) });
-      expect(retried.json().metadata).toEqual({ v: 3 });
+      // The store is back: the change kept its place in line and lands.
+      store.failing = false;
+      await eventually(async () => (await store.get('w'))?.metadata.v === 2);
+      expect((await app.inject({ url: '/sessions/w' })).json().metadata).toEqual({ v: 2 });
+      const next = await app.inject({ method: 'PATCH', url: '/sessions/w', ...json({ metadata: { v: 3 } }) });
+      expect(next.json().metadata).toEqual({ v: 3 });
       expect((await store.get('w'))?.metadata).toEqual({ v: 3 });
     } finally {
       await app.close();

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { STREAM_START } from '../src/events/outbox-store.js';
 import { json, recordStatuses, useTestApps, waitForSession, type TestApp } from './helpers.js';
 import { openEventStream, type SseClient } from './sse-client.js';
 
@@ -90,7 +91,7 @@ describe('POST /sessions/:id/messages with Idempotency-Key', () => {
     expect(again.json()).toEqual(first.json());
     expect(again.headers['idempotent-replayed']).toBe('true');
 
-    const before = test.app.sessions.get('once')!.toSession();
+    const before = test.app.sessions.view('once')!;
     process.kill(before.pid!, 'SIGKILL');
     await waitForSession(test.app, 'once', (session) => session.status === 'ready' && session.pid !== before.pid);
     expect((await send(test)).json()).toEqual(first.json());
@@ -107,7 +108,7 @@ describe('POST /sessions/:id/messages with Idempotency-Key', () => {
 
     const other = await send(test, 'pay 10 EUR', 'order-78');
     expect(other.json().id).not.toBe(first.json().id);
-    const sentEvents = (await test.app.outbox.eventsAfter(0, 10_000)).filter(({ envelope }) => envelope.type === 'message.sent');
+    const sentEvents = (await test.app.outbox.eventsAfter(STREAM_START, 10_000)).filter(({ envelope }) => envelope.type === 'message.sent');
     expect(sentEvents.map(({ envelope }) => envelope.data)).toEqual([
       { id: first.json().id, to: '15550002222@c.us', body: 'pay 10 EUR', idempotencyKey: 'order-77' },
       { id: other.json().id, to: '15550002222@c.us', body: 'pay 10 EUR', idempotencyKey: 'order-78' },
@@ -123,7 +124,7 @@ describe('POST /sessions/:id/messages with Idempotency-Key', () => {
       ),
     );
     expect(new Set(replies.map((reply) => reply.json().id)).size).toBe(1);
-    const sent = (await test.app.outbox.eventsAfter(0, 10_000)).filter(({ envelope }) => envelope.type === 'message.sent');
+    const sent = (await test.app.outbox.eventsAfter(STREAM_START, 10_000)).filter(({ envelope }) => envelope.type === 'message.sent');
     expect(sent).toHaveLength(1);
 
     // Two different messages racing under one key: one is sent, the other refused.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { STARVED_LIMIT_TIMEOUTS, decideHang, hangPolicy } from '../src/session/hang-policy.js';
-import { waitedMs, type ThreadLook } from '../src/session/run-queue-wait.js';
+import { STARVED_LIMIT_TIMEOUTS, decideHang, hangPolicy } from '../src/worker/hang-policy.js';
+import { waitedMs, type ThreadLook } from '../src/worker/run-queue-wait.js';
 
 describe('decideHang', () => {
   const policy = hangPolicy(10_000);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { HeartbeatWatchdog, type SilenceReport } from '../src/session/heartbeat-watchdog.js';
-import { hangPolicy, type HangExcuse } from '../src/session/hang-policy.js';
-import { LoopStallMeter } from '../src/session/loop-stall-meter.js';
-import type { ThreadLook } from '../src/session/run-queue-wait.js';
+import { HeartbeatWatchdog, type SilenceReport } from '../src/worker/heartbeat-watchdog.js';
+import { hangPolicy, type HangExcuse } from '../src/worker/hang-policy.js';
+import { LoopStallMeter } from '../src/worker/loop-stall-meter.js';
+import type { ThreadLook } from '../src/worker/run-queue-wait.js';
 
 /** Keeps the event loop from running, as a long GC or a synchronous stretch would. */
 function block(ms: number): void {

@@ -89,7 +89,7 @@ export function waitForSession(app: App, sessionId: string, wanted: Wanted, time
   const seen: string[] = [];
   return new Promise((resolve, reject) => {
     const check = (): boolean => {
-      const session = app.sessions.get(sessionId)?.toSession();
+      const session = app.sessions.view(sessionId);
       if (session !== undefined && matches(session)) {
         cleanup();
         resolve(session);
@@ -104,7 +104,7 @@ export function waitForSession(app: App, sessionId: string, wanted: Wanted, time
     };
     const timer = setTimeout(() => {
       cleanup();
-      const now = app.sessions.get(sessionId)?.toSession();
+      const now = app.sessions.view(sessionId);
       reject(new Error(`session ${sessionId} never matched ${String(wanted)}; went through [${seen.join(', ')}], now ${now?.status}`));
     }, timeoutMs);
     const cleanup = (): void => {
@@ -117,10 +117,14 @@ export function waitForSession(app: App, sessionId: string, wanted: Wanted, time
 }
 
 /** Polls a condition that has no event (a process leaving), up to `timeoutMs`. */
-export async function eventually<T>(probe: () => T | undefined | false, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -15,7 +15,7 @@ describe('memory accounting and recycling', () => {
     const test = await apps.open({ SESSION_MAX_MEMORY_MB: '150', MEMORY_SAMPLE_INTERVAL_MS: '200', SESSION_RECYCLE_MIN_UPTIME_MS: '0' });
     const before = await readySession(test, 'leaky');
     const sampled = await eventually(() => {
-      const session = test.app.sessions.get('leaky')!.toSession();
+      const session = test.app.sessions.view('leaky')!;
       return session.memory !== null && session;
     });
     // PSS splits shared pages among every process that maps them: with many Node processes on the machine
@@ -45,7 +45,7 @@ describe('admission control', () => {
     const third = await test.app.inject({ method: 'POST', url: '/start-session', ...json({ sessionId: 'three' }) });
     expect(third.statusCode).toBe(429);
     expect(third.json()).toMatchObject({ code: 'WSM_TOO_MANY_SESSIONS', message: expect.stringContaining('MAX_SESSIONS') });
-    expect(test.app.sessions.get('three')).toBeUndefined();
+    expect(test.app.sessions.view('three')).toBeUndefined();
     const created = await test.app.inject({ method: 'POST', url: '/sessions', ...json({ sessionId: 'three', start: false }) });
     expect(created.statusCode).toBe(201);
     expect((await test.app.inject({ method: 'POST', url: '/sessions/three/start' })).statusCode).toBe(429);

@@ -205,9 +205,9 @@ describe('stop, logout and delete', () => {
     await app.sessions.restore(2);
     const keep = await waitForSession(app, 'keep', 'ready');
     expect(keep.me).not.toBeNull();
-    expect(app.sessions.get('halt')?.toSession()).toMatchObject({ status: 'stopped', desiredState: 'stopped', pid: null });
-    expect(app.sessions.get('unlink')?.toSession()).toMatchObject({ status: 'stopped', me: null });
-    expect(app.sessions.get('gone')).toBeUndefined();
+    expect(app.sessions.view('halt')).toMatchObject({ status: 'stopped', desiredState: 'stopped', pid: null });
+    expect(app.sessions.view('unlink')).toMatchObject({ status: 'stopped', me: null });
+    expect(app.sessions.view('gone')).toBeUndefined();
     expect(readdirSync(join(apps.dataDir, 'sessions')).sort()).toEqual(['halt', 'keep']);
 
     // A logged-out session starts from a new QR; a stopped one comes back without one.

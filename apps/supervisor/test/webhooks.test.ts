@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { STREAM_START } from '../src/events/outbox-store.js';
 import { json, useTestApps, waitForSession, type TestApp } from './helpers.js';
 import { freePort, startReceiver, type Receiver } from './webhook-receiver.js';
 
@@ -72,7 +73,7 @@ describe('webhooks', () => {
     expect(attempted.lastError).toMatch(/ECONNREFUSED|fetch failed/);
 
     const hook = await receiver(port);
-    const all = await test.app.outbox.eventsAfter(0, 10_000);
+    const all = await test.app.outbox.eventsAfter(STREAM_START, 10_000);
     await hook.waitFor(() => all.every(({ envelope }) => hook.ids().has(envelope.id)), 30_000);
     const bodies = hook.received.filter((entry) => entry.envelope.type === 'message.received').map((entry) => entry.envelope.data.body);
     expect(new Set(bodies)).toEqual(new Set(Array.from({ length: 25 }, (_, index) => `message ${index}`)));

@@ -4,19 +4,13 @@
  * standalone, they are printed as readable lines.
  */
 import type { LogLevel } from '@wsm/ipc-protocol';
+import { LOG_LEVEL_VALUES } from '@wsm/ipc-protocol/runtime';
 
 export type LogData = Record<string, unknown>;
 export type LogWrite = (level: LogLevel, msg: string, data: LogData | undefined) => void;
 export type Log = Record<LogLevel, (msg: string, data?: LogData) => void>;
 
-export const LEVEL_VALUES: Record<LogLevel, number> = {
-  trace: 10,
-  debug: 20,
-  info: 30,
-  warn: 40,
-  error: 50,
-  fatal: 60,
-};
+export const LEVEL_VALUES: Readonly<Record<LogLevel, number>> = LOG_LEVEL_VALUES;
 
 export function createLog(level: LogLevel, write: LogWrite): Log {
   const threshold = LEVEL_VALUES[level];

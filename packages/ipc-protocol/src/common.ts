@@ -3,7 +3,7 @@
  * Every shape is declared once here as a TypeBox schema; TypeScript types are derived with Static<>.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { SESSION_ID_PATTERN } from './constants.js';
+import { LOG_LEVELS, SESSION_ID_PATTERN } from './constants.js';
 
 export const SessionId = Type.String({ pattern: SESSION_ID_PATTERN, description: 'Session id' });
 
@@ -40,14 +40,7 @@ export const CodedError = Type.Object(
 );
 export type CodedError = Static<typeof CodedError>;
 
-export const LogLevel = Type.Union([
-  Type.Literal('trace'),
-  Type.Literal('debug'),
-  Type.Literal('info'),
-  Type.Literal('warn'),
-  Type.Literal('error'),
-  Type.Literal('fatal'),
-]);
+export const LogLevel = Type.Union(LOG_LEVELS.map((level) => Type.Literal(level)));
 export type LogLevel = Static<typeof LogLevel>;
 
 const Bytes = Type.Integer({ minimum: 0 });

@@ -14,6 +14,19 @@ export const isValidSessionId = (value: unknown): value is string =>
 
 export const ENGINE_NAMES = ['webjs', 'simulated'] as const;
 
+/** pino's levels, by name and number: the supervisor's logger, the worker's and the protocol all use these. */
+export const LOG_LEVEL_VALUES = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 } as const;
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const satisfies ReadonlyArray<
+  keyof typeof LOG_LEVEL_VALUES
+>;
+
+/** The webjs engine's stage deadlines and QR attempts: defaults, and the range an operator may set. */
+export const WEBJS_DEFAULTS = { launchTimeoutMs: 30_000, loadTimeoutMs: 60_000, readyTimeoutMs: 60_000, qrMaxAttempts: 6 } as const;
+export const WEBJS_LIMITS = {
+  timeoutMs: { min: 1000, max: 600_000 },
+  qrMaxAttempts: { min: 1, max: 100 },
+} as const;
+
 /**
  * A list setting from the environment or a command line (e.g. CHROMIUM_ARGS): a JSON array of strings, for
  * items with spaces in them, or items separated by white space. Throws a readable error on a bad array.

@@ -3,8 +3,10 @@
  * the worker never reads its own environment for them, so one supervisor config drives every worker.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { WEBJS_LIMITS } from './constants.js';
 
 const Millis = Type.Integer({ minimum: 0, maximum: 3_600_000 });
+const StageDeadline = Type.Integer({ minimum: WEBJS_LIMITS.timeoutMs.min, maximum: WEBJS_LIMITS.timeoutMs.max });
 
 export const SimulatedOptions = Type.Object(
   {
@@ -26,11 +28,13 @@ export const WebjsOptions = Type.Object(
     /** This session's proxy, e.g. `http://user:pass@host:3128` or `socks5://host:1080`. */
     proxy: Type.Optional(Type.String({ minLength: 1 })),
     /** Stage deadlines: Chromium started; WhatsApp Web loaded (to a QR or to authenticated); authenticated → ready. */
-    launchTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 600_000 })),
-    loadTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 600_000 })),
-    readyTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 600_000 })),
+    launchTimeoutMs: Type.Optional(StageDeadline),
+    loadTimeoutMs: Type.Optional(StageDeadline),
+    readyTimeoutMs: Type.Optional(StageDeadline),
     /** QR codes shown (the first included) before the session fails; WhatsApp refreshes one about every 20 s. */
-    qrMaxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    qrMaxAttempts: Type.Optional(
+      Type.Integer({ minimum: WEBJS_LIMITS.qrMaxAttempts.min, maximum: WEBJS_LIMITS.qrMaxAttempts.max }),
+    ),
   },
   { additionalProperties: false },
 );

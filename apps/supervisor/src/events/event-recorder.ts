@@ -10,11 +10,11 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { WebhookTarget } from '../schemas/session.js';
-import type { SessionManager } from '../session/session-manager.js';
+import type { WebhookTarget } from '../session/session-record.js';
+import type { SessionRunner } from '../session/session-runner.js';
 import type { Envelope, EventType } from './envelope.js';
 import { createEventIds } from './event-id.js';
-import type { DueDelivery, NewEvent, OutboxStore, StoredEvent } from './outbox-store.js';
+import type { Claim, DueDelivery, NewEvent, OutboxStore, StoredEvent } from './outbox-store.js';
 
 const RETRY_WRITE_MS = 1000;
 
@@ -26,17 +26,19 @@ export interface RecorderOptions {
   sessionTargets: (sessionId: string) => readonly WebhookTarget[];
   /** Whether the dispatcher takes a fresh delivery to `target` from memory (written claimed, then `claimed`). */
   reserve: (target: string) => boolean;
+  /** The dispatcher's claim, as of now, that fresh deliveries to reserved targets are written with. */
+  claim: () => Claim;
   log: Logger;
 }
 
 interface RecorderEvents {
+  /** Events now durable, with the store's cursors: SSE's live path, deduped against its replay by cursor. */
   recorded: [StoredEvent[]];
   /** Fresh deliveries written already claimed, for the dispatcher to send. */
   claimed: [DueDelivery[]];
   /** Deliveries were written pending: the dispatcher's pump has to find them in the outbox. */
   unclaimed: [];
 }
-
 
 export class EventRecorder extends EventEmitter<RecorderEvents> {
   readonly #options: RecorderOptions;
@@ -52,7 +54,7 @@ export class EventRecorder extends EventEmitter<RecorderEvents> {
   }
 
   /** Records what the sessions of `manager` do: status changes, QR codes, messages and acks. */
-  attach(manager: SessionManager): void {
+  attach(manager: Pick<SessionRunner, 'on'>): void {
     manager.on('status', ({ sessionId, status, previous, reason }) =>
       this.record(sessionId, 'session.status', { status, previous, ...(reason === undefined ? {} : { reason }) }),
     );
@@ -94,17 +96,17 @@ export class EventRecorder extends EventEmitter<RecorderEvents> {
     this.#tail = this.#tail.then(async () => {
       for (;;) {
         try {
-          const seqs = await this.#options.store.append(batch);
+          const appended = await this.#options.store.append(batch, this.#options.claim());
           this.#writeError = undefined;
           this.emit(
             'recorded',
-            batch.map(({ envelope }, index) => ({ seq: seqs[index]!, envelope })),
+            batch.map(({ envelope }, index) => ({ cursor: appended[index]!.cursor, envelope })),
           );
           const claimed = batch.flatMap(({ envelope, body, targets }, index) =>
             targets
               .filter((target) => target.claimed)
               .map((target) => ({
-                eventSeq: seqs[index]!,
+                eventSeq: appended[index]!.eventSeq,
                 target: target.url,
                 attempts: 0,
                 body,

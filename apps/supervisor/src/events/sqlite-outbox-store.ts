@@ -1,18 +1,28 @@
 /**
  * OutboxStore on SQLite (`<DATA_DIR>/outbox.db`, WAL). A separate file from the registry so that bursts of
  * events do not contend with session writes for SQLite's single writer lock.
+ *
+ * Cursors are the events' rowids (AUTOINCREMENT, so never reused after pruning), zero-padded to 16 digits so that
+ * they compare as strings: one writer at a time, so rowid order is commit order (see outbox-store.ts).
  */
 import type Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { openDatabase, statementCache, type Synchronous } from '../store/sqlite.js';
+import { ownerPrefix } from './claim-owner.js';
 import type { Envelope } from './envelope.js';
 import type {
+  AppendedEvent,
+  Claim,
+  Cursor,
   DeliveryFilter,
+  DeliveryKey,
   DeliveryView,
   DueDelivery,
+  FailOutcome,
   NewEvent,
   OutboxCounts,
   OutboxStore,
+  RetryOutcome,
   StoredEvent,
 } from './outbox-store.js';
 
@@ -39,6 +49,12 @@ const MIGRATIONS = [
    ) STRICT;
    CREATE INDEX deliveries_due ON deliveries (status, next_attempt_ms);
    CREATE INDEX deliveries_target_due ON deliveries (target, status, next_attempt_ms);`,
+  // Claims name their holder and expire unless renewed, so several claimants can share the outbox. Rows left
+  // `sending` before this had no holder: their supervisor is gone (it held the data-dir lock), so back to pending.
+  // No index on the claim columns: only `sending` rows are searched by them (what claimants hold in memory).
+  `ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+   ALTER TABLE deliveries ADD COLUMN claim_expires_ms INTEGER;
+   UPDATE deliveries SET status = 'pending' WHERE status = 'sending';`,
 ];
 
 interface DeliveryRow {
@@ -58,6 +74,35 @@ interface DeliveryRow {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
+const CURSOR_DIGITS = 16;
+const toCursor = (seq: number): Cursor => String(seq).padStart(CURSOR_DIGITS, '0') as Cursor;
+
+function seqOf(cursor: Cursor): number {
+  if (cursor === '') return 0;
+  if (cursor.length !== CURSOR_DIGITS || !/^\d+$/.test(cursor)) throw new TypeError(`not a cursor of this outbox: ${JSON.stringify(cursor)}`);
+  return Number(cursor);
+}
+
+interface ClaimRow {
+  event_seq: number;
+  target: string;
+  attempts: number;
+  envelope: string;
+  id: string;
+  type: string;
+}
+
+const CLAIMABLE = `SELECT d.event_seq, d.target, d.attempts, e.envelope, e.id, e.type FROM deliveries d
+                     JOIN events e ON e.seq = d.event_seq WHERE d.target = @target`;
+const CLAIM_EXPIRED = `${CLAIMABLE} AND d.status = 'sending' AND d.claim_expires_ms <= @now ORDER BY d.event_seq LIMIT @limit`;
+const CLAIM_PENDING = `${CLAIMABLE} AND d.status = 'pending' AND d.next_attempt_ms <= @now
+                       ORDER BY d.next_attempt_ms, d.event_seq LIMIT @limit`;
+
+/** Due now: pending and its attempt time has come, or claimed and the claim has expired (taken over). */
+const DUE = "((d.status = 'pending' AND d.next_attempt_ms <= @now) OR (d.status = 'sending' AND d.claim_expires_ms <= @now))";
+/** A finish counts only while the claim is still this owner's. */
+const HELD = "event_seq = @eventSeq AND target = @target AND status = 'sending' AND claimed_by = @owner";
+
 export class SqliteOutboxStore implements OutboxStore {
   readonly #db: Database.Database;
   readonly #statement: (sql: string) => Database.Statement;
@@ -67,7 +112,7 @@ export class SqliteOutboxStore implements OutboxStore {
     this.#statement = statementCache(this.#db);
   }
 
-  async append(events: ReadonlyArray<NewEvent>): Promise<number[]> {
+  async append(events: ReadonlyArray<NewEvent>, claim: Claim): Promise<AppendedEvent[]> {
     return this.#db.transaction(() =>
       events.map(({ envelope, body, targets }) => {
         const created = Date.parse(envelope.timestamp);
@@ -81,59 +126,59 @@ export class SqliteOutboxStore implements OutboxStore {
           ).lastInsertRowid,
         );
         const insertDelivery = this.#statement(
-          'INSERT INTO deliveries (event_seq, target, status, next_attempt_ms) VALUES (?, ?, ?, ?)',
+          'INSERT INTO deliveries (event_seq, target, status, next_attempt_ms, claimed_by, claim_expires_ms) VALUES (?, ?, ?, ?, ?, ?)',
         );
-        for (const { url, claimed } of targets) insertDelivery.run(seq, url, claimed ? 'sending' : 'pending', created);
-        return seq;
+        for (const { url, claimed } of targets) {
+          if (claimed) insertDelivery.run(seq, url, 'sending', created, claim.owner, claim.untilMs);
+          else insertDelivery.run(seq, url, 'pending', created, null, null);
+        }
+        return { eventSeq: seq, cursor: toCursor(seq) };
       }),
     )();
   }
 
-  async eventsAfter(afterSeq: number, limit: number): Promise<StoredEvent[]> {
+  async eventsAfter(cursor: Cursor, limit: number): Promise<StoredEvent[]> {
     const rows = this.#statement('SELECT seq, envelope FROM events WHERE seq > ? ORDER BY seq LIMIT ?')
-      .all(afterSeq, limit) as Array<{ seq: number; envelope: string }>;
-    return rows.map((row) => ({ seq: row.seq, envelope: JSON.parse(row.envelope) as Envelope }));
+      .all(seqOf(cursor), limit) as Array<{ seq: number; envelope: string }>;
+    return rows.map((row) => ({ cursor: toCursor(row.seq), envelope: JSON.parse(row.envelope) as Envelope }));
   }
 
-  async resumeAfter(eventId: string): Promise<number> {
+  async cursorOf(eventId: string): Promise<Cursor> {
     // Ids are ULIDs: they sort like the events, so a pruned id still marks a place in the stream.
     const row = this.#statement(
       'SELECT coalesce((SELECT seq FROM events WHERE id = ?), (SELECT max(seq) FROM events WHERE id < ?), 0) AS seq',
     ).get(eventId, eventId) as { seq: number };
-    return row.seq;
+    return toCursor(row.seq);
   }
 
-  async lastSeq(): Promise<number> {
+  async headCursor(): Promise<Cursor> {
     // The sequence survives pruning: sqlite_sequence keeps the highest seq ever handed out.
     const row = this.#statement("SELECT seq FROM sqlite_sequence WHERE name = 'events'").get() as { seq: number } | undefined;
-    return row?.seq ?? 0;
+    return toCursor(row?.seq ?? 0);
   }
 
   async dueTargets(nowMs: number): Promise<string[]> {
-    const rows = this.#statement(
-      "SELECT DISTINCT target FROM deliveries WHERE status = 'pending' AND next_attempt_ms <= ?",
-    ).all(nowMs) as Array<{ target: string }>;
+    const rows = this.#statement(`SELECT DISTINCT target FROM deliveries d WHERE ${DUE}`).all({ now: nowMs }) as Array<{ target: string }>;
     return rows.map((row) => row.target);
   }
 
-  async claimDue(nowMs: number, target: string, limit: number): Promise<DueDelivery[]> {
+  async claimDue(claim: Claim, nowMs: number, target: string, limit: number): Promise<DueDelivery[]> {
     if (limit <= 0) return [];
+    // IMMEDIATE: the write lock before the read, so another connection cannot claim the same rows in between.
+    // (PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, so claimants pass each other instead of waiting.)
     return this.#db.transaction(() => {
-      const rows = this.#statement(
-        `SELECT d.event_seq, d.target, d.attempts, e.envelope, e.id, e.type FROM deliveries d
-           JOIN events e ON e.seq = d.event_seq
-          WHERE d.status = 'pending' AND d.target = ? AND d.next_attempt_ms <= ?
-          ORDER BY d.next_attempt_ms, d.event_seq LIMIT ?`,
-      ).all(target, nowMs, limit) as Array<{
-        event_seq: number;
-        target: string;
-        attempts: number;
-        envelope: string;
-        id: string;
-        type: string;
-      }>;
-      const claim = this.#statement("UPDATE deliveries SET status = 'sending' WHERE event_seq = ? AND target = ?");
-      for (const row of rows) claim.run(row.event_seq, row.target);
+      // Two searches, each along deliveries_target_due (one OR over both statuses would scan the target's every
+      // row, delivered ones included): expired claims first, they were due before anything pending now.
+      const expired = this.#statement(CLAIM_EXPIRED).all({ target, now: nowMs, limit }) as ClaimRow[];
+      const pending =
+        expired.length < limit
+          ? (this.#statement(CLAIM_PENDING).all({ target, now: nowMs, limit: limit - expired.length }) as ClaimRow[])
+          : [];
+      const rows = [...expired, ...pending];
+      const take = this.#statement(
+        "UPDATE deliveries SET status = 'sending', claimed_by = ?, claim_expires_ms = ? WHERE event_seq = ? AND target = ?",
+      );
+      for (const row of rows) take.run(claim.owner, claim.untilMs, row.event_seq, row.target);
       return rows.map((row) => ({
         eventSeq: row.event_seq,
         target: row.target,
@@ -142,41 +187,63 @@ export class SqliteOutboxStore implements OutboxStore {
         eventId: row.id,
         eventType: row.type,
       }));
-    })();
+    }).immediate();
   }
 
-  async markDelivered(deliveries: ReadonlyArray<{ eventSeq: number; target: string; statusCode: number }>, nowMs: number): Promise<void> {
+  async renewClaims(owner: string, untilMs: number): Promise<number> {
+    return this.#statement("UPDATE deliveries SET claim_expires_ms = ? WHERE status = 'sending' AND claimed_by = ?").run(untilMs, owner)
+      .changes;
+  }
+
+  async markDelivered(owner: string, deliveries: ReadonlyArray<DeliveryKey & { statusCode: number }>, nowMs: number): Promise<number> {
+    // Positional parameters: on the hot path, binding by name costs measurably more.
     const update = this.#statement(
-      "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, delivered_ms = ? WHERE event_seq = ? AND target = ?",
+      `UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, delivered_ms = ?,
+              claimed_by = NULL, claim_expires_ms = NULL WHERE event_seq = ? AND target = ? AND status = 'sending' AND claimed_by = ?`,
     );
-    this.#db.transaction(() => {
-      for (const { eventSeq, target, statusCode } of deliveries) update.run(statusCode, nowMs, eventSeq, target);
+    return this.#db.transaction(() => {
+      let recorded = 0;
+      for (const { eventSeq, target, statusCode } of deliveries) recorded += update.run(statusCode, nowMs, eventSeq, target, owner).changes;
+      return recorded;
     })();
   }
 
-  async markRetry(eventSeq: number, target: string, attempts: number, nextAttemptMs: number, error: string, statusCode: number | null): Promise<void> {
-    this.#statement(
-        "UPDATE deliveries SET status = 'pending', attempts = ?, next_attempt_ms = ?, last_error = ?, last_status = ? WHERE event_seq = ? AND target = ?",
-      )
-      .run(attempts, nextAttemptMs, error, statusCode, eventSeq, target);
+  async markRetry(owner: string, { eventSeq, target }: DeliveryKey, outcome: RetryOutcome): Promise<boolean> {
+    const { attempts, nextAttemptMs, error, statusCode } = outcome;
+    return (
+      this.#statement(
+        `UPDATE deliveries SET status = 'pending', attempts = @attempts, next_attempt_ms = @nextAttemptMs, last_error = @error,
+                last_status = @statusCode, claimed_by = NULL, claim_expires_ms = NULL WHERE ${HELD}`,
+      ).run({ attempts, nextAttemptMs, error, statusCode, eventSeq, target, owner }).changes > 0
+    );
   }
 
-  async markFailed(eventSeq: number, target: string, attempts: number, error: string, statusCode: number | null): Promise<void> {
-    this.#statement(
-        "UPDATE deliveries SET status = 'failed', attempts = ?, last_error = ?, last_status = ? WHERE event_seq = ? AND target = ?",
-      )
-      .run(attempts, error, statusCode, eventSeq, target);
+  async markFailed(owner: string, { eventSeq, target }: DeliveryKey, outcome: FailOutcome): Promise<boolean> {
+    const { attempts, error, statusCode } = outcome;
+    return (
+      this.#statement(
+        `UPDATE deliveries SET status = 'failed', attempts = @attempts, last_error = @error, last_status = @statusCode,
+                claimed_by = NULL, claim_expires_ms = NULL WHERE ${HELD}`,
+      ).run({ attempts, error, statusCode, eventSeq, target, owner }).changes > 0
+    );
   }
 
-  async releaseClaims(): Promise<number> {
-    return this.#statement("UPDATE deliveries SET status = 'pending' WHERE status = 'sending'").run().changes;
+  async releaseClaims(node: string): Promise<number> {
+    const prefix = ownerPrefix(node);
+    return this.#statement(
+      "UPDATE deliveries SET status = 'pending', claimed_by = NULL, claim_expires_ms = NULL WHERE status = 'sending' AND substr(claimed_by, 1, ?) = ?",
+    ).run(prefix.length, prefix).changes;
   }
 
-  async nextDueMs(skipTargets: readonly string[]): Promise<number | undefined> {
+  async nextDueMs(skipTargets: readonly string[], owner: string): Promise<number | undefined> {
     const skip = skipTargets.length > 0 ? `AND target NOT IN (${skipTargets.map(() => '?').join(', ')})` : '';
-    const row = this.#statement(`SELECT min(next_attempt_ms) AS due FROM deliveries WHERE status = 'pending' ${skip}`)
-      .get(...skipTargets) as { due: number | null };
-    return row.due ?? undefined;
+    // Two subqueries, not one over both statuses: the pending one stays a lookup in deliveries_due.
+    const row = this.#statement(
+      `SELECT (SELECT min(next_attempt_ms) FROM deliveries WHERE status = 'pending' ${skip}) AS due,
+              (SELECT min(claim_expires_ms) FROM deliveries WHERE status = 'sending' AND claimed_by <> ? ${skip}) AS expires`,
+    ).get(...skipTargets, owner, ...skipTargets) as { due: number | null; expires: number | null };
+    const times = [row.due, row.expires].filter((ms): ms is number => ms !== null);
+    return times.length > 0 ? Math.min(...times) : undefined;
   }
 
   async listDeliveries(filter: DeliveryFilter): Promise<DeliveryView[]> {

@@ -1,12 +1,16 @@
 /**
  * One Server-Sent Events client: first every stored event after its resume point, then live events, with no
  * gap and no duplicate between the two (live events that arrive during the replay wait, and anything at or
- * below the last seq sent is skipped). Only `id:` and `data:` lines, so `EventSource.onmessage` sees them all.
+ * before the last cursor sent is skipped: replayed and live events carry the store's cursors alike). Only `id:`
+ * and `data:` lines, so `EventSource.onmessage` sees them all.
+ *
+ * Live events are this process's recorder's. With several writers, a stream would also have to learn of other
+ * nodes' events (a notification, then `eventsAfter` from its last cursor); the cursor rules stay the same.
  */
 import type { ServerResponse } from 'node:http';
 import type { EventRecorder } from './event-recorder.js';
 import type { EventType } from './envelope.js';
-import type { OutboxStore, StoredEvent } from './outbox-store.js';
+import type { Cursor, OutboxStore, StoredEvent } from './outbox-store.js';
 
 export interface EventFilter {
   sessionId?: string;
@@ -22,7 +26,7 @@ export async function streamEvents(
   raw: ServerResponse,
   source: { store: OutboxStore; recorder: EventRecorder },
   filter: EventFilter,
-  afterSeq: number,
+  after: Cursor,
   /** Headers the app already set on the reply (CORS, for an EventSource on another allowed origin). */
   headers: Record<string, number | string | string[] | undefined> = {},
 ): Promise<void> {
@@ -35,14 +39,14 @@ export async function streamEvents(
   });
   raw.write(': stream open\n\n');
 
-  let lastSeq = afterSeq;
+  let last = after;
   let replaying = true;
   let closed = false;
   const waiting: StoredEvent[] = [];
 
-  const send = ({ seq, envelope }: StoredEvent): void => {
-    if (closed || seq <= lastSeq) return;
-    lastSeq = seq;
+  const send = ({ cursor, envelope }: StoredEvent): void => {
+    if (closed || cursor <= last) return;
+    last = cursor;
     if (filter.sessionId !== undefined && envelope.sessionId !== filter.sessionId) return;
     if (filter.types !== undefined && !filter.types.has(envelope.type)) return;
     raw.write(`id: ${envelope.id}\ndata: ${JSON.stringify(envelope)}\n\n`);
@@ -63,11 +67,10 @@ export async function streamEvents(
   // Listen before reading the backlog, so nothing recorded meanwhile falls between the two.
   source.recorder.on('recorded', onRecorded);
   for (;;) {
-    const page = await source.store.eventsAfter(lastSeq, REPLAY_PAGE);
+    // Filtered-out events still advance `last` (send() moves it before filtering): the next page starts after them.
+    const page = await source.store.eventsAfter(last, REPLAY_PAGE);
     for (const event of page) send(event);
     if (page.length < REPLAY_PAGE || closed) break;
-    // Filtered-out events still advance lastSeq, so the next page starts after them.
-    lastSeq = Math.max(lastSeq, page.at(-1)!.seq);
   }
   replaying = false;
   for (const event of waiting.splice(0)) send(event);

@@ -3,15 +3,21 @@
  * queue and a small window of requests in flight, so a slow or dead receiver only ever holds its own lane.
  *
  * Fresh deliveries do not go through SQLite queries: the recorder asks `reserve(target)` for room, writes the
- * delivery already claimed (`sending`), and hands it over with `accept()`. Everything else (retries coming
- * due, deliveries that found a lane full, and those a killed predecessor left claimed, released at start) is
- * pumped from the outbox in batches when a lane runs low, and at the next due retry. Finished deliveries are
- * recorded in batches, one transaction per turn of the event loop.
+ * delivery already claimed (`sending`, held by this dispatcher's `claim()`), and hands it over with `accept()`.
+ * Everything else (retries coming due, deliveries that found a lane full, those a killed predecessor left claimed,
+ * released at start, and those whose claim expired: another node died) is pumped from the outbox in batches
+ * when a lane runs low, and at the next due time. Finished deliveries are recorded in batches, one transaction
+ * per turn of the event loop, each only while its claim is still ours.
+ *
+ * Claims: every claim this process holds (in flight or queued in a lane) is renewed by one query on a timer,
+ * not one per delivery; at shutdown, what is left unfinished is released for whoever runs next.
  */
 import type { Logger } from 'pino';
-import type { Observer } from '../metrics.js';
+import type { Observer } from '../observer.js';
+import type { ClaimOwner } from './claim-owner.js';
+import { claimTiming, type ClaimTiming } from './claim-policy.js';
 import { decideDelivery, type DeliveryPolicy } from './delivery-policy.js';
-import type { DueDelivery, OutboxStore } from './outbox-store.js';
+import type { Claim, DeliveryKey, DueDelivery, OutboxStore } from './outbox-store.js';
 import { WebhookClient, type AddressGuard } from './webhook-post.js';
 import { BlockedAddressError } from '../net/address-guard.js';
 import { maskCredentials } from '../net/mask-url.js';
@@ -19,6 +25,8 @@ import { signWebhook } from './webhook-signature.js';
 
 export interface DispatcherOptions {
   store: OutboxStore;
+  /** Whose claims this dispatcher takes, finishes, renews and releases. */
+  owner: ClaimOwner;
   secret: string | undefined;
   policy: DeliveryPolicy;
   timeoutMs: number;
@@ -40,7 +48,7 @@ interface Lane {
 }
 
 const MAX_ERROR_TEXT = 500;
-/** At shutdown, requests still in flight after this are aborted; their claims are released at the next start. */
+/** At shutdown, requests still in flight after this are aborted; their claims are released. */
 const CLOSE_GRACE_MS = 2000;
 /** Deliveries one lane holds in memory; past this they wait in the outbox. */
 const LANE_LIMIT = 5000;
@@ -52,7 +60,9 @@ export class WebhookDispatcher {
   readonly #options: DispatcherOptions;
   readonly #lanes = new Map<string, Lane>();
   readonly #requests = new Set<Promise<void>>();
-  #finished: Array<{ eventSeq: number; target: string; statusCode: number }> = [];
+  #finished: Array<DeliveryKey & { statusCode: number }> = [];
+  readonly #timing: ClaimTiming;
+  #renewer: NodeJS.Timeout | undefined;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Infinity;
   #pumping = false;
@@ -65,13 +75,21 @@ export class WebhookDispatcher {
   constructor(options: DispatcherOptions) {
     this.#options = options;
     this.#client = new WebhookClient(options.concurrency, options.guard);
+    this.#timing = claimTiming(options.timeoutMs, CLOSE_GRACE_MS);
   }
 
   async start(): Promise<void> {
-    const released = await this.#options.store.releaseClaims();
+    const released = await this.#options.store.releaseClaims(this.#options.owner.node);
     if (released > 0) this.#options.log.info({ released }, 'retrying webhook deliveries interrupted by a restart');
+    this.#renewer = setInterval(() => void this.#renew(), this.#timing.renewEveryMs);
+    this.#renewer.unref();
     this.#started = true;
     this.kick();
+  }
+
+  /** The claim that deliveries taken now are held by: ours, until it expires unless renewed. */
+  claim(): Claim {
+    return { owner: this.#options.owner.id, untilMs: Date.now() + this.#timing.ttlMs };
   }
 
   /** Room for one fresh delivery to `target` in memory; false: write it pending, the pump will find it. */
@@ -110,6 +128,7 @@ export class WebhookDispatcher {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
+    clearInterval(this.#renewer);
     let grace: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.allSettled(this.#requests),
@@ -122,6 +141,21 @@ export class WebhookDispatcher {
     await Promise.allSettled(this.#requests);
     this.#client.close();
     await this.#recordFinished();
+    try {
+      // Aborted or still queued in a lane: back to pending now, rather than when the claims expire.
+      await this.#options.store.releaseClaims(this.#options.owner.node);
+    } catch (error) {
+      this.#options.log.error({ err: error }, 'could not release webhook delivery claims; they expire by themselves');
+    }
+  }
+
+  async #renew(): Promise<void> {
+    const { untilMs } = this.claim();
+    try {
+      await this.#options.store.renewClaims(this.#options.owner.id, untilMs);
+    } catch (error) {
+      this.#options.log.error({ err: error }, 'could not renew webhook delivery claims');
+    }
   }
 
   #lane(target: string): Lane {
@@ -142,7 +176,7 @@ export class WebhookDispatcher {
         for (const target of await this.#options.store.dueTargets(now)) {
           const lane = this.#lane(target);
           if (lane.queue.length >= LANE_LOW_WATER || this.#closed) continue;
-          const claimed = await this.#options.store.claimDue(now, target, CLAIM_BATCH);
+          const claimed = await this.#options.store.claimDue(this.claim(), now, target, CLAIM_BATCH);
           lane.queue.push(...claimed);
           lane.backlog = claimed.length === CLAIM_BATCH;
           this.#drain(target);
@@ -156,7 +190,7 @@ export class WebhookDispatcher {
           stocked.push(target);
         }
       }
-      const due = await this.#options.store.nextDueMs(stocked);
+      const due = await this.#options.store.nextDueMs(stocked, this.#options.owner.id);
       if (due !== undefined) this.#wakeAt(due);
     } catch (error) {
       this.#options.log.error({ err: error }, 'webhook pump failed');
@@ -210,15 +244,21 @@ export class WebhookDispatcher {
     if (finished.length === 0) return;
     this.#finished = [];
     try {
-      await this.#options.store.markDelivered(finished, Date.now());
+      const recorded = await this.#options.store.markDelivered(this.#options.owner.id, finished, Date.now());
+      if (recorded < finished.length) this.#lostClaims(finished.length - recorded);
     } catch (error) {
-      // Still `sending` in the outbox: released and delivered again at the next start (at least once).
+      // Still `sending` and ours: released at shutdown (or at expiry, if this process dies) and sent again (at least once).
       this.#options.log.error({ err: error, deliveries: finished.length }, 'could not record finished webhook deliveries');
     }
   }
 
+  /** Outcomes refused because another claimant took the deliveries over: this process stalled past their expiry. */
+  #lostClaims(deliveries: number): void {
+    this.#options.log.warn({ deliveries }, 'webhook delivery claims expired and were taken over; outcome left to the new holder');
+  }
+
   async #attempt(delivery: DueDelivery): Promise<void> {
-    const { store, secret, policy, timeoutMs, log } = this.#options;
+    const { store, secret, policy, timeoutMs, log, owner } = this.#options;
     const timestamp = Math.floor(Date.now() / 1000);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -241,7 +281,7 @@ export class WebhookDispatcher {
       const reason = cause instanceof Error ? `${(cause as NodeJS.ErrnoException).code ?? cause.name}: ${cause.message}` : String(cause);
       error = reason.slice(0, MAX_ERROR_TEXT);
     }
-    // Cut off by shutdown: no verdict on the receiver; the claim is released at the next start.
+    // Cut off by shutdown: no verdict on the receiver; close() releases the claim.
     if (this.#abort.signal.aborted) return;
     const attempts = delivery.attempts + 1;
     const decision = blocked ? ({ action: 'fail' } as const) : decideDelivery(policy, attempts, statusCode);
@@ -253,12 +293,13 @@ export class WebhookDispatcher {
         return;
       case 'retry':
         log.debug({ target: maskCredentials(delivery.target), eventId: delivery.eventId, attempts, error }, 'webhook delivery failed; will retry');
-        await store.markRetry(delivery.eventSeq, delivery.target, attempts, now + decision.delayMs, error, statusCode);
-        this.#wakeAt(now + decision.delayMs);
+        if (await store.markRetry(owner.id, delivery, { attempts, nextAttemptMs: now + decision.delayMs, error, statusCode })) {
+          this.#wakeAt(now + decision.delayMs);
+        } else this.#lostClaims(1);
         return;
       case 'fail':
         log.warn({ target: maskCredentials(delivery.target), eventId: delivery.eventId, attempts, error }, 'webhook delivery gave up; kept as failed');
-        await store.markFailed(delivery.eventSeq, delivery.target, attempts, error, statusCode);
+        if (!(await store.markFailed(owner.id, delivery, { attempts, error, statusCode }))) this.#lostClaims(1);
         return;
     }
   }

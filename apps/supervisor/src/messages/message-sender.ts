@@ -10,7 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import { WorkerErrorCode, type SentMessage } from '@wsm/ipc-protocol';
-import { CodedHttpError, Errors } from '../errors.js';
+import { Errors } from '../errors.js';
+import { WorkerError } from '../worker/worker-errors.js';
 import type { EventRecorder } from '../events/event-recorder.js';
 import type { SessionController } from '../session/session-controller.js';
 import type { IdempotencyStore } from './idempotency-store.js';
@@ -69,7 +70,7 @@ export class MessageSender {
     try {
       message = await this.#deliver(session, to, text, key);
     } catch (error) {
-      if (error instanceof CodedHttpError && NOT_SENT.has(error.code)) await this.#store.abandon(session.sessionId, key);
+      if (error instanceof WorkerError && NOT_SENT.has(error.code)) await this.#store.abandon(session.sessionId, key);
       throw error;
     }
     await this.#store.complete(session.sessionId, key, message);

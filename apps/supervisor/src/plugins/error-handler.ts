@@ -7,7 +7,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Errors } from '../errors.js';
+import { Errors, WORKER_CODE_STATUS } from '../errors.js';
+import { WorkerError } from '../worker/worker-errors.js';
 
 interface ApiError {
   statusCode: number;
@@ -30,6 +31,9 @@ const body = (api: ApiError): string =>
   JSON.stringify({ statusCode: api.statusCode, code: api.code, error: STATUS_CODES[api.statusCode], message: api.message });
 
 function translate(error: FastifyError, bodyLimit: number): ApiError {
+  if (error instanceof WorkerError) {
+    return { statusCode: WORKER_CODE_STATUS[error.code] ?? 502, code: error.code, message: error.message };
+  }
   if (error.validation !== undefined) {
     const badSessionId =
       error.validation.some((issue) => issue.instancePath === '/sessionId') || error.validationContext === 'params';

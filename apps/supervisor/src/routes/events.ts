@@ -78,7 +78,7 @@ export async function eventRoutes(app: App): Promise<void> {
       if (resumeId !== undefined && !isEventId(resumeId)) {
         throw new Errors.INVALID_EVENT_ID(fromHeader ? 'The Last-Event-ID header' : 'querystring.lastEventId', resumeId.slice(0, 64));
       }
-      const afterSeq = resumeId === undefined ? await app.outbox.lastSeq() : await app.outbox.resumeAfter(resumeId.toUpperCase());
+      const after = resumeId === undefined ? await app.outbox.headCursor() : await app.outbox.cursorOf(resumeId.toUpperCase());
       // Taken before hijacking: a hijacked reply writes none of the headers plugins set (CORS among them).
       const headers = reply.getHeaders();
       reply.hijack();
@@ -88,7 +88,7 @@ export async function eventRoutes(app: App): Promise<void> {
         reply.raw,
         { store: app.outbox, recorder: app.events },
         { ...(sessionId === undefined ? {} : { sessionId }), ...(typeSet === undefined ? {} : { types: typeSet }) },
-        afterSeq,
+        after,
         headers,
       );
     },

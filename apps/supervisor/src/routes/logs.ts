@@ -4,17 +4,9 @@ import { Errors } from '../errors.js';
 import { reply as documented } from '../schemas/documented.js';
 import { API_REFUSALS, Refused, refusals } from '../schemas/errors.js';
 import { SessionParams } from '../schemas/session.js';
+import { LogRecord } from '../session-logs.js';
 import type { App } from '../types.js';
 
-const LogRecord = Type.Object(
-  {
-    time: Type.String({ format: 'date-time' }),
-    level: Type.String(),
-    source: Type.String({ description: 'supervisor, worker, worker-stderr or worker-stdout' }),
-    msg: Type.String(),
-  },
-  { additionalProperties: true },
-);
 
 /** Records carry the fields they were logged with, beyond the four every record has. */
 const LOG_EXAMPLE = [

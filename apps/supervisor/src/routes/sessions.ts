@@ -86,7 +86,7 @@ export async function sessionRoutes(app: App): Promise<void> {
     async (request, reply) => {
       const { sessionId, engine } = request.body;
       const { session, started } = await sessions.startSession(sessionId, engine ?? config.defaultEngine);
-      return reply.code(started ? 202 : 200).send(session.toSession());
+      return reply.code(started ? 202 : 200).send(session);
     },
   );
 
@@ -130,7 +130,7 @@ export async function sessionRoutes(app: App): Promise<void> {
         },
         start ?? true,
       );
-      return reply.code(201).send(session.toSession());
+      return reply.code(201).send(session);
     },
   );
 
@@ -169,7 +169,7 @@ export async function sessionRoutes(app: App): Promise<void> {
     },
     async (request, reply) => {
       const { status, engine, limit, cursor } = request.query;
-      const page = pageOf(sessions.controllers(), {
+      const page = pageOf(sessions.list(), {
         ...(status === undefined ? {} : { statuses: parseStatuses(status, 'querystring.status') }),
         ...(engine === undefined ? {} : { engine }),
         ...(limit === undefined ? {} : { limit }),
@@ -180,7 +180,7 @@ export async function sessionRoutes(app: App): Promise<void> {
         const next = new URLSearchParams({ ...(request.query as Record<string, string>), limit: String(limit), cursor: page.next });
         reply.header('x-next-cursor', page.next).header('link', `</sessions?${next.toString()}>; rel="next"`);
       }
-      return page.items.map((session) => session.toSession());
+      return page.items;
     },
   );
 
@@ -218,17 +218,19 @@ export async function sessionRoutes(app: App): Promise<void> {
       },
     },
     async (request) => {
-      const session = sessions.require(request.params.sessionId);
       const { wait, timeout = 30 } = request.query;
-      if (wait === undefined) return session.toSession();
+      if (wait === undefined) return sessions.requireView(request.params.sessionId);
+      const { sessionId } = request.params;
+      sessions.requireView(sessionId);
       const wanted = parseStatuses(wait, 'querystring.wait');
       const aborted = new AbortController();
       request.raw.once('close', () => aborted.abort());
-      const outcome = await waitForStatus(session, wanted, timeout * 1000, aborted.signal);
+      const source = { status: () => sessions.requireView(sessionId).status, changes: sessions };
+      const outcome = await waitForStatus(sessionId, source, wanted, timeout * 1000, aborted.signal);
       const names = [...wanted].join(' or ');
-      if (outcome === 'timeout') throw new Errors.WAIT_TIMEOUT(session.sessionId, `${names} within ${timeout} s`, session.status);
-      if (outcome === 'settled') throw new Errors.WAIT_SETTLED(session.sessionId, names, session.status);
-      return session.toSession();
+      if (outcome === 'timeout') throw new Errors.WAIT_TIMEOUT(sessionId, `${names} within ${timeout} s`, source.status());
+      if (outcome === 'settled') throw new Errors.WAIT_SETTLED(sessionId, names, source.status());
+      return sessions.requireView(sessionId);
     },
   );
 
@@ -258,10 +260,9 @@ export async function sessionRoutes(app: App): Promise<void> {
       },
     },
     async (request) => {
-      const session = sessions.require(request.params.sessionId);
+      sessions.requireView(request.params.sessionId);
       await checkSettings(request.body);
-      await session.configure(request.body);
-      return session.toSession();
+      return sessions.configure(request.params.sessionId, request.body);
     },
   );
 
@@ -283,11 +284,8 @@ export async function sessionRoutes(app: App): Promise<void> {
       },
     },
     async (request, reply) => {
-      const session = sessions.require(request.params.sessionId);
-      if (session.desiredState !== 'running') sessions.admit(session.engine);
-      session.start();
-      await session.flush();
-      return reply.code(202).send(session.toSession());
+      await sessions.start(request.params.sessionId);
+      return reply.code(202).send(sessions.requireView(request.params.sessionId));
     },
   );
 
@@ -309,11 +307,8 @@ export async function sessionRoutes(app: App): Promise<void> {
       },
     },
     async (request, reply) => {
-      const session = sessions.require(request.params.sessionId);
-      // Answered once the stop is durable, not once the worker is gone: that shows as `stopping` → `stopped`.
-      void session.stop().catch((error: unknown) => request.log.error({ err: error }, 'stop failed'));
-      await session.flush();
-      return reply.code(202).send(session.toSession());
+      await sessions.stop(request.params.sessionId);
+      return reply.code(202).send(sessions.requireView(request.params.sessionId));
     },
   );
 
@@ -335,11 +330,8 @@ export async function sessionRoutes(app: App): Promise<void> {
       },
     },
     async (request, reply) => {
-      const session = sessions.require(request.params.sessionId);
-      if (session.desiredState !== 'running') sessions.admit(session.engine);
-      void session.restart().catch((error: unknown) => request.log.error({ err: error }, 'restart failed'));
-      await session.flush();
-      return reply.code(202).send(session.toSession());
+      await sessions.restart(request.params.sessionId);
+      return reply.code(202).send(sessions.requireView(request.params.sessionId));
     },
   );
 
@@ -361,10 +353,8 @@ export async function sessionRoutes(app: App): Promise<void> {
       },
     },
     async (request) => {
-      const session = sessions.require(request.params.sessionId);
-      await session.logout();
-      await session.flush();
-      return session.toSession();
+      await sessions.logout(request.params.sessionId);
+      return sessions.requireView(request.params.sessionId);
     },
   );
 
@@ -387,8 +377,6 @@ export async function sessionRoutes(app: App): Promise<void> {
     },
     async (request, reply) => {
       await sessions.remove(request.params.sessionId);
-      await app.sender.forget(request.params.sessionId);
-      app.sessionLogs.forget(request.params.sessionId);
       return reply.code(204).send(null);
     },
   );

@@ -48,8 +48,7 @@ export async function simulateRoutes(app: App): Promise<void> {
       const session = simulated(request.params.sessionId);
       session.requireQr();
       await session.command('simulate.scan', {});
-      await session.flush();
-      return session.toSession();
+      return sessions.requireView(session.sessionId);
     },
   );
 
@@ -134,8 +133,7 @@ export async function simulateRoutes(app: App): Promise<void> {
     async (request) => {
       const session = ready(simulated(request.params.sessionId));
       await session.command('simulate.disconnect', {});
-      await session.flush();
-      return session.toSession();
+      return sessions.requireView(session.sessionId);
     },
   );
 }

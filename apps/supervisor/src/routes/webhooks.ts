@@ -1,31 +1,12 @@
 /** Webhook deliveries: list them (failed ones especially) and send failed ones again. */
 import { Type, type Static } from '@sinclair/typebox';
 import { SessionId } from '@wsm/ipc-protocol';
+import { Delivery, DeliveryStatus } from '../events/delivery.js';
 import { maskCredentials } from '../net/mask-url.js';
 import { Errors } from '../errors.js';
 import { reply as documented, withExample } from '../schemas/documented.js';
 import { API_REFUSALS, JSON_BODY_REFUSALS, Refused, refusals } from '../schemas/errors.js';
 import type { App } from '../types.js';
-
-const DeliveryStatus = Type.Unsafe<'pending' | 'sending' | 'delivered' | 'failed'>({
-  type: 'string',
-  enum: ['pending', 'sending', 'delivered', 'failed'],
-  description: '`pending` (waiting for its next attempt), `sending`, `delivered` (a 2xx) or `failed` (attempts exhausted: kept until redelivered or discarded)',
-});
-
-const Delivery = Type.Object({
-  eventId: Type.String({ description: "The event's envelope id" }),
-  eventType: Type.String(),
-  sessionId: Type.String(),
-  target: Type.String({ description: 'The receiver URL, credentials masked' }),
-  status: DeliveryStatus,
-  attempts: Type.Integer(),
-  nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  lastError: Type.Union([Type.String(), Type.Null()], { description: "The last attempt's failure: an HTTP status and the start of the answer, or a network error" }),
-  lastStatusCode: Type.Union([Type.Integer(), Type.Null()]),
-  deliveredAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  createdAt: Type.String({ format: 'date-time' }),
-});
 
 const failedDelivery: Static<typeof Delivery> = {
   eventId: '01KF0G2CXPZCXSX0J5BSBNAX91',

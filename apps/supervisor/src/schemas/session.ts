@@ -7,6 +7,7 @@ import { ENGINE_NAMES, type EngineName, MessageText, PhoneNumber, SentMessage, S
 import { withExample } from './documented.js';
 import { METADATA_MAX_BYTES, METADATA_MAX_DEPTH } from './metadata.js';
 import { EventTypeSchema } from '../events/envelope.js';
+import { SessionMemory } from '../session/session-runtime.js';
 import { SESSION_STATUSES, type SessionStatus as Status } from '../session/state-machine.js';
 
 export const SessionStatus = Type.Unsafe<Status>({
@@ -97,18 +98,7 @@ export const Session = Type.Object(
     metadata: Metadata,
     webhooks: Type.Array(WebhookTarget, { description: "The session's own webhook targets (besides the global WEBHOOK_URL)" }),
     /** The last sample of the session's memory: worker and browser process tree, PSS. */
-    memory: Nullable(
-      Type.Object(
-        {
-          workerBytes: Type.Integer(),
-          browserBytes: Type.Integer(),
-          totalBytes: Type.Integer(),
-          processes: Type.Integer({ description: 'Processes counted: the worker, and the browser with its children' }),
-          sampledAt: Type.String({ format: 'date-time' }),
-        },
-        { description: "The last sample of the running worker's memory (and its browser's), PSS" },
-      ),
-    ),
+    memory: Nullable(SessionMemory),
     /** The session's proxy (webjs), its password masked. */
     proxy: Nullable(Type.String({ description: "The session's proxy (webjs), its password masked" })),
   },

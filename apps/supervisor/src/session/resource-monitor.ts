@@ -5,15 +5,9 @@
 import type { Logger } from 'pino';
 import { groupMemory, listProcesses } from '@wsm/procfs';
 import { decideRecycle, type RecyclePolicy, type RecycleReason } from './recycle-policy.js';
-import type { SessionManager } from './session-manager.js';
+import type { SessionRunner } from './session-runner.js';
+import type { SessionMemory } from './session-runtime.js';
 
-export interface SessionMemory {
-  workerBytes: number;
-  browserBytes: number;
-  totalBytes: number;
-  processes: number;
-  sampledAt: string;
-}
 
 export interface MonitorOptions {
   intervalMs: number;
@@ -23,11 +17,11 @@ export interface MonitorOptions {
 }
 
 export class ResourceMonitor {
-  readonly #sessions: SessionManager;
+  readonly #sessions: SessionRunner;
   readonly #options: MonitorOptions;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(sessions: SessionManager, options: MonitorOptions) {
+  constructor(sessions: SessionRunner, options: MonitorOptions) {
     this.#sessions = sessions;
     this.#options = options;
   }

@@ -1,11 +1,11 @@
 /**
- * One session at run time: its record, its status (changed only through `#transition`, which enforces the
+ * One session's lifecycle in this process: its status (changed only through `#transition`, which enforces the
  * state machine), its worker handle, and what happens when the worker dies.
  *
  * Lifecycle operations (start, stop, restart, logout, remove) run one at a time through `#ops`, so a start
  * that arrives while a stop is still waiting for its worker simply runs after it: there is never more than one
- * worker per session. Writes to the store run in order through `#writes`; `flush()` resolves once every write
- * so far is durable, and the routes await it before answering.
+ * worker per session. The controller acts on its own copy of the session's lifecycle fields and writes every
+ * change through the registry, in order; `durable()` resolves once every change so far is in the store.
  */
 import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
@@ -15,24 +15,25 @@ import type {
   CommandParams,
   CommandResult,
   EngineEvent,
-  EngineSettings,
   Me,
   WorkerStatus,
 } from '@wsm/ipc-protocol';
 import type { Config } from '../config.js';
-import type { Observer } from '../metrics.js';
 import { Errors, LastErrorCode } from '../errors.js';
-import { maskCredentials } from '../net/mask-url.js';
-import type { LastError, Session } from '../schemas/session.js';
-import type { SessionPatch, SessionRecord, SessionStore } from '../store/session-store.js';
+import type { Observer } from '../observer.js';
+import { engineSettings } from './engine-settings.js';
+import { describeExit } from './exit-report.js';
 import { decideRestart, type RestartPolicy } from './restart-policy.js';
+import type { SessionMemory, SessionRuntime } from './session-runtime.js';
+import { isMeantToRun, type LastError, type SessionPatch, type SessionRecord } from './session-record.js';
+import type { SessionRegistry } from './session-registry.js';
 import { canTransition, type SessionStatus } from './state-machine.js';
-import type { SessionMemory } from './resource-monitor.js';
-import { WorkerHandle, type WorkerExit } from './worker-handle.js';
+import { WorkerHandle, type WorkerExit } from '../worker/worker-handle.js';
+import type { Worker, WorkerFactory } from '../worker/worker-port.js';
 
 export interface SessionEnvironment {
   config: Config;
-  store: SessionStore;
+  registry: SessionRegistry;
   log: Logger;
   /** The WSM_OWNER marker given to every worker of this supervisor. */
   owner: string;
@@ -40,7 +41,11 @@ export interface SessionEnvironment {
   /** `<DATA_DIR>/sessions/<sessionId>`, from a validated id. */
   sessionDir: (sessionId: string) => string;
   observer: Pick<Observer, 'workerExit' | 'restart' | 'command' | 'watchdogReprieve'>;
+  /** Forks a worker; a test gives a fake one. */
+  workers?: WorkerFactory;
 }
+
+const forkWorker: WorkerFactory = (spec) => new WorkerHandle(spec);
 
 export interface StatusChange {
   sessionId: string;
@@ -58,40 +63,31 @@ interface SessionEvents {
 
 const now = (): string => new Date().toISOString();
 
-/** What the worker gets to run its engine: operator settings from the config, the session's own proxy. */
-function engineSettings(record: SessionRecord, config: Config): EngineSettings {
-  if (record.engine === 'simulated') return { engine: 'simulated', options: {} };
-  return {
-    engine: 'webjs',
-    options: {
-      ...config.webjs,
-      chromiumArgs: config.chromiumArgs,
-      ...(config.chromiumPath ? { chromiumPath: config.chromiumPath } : {}),
-      ...(record.proxy ? { proxy: record.proxy } : {}),
-    },
-  };
-}
+/** The fields the controller acts on; the rest of the record is the caller's and lives in the registry only. */
+type Lifecycle = Pick<SessionRecord, 'engine' | 'proxy' | 'status' | 'desiredState' | 'restarts'>;
 
 export class SessionController extends EventEmitter<SessionEvents> {
   readonly sessionId: string;
   readonly #env: SessionEnvironment;
   readonly #log: Logger;
-  #record: SessionRecord;
-  #handle: WorkerHandle | undefined;
+  #record: Lifecycle;
+  #handle: Worker | undefined;
   #qr: string | undefined;
   #consecutiveCrashes = 0;
   #backoffTimer: NodeJS.Timeout | undefined;
-  #closing = false;
+  /** Deleted, or this process is exiting: no new worker, whatever happens. */
+  #retired = false;
   #ops: Promise<void> = Promise.resolve();
-  #writes: Promise<void> = Promise.resolve();
-  #writeError: unknown;
+  /** Operations queued and not yet finished. */
+  #pending = 0;
   /** The last memory sample of the worker and its browser (resource-monitor.ts). */
   memory: SessionMemory | null = null;
 
   constructor(record: SessionRecord, env: SessionEnvironment) {
     super();
     this.sessionId = record.sessionId;
-    this.#record = { ...record };
+    const { engine, proxy, status, desiredState, restarts } = record;
+    this.#record = { engine, proxy, status, desiredState, restarts };
     this.#env = env;
     this.#log = env.log.child({ sessionId: record.sessionId });
   }
@@ -106,24 +102,6 @@ export class SessionController extends EventEmitter<SessionEvents> {
 
   get desiredState(): SessionRecord['desiredState'] {
     return this.#record.desiredState;
-  }
-
-  get webhooks(): SessionRecord['webhooks'] {
-    return this.#record.webhooks;
-  }
-
-  /**
-   * Changes the caller's own settings of the session (metadata, webhooks): written first, applied once durable,
-   * so a write that fails leaves the session as it was, in memory and in the store.
-   */
-  configure(patch: Pick<SessionPatch, 'metadata' | 'webhooks'>): Promise<void> {
-    const stamped: SessionPatch = { ...patch, updatedAt: now() };
-    const applied = this.#writes.then(async () => {
-      await this.#env.store.update(this.sessionId, stamped);
-      Object.assign(this.#record, stamped);
-    });
-    this.#writes = applied.catch(() => undefined);
-    return applied;
   }
 
   /** Throws 409 WSM_SESSION_NOT_READY unless the session is `ready`. */
@@ -142,18 +120,17 @@ export class SessionController extends EventEmitter<SessionEvents> {
     return this.#record.status === 'qr' ? this.#qr : undefined;
   }
 
-  get worker(): WorkerHandle | undefined {
+  get worker(): Worker | undefined {
     return this.#handle;
   }
 
-  toSession(): Session {
+  /** What only this process knows of the session: its processes and their memory. */
+  runtime(): SessionRuntime {
+    const alive = this.#handle?.alive === true;
     return {
-      ...this.#record,
-      proxy: this.#record.proxy === null ? null : maskCredentials(this.#record.proxy),
-      webhooks: this.#record.webhooks.map((target) => ({ ...target, url: maskCredentials(target.url) })),
-      pid: this.#handle?.alive ? (this.#handle.pid ?? null) : null,
-      browserPid: this.#handle?.alive ? (this.#handle.browser?.pid ?? null) : null,
-      memory: this.#handle?.alive ? this.memory : null,
+      pid: alive ? (this.#handle!.pid ?? null) : null,
+      browserPid: alive ? (this.#handle!.browser?.pid ?? null) : null,
+      memory: alive ? this.memory : null,
     };
   }
 
@@ -162,33 +139,30 @@ export class SessionController extends EventEmitter<SessionEvents> {
     return this.#ops;
   }
 
-  /** Resolves once every write so far is durable; rejects if one of them failed. */
-  async flush(): Promise<void> {
-    await this.#writes;
-    if (this.#writeError !== undefined) {
-      const error = this.#writeError;
-      this.#writeError = undefined;
-      throw error;
-    }
+  /** Resolves once every change made so far is in the store. */
+  durable(): Promise<void> {
+    return this.#env.registry.settled(this.sessionId);
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------------
 
   /** Makes the session meant to run and starts its worker unless one is up. True when it was not meant to run. */
   start(): boolean {
-    const wasRunning = this.#record.desiredState === 'running';
+    const wasRunning = isMeantToRun(this.#record);
     if (!wasRunning) {
       this.#consecutiveCrashes = 0;
       this.#update({ desiredState: 'running', lastError: null });
     }
-    void this.#enqueue(() => this.#ensureRunning());
+    // With nothing queued, the worker is forked now, so its `starting` is durable with the start itself.
+    if (this.#pending === 0) this.#ensureRunning();
+    else void this.#enqueue(() => this.#ensureRunning());
     return !wasRunning;
   }
 
   /** Stops the worker and keeps the session stopped, across supervisor restarts too. */
   stop(): Promise<void> {
     this.#update({ desiredState: 'stopped' });
-    return this.#enqueue(() => this.#stopWorker('stop requested'));
+    return this.#enqueue(() => this.#stopAndSettle('stop requested'));
   }
 
   /** A fresh worker for a session meant to run (a stopped or failed one is started). */
@@ -196,14 +170,9 @@ export class SessionController extends EventEmitter<SessionEvents> {
     this.#consecutiveCrashes = 0;
     this.#update({ desiredState: 'running', lastError: null });
     return this.#enqueue(async () => {
-      this.#clearBackoff();
-      const handle = this.#handle;
-      if (handle !== undefined) {
-        this.#transition('stopping', reason);
-        await handle.stop(reason);
-      }
+      await this.#stopWorker(reason);
       // Shut down, stopped or deleted while the old worker was stopping: no new one.
-      if (this.#closing || this.#record.desiredState !== 'running') {
+      if (this.#retired || !isMeantToRun(this.#record)) {
         if (this.#record.status === 'stopping') this.#transition('stopped', reason);
         return;
       }
@@ -221,75 +190,81 @@ export class SessionController extends EventEmitter<SessionEvents> {
           this.#log.warn({ err: error }, 'the engine could not log out; deleting its auth data anyway');
         });
       }
-      await this.#stopWorker('logout');
+      await this.#stopAndSettle('logout');
       await rm(this.#env.sessionDir(this.sessionId), { recursive: true, force: true });
       this.#update({ me: null, readyAt: null });
     });
   }
 
-  /** Stops the worker, deletes every file of the session and its registry entry. */
+  /** Stops the worker and deletes every file of the session (its registry entry is the caller's to remove). */
   remove(): Promise<void> {
-    this.#closing = true;
+    this.#retired = true;
     return this.#enqueue(async () => {
-      await this.#stopWorker('session deleted');
+      await this.#stopAndSettle('session deleted');
       await rm(this.#env.sessionDir(this.sessionId), { recursive: true, force: true });
-      await this.flush();
-      await this.#env.store.delete(this.sessionId);
+      await this.durable();
     });
   }
 
   /** The supervisor is exiting: stop the worker but keep the desired state, so a restart restores it. */
   async shutdown(): Promise<void> {
-    this.#closing = true;
-    this.#clearBackoff();
-    const handle = this.#handle;
-    if (handle !== undefined) {
-      this.#transition('stopping', 'supervisor shutting down');
-      await handle.stop('supervisor shutting down');
-      this.#transition('stopped', 'supervisor shut down');
-    }
-    await this.#writes;
+    this.#retired = true;
+    // A failed or backed-off session keeps its status: only a worker that ran is recorded as stopped.
+    if (await this.#stopWorker('supervisor shutting down')) this.#transition('stopped', 'supervisor shut down');
+    await this.durable();
   }
 
-  /** Runs an engine command in the session's worker. */
+  /**
+   * Runs an engine command in the session's worker. Resolves once what the worker reported before its reply
+   * (the status changes a scan or a disconnect causes) is durable too.
+   */
   async command<N extends CommandName>(name: N, params: CommandParams<N>): Promise<CommandResult<N>> {
     const handle = this.#handle;
     if (handle === undefined || !handle.alive) {
       throw new Errors.WORKER_UNAVAILABLE(this.sessionId, `its status is '${this.status}'`);
     }
     const started = performance.now();
+    let result: CommandResult<N>;
     try {
-      const result = await handle.request(name, params, this.#env.config.commandTimeoutMs);
-      this.#env.observer.command(name, (performance.now() - started) / 1000, 'ok');
-      return result;
+      result = await handle.request(name, params, this.#env.config.commandTimeoutMs);
     } catch (error) {
       this.#env.observer.command(name, (performance.now() - started) / 1000, 'error');
       throw error;
     }
+    this.#env.observer.command(name, (performance.now() - started) / 1000, 'ok');
+    await this.durable();
+    return result;
   }
 
   // ---- internals ---------------------------------------------------------------------------------
 
   #enqueue(operation: () => Promise<void> | void): Promise<void> {
-    const run = this.#ops.then(operation);
+    this.#pending++;
+    const run = this.#ops.then(operation).finally(() => this.#pending--);
     // The queue goes on after a failed operation; the caller still sees the failure.
     this.#ops = run.catch((error: unknown) => this.#log.error({ err: error }, 'session operation failed'));
     return run;
   }
 
-  async #ensureRunning(): Promise<void> {
-    if (this.#closing || this.#record.desiredState !== 'running') return;
+  #ensureRunning(): void {
+    if (this.#retired || !isMeantToRun(this.#record)) return;
     if (this.#handle !== undefined || this.#record.status === 'backoff') return;
     this.#spawn('start requested');
   }
 
-  async #stopWorker(reason: string): Promise<void> {
+  /** The one stop sequence: no pending restart, then `stopping` until the worker is gone. True if one ran. */
+  async #stopWorker(reason: string): Promise<boolean> {
     this.#clearBackoff();
     const handle = this.#handle;
-    if (handle !== undefined) {
-      this.#transition('stopping', reason);
-      await handle.stop(reason);
-    }
+    if (handle === undefined) return false;
+    this.#transition('stopping', reason);
+    await handle.stop(reason);
+    return true;
+  }
+
+  /** Stopped on request: the worker gone, the session `stopped` (a failed one too). */
+  async #stopAndSettle(reason: string): Promise<void> {
+    await this.#stopWorker(reason);
     if (this.#record.status !== 'stopped') this.#transition('stopped', reason);
   }
 
@@ -297,7 +272,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
     this.#clearBackoff();
     const { config } = this.#env;
     const settings = engineSettings(this.#record, config);
-    const handle = new WorkerHandle({
+    const handle = (this.#env.workers ?? forkWorker)({
       sessionId: this.sessionId,
       sessionDir: this.#env.sessionDir(this.sessionId),
       settings,
@@ -336,9 +311,9 @@ export class SessionController extends EventEmitter<SessionEvents> {
     this.#handle = undefined;
     this.#env.observer.workerExit(exit.cause);
     if (exit.cause === 'requested') return; // the operation that asked for the stop sets the status
-    const lastError = this.#describeExit(exit);
+    const lastError = describeExit(exit, this.#env.config.heartbeatTimeoutMs, now());
     this.#log.warn({ cause: exit.cause, code: exit.code, signal: exit.signal, detail: exit.detail }, 'worker died');
-    if (this.#closing || this.#record.desiredState !== 'running') {
+    if (this.#retired || !isMeantToRun(this.#record)) {
       this.#transition('stopped', lastError.message, { lastError });
       return;
     }
@@ -363,29 +338,12 @@ export class SessionController extends EventEmitter<SessionEvents> {
     this.#backoffTimer = setTimeout(() => {
       this.#backoffTimer = undefined;
       void this.#enqueue(() => {
-        if (this.#closing || this.#record.desiredState !== 'running' || this.#record.status !== 'backoff') return;
+        if (this.#retired || !isMeantToRun(this.#record) || this.#record.status !== 'backoff') return;
         this.#update({ restarts: this.#record.restarts + 1 });
         this.#env.observer.restart('crash');
         this.#spawn(`restart after crash #${decision.consecutiveCrashes}`);
       });
     }, decision.delayMs);
-  }
-
-  #describeExit(exit: WorkerExit): LastError {
-    const at = now();
-    if (exit.fatal !== undefined) return { ...exit.fatal.error, at };
-    switch (exit.cause) {
-      case 'heartbeat-timeout':
-        return {
-          code: LastErrorCode.HEARTBEAT_TIMEOUT,
-          message: `the worker sent nothing for ${this.#env.config.heartbeatTimeoutMs} ms of time it could run and was killed`,
-          at,
-        };
-      case 'spawn-failed':
-        return { code: LastErrorCode.SPAWN_FAILED, message: `the worker could not be started: ${exit.detail}`, at };
-      default:
-        return { code: LastErrorCode.WORKER_CRASHED, message: `the worker died: ${exit.detail}`, at };
-    }
   }
 
   #fail(lastError: LastError): void {
@@ -411,20 +369,21 @@ export class SessionController extends EventEmitter<SessionEvents> {
       return false;
     }
     if (to !== 'qr') this.#qr = undefined;
-    this.#update({ ...patch, status: to });
     this.#log.info({ from, to, reason }, `session ${to}`);
-    this.emit('status', { sessionId: this.sessionId, status: to, previous: from, reason, at: this.#record.updatedAt });
+    const change: StatusChange = { sessionId: this.sessionId, status: to, previous: from, reason, at: now() };
+    // Announced once written: whoever hears of it finds the registry saying the same.
+    this.#update({ ...patch, status: to }, () => this.emit('status', change));
     return true;
   }
 
-  #update(patch: SessionPatch): void {
-    const stamped: SessionPatch = { ...patch, updatedAt: now() };
-    Object.assign(this.#record, stamped);
-    this.#writes = this.#writes
-      .then(() => this.#env.store.update(this.sessionId, stamped))
-      .catch((error: unknown) => {
-        this.#writeError = error;
-        this.#log.error({ err: error }, 'could not persist the session');
-      });
+  /** Acts on the change at once and writes it through the registry, which retries it until it is durable. */
+  #update(patch: SessionPatch, afterWrite?: () => void): void {
+    for (const field of ['engine', 'proxy', 'status', 'desiredState', 'restarts'] as const) {
+      if (patch[field] !== undefined) (this.#record as Record<string, unknown>)[field] = patch[field];
+    }
+    this.#env.registry.update(this.sessionId, patch, afterWrite === undefined ? {} : { afterWrite }).catch((error: unknown) => {
+      // Refused by compare-and-set or deleted: the registry logged it; nothing of ours to retry.
+      this.#log.warn({ err: error }, 'the registry refused a session change');
+    });
   }
 }

@@ -1,20 +1,25 @@
 /**
- * The durable registry of sessions, behind a small asynchronous interface: SQLite embedded by default, and the
- * same interface for a PostgreSQL store when sessions span several machines. Every write resolves only once
- * it is durable: the API answers after it.
+ * The durable registry of sessions, behind a small asynchronous port: SQLite embedded by default, PostgreSQL
+ * when sessions span several machines. Every write resolves only once it is durable, and is compare-and-set
+ * on the row's `version`, so two writers can never silently overwrite each other.
  */
-import type { Session } from '../schemas/session.js';
+import type { SessionPatch, SessionRecord } from '../session/session-record.js';
 
-/** What is persisted of a session: everything but the runtime pid. */
-export type SessionRecord = Omit<Session, 'pid' | 'browserPid' | 'memory'>;
-export type SessionPatch = Partial<Omit<SessionRecord, 'sessionId' | 'createdAt'>>;
+export type InsertResult = { ok: true } | { ok: false; reason: 'exists' };
+
+export type UpdateResult =
+  | { ok: true; record: SessionRecord }
+  /** `conflict`: the row is no longer at the expected version (someone else wrote it); `missing`: deleted. */
+  | { ok: false; reason: 'conflict' | 'missing' };
 
 export interface SessionStore {
   list(): Promise<SessionRecord[]>;
   get(sessionId: string): Promise<SessionRecord | undefined>;
-  /** Rejects when the session already exists. */
-  insert(record: SessionRecord): Promise<void>;
-  update(sessionId: string, patch: SessionPatch): Promise<void>;
-  delete(sessionId: string): Promise<void>;
+  /** Writes a new row at `record.version`; `exists` when the id is taken. */
+  insert(record: SessionRecord): Promise<InsertResult>;
+  /** Applies `patch` if the row is at `expectedVersion`; the row then has `expectedVersion + 1`. */
+  update(sessionId: string, expectedVersion: number, patch: SessionPatch): Promise<UpdateResult>;
+  /** Deletes the row (at `expectedVersion`, when given); false when there was none to delete. */
+  delete(sessionId: string, expectedVersion?: number): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -5,8 +5,9 @@
  */
 import type Database from 'better-sqlite3';
 import { join } from 'node:path';
+import type { SessionPatch, SessionRecord } from '../session/session-record.js';
 import { openDatabase, statementCache, type Synchronous } from './sqlite.js';
-import type { SessionPatch, SessionRecord, SessionStore } from './session-store.js';
+import type { InsertResult, SessionStore, UpdateResult } from './session-store.js';
 
 interface Row {
   session_id: string;
@@ -23,6 +24,7 @@ interface Row {
   started_at: string | null;
   ready_at: string | null;
   proxy: string | null;
+  version: number;
 }
 
 /** Schema versions, applied in order; `PRAGMA user_version` records the last one applied. */
@@ -43,6 +45,8 @@ const MIGRATIONS = [
      ready_at      TEXT
    ) STRICT`,
   `ALTER TABLE sessions ADD COLUMN proxy TEXT`,
+  // Rows written before versions existed start at 1.
+  `ALTER TABLE sessions ADD COLUMN version INTEGER NOT NULL DEFAULT 1`,
 ];
 
 const COLUMNS: Record<keyof SessionPatch, keyof Row> = {
@@ -77,6 +81,7 @@ function toRecord(row: Row): SessionRecord {
     startedAt: row.started_at,
     readyAt: row.ready_at,
     proxy: row.proxy,
+    version: row.version,
   };
 }
 
@@ -89,6 +94,7 @@ export class SqliteSessionStore implements SessionStore {
   readonly #get: Database.Statement<[string], Row>;
   readonly #list: Database.Statement<[], Row>;
   readonly #delete: Database.Statement<[string]>;
+  readonly #deleteAt: Database.Statement<[string, number]>;
   readonly #statement: (sql: string) => Database.Statement;
 
   constructor(dataDir: string, synchronous: Synchronous = 'NORMAL') {
@@ -96,13 +102,15 @@ export class SqliteSessionStore implements SessionStore {
     this.#statement = statementCache(this.#db);
     this.#insert = this.#db.prepare(
       `INSERT INTO sessions (session_id, engine, desired_state, status, restarts, metadata, webhooks, last_error, me,
-                             created_at, updated_at, started_at, ready_at, proxy)
+                             created_at, updated_at, started_at, ready_at, proxy, version)
        VALUES (@session_id, @engine, @desired_state, @status, @restarts, @metadata, @webhooks, @last_error, @me,
-               @created_at, @updated_at, @started_at, @ready_at, @proxy)`,
+               @created_at, @updated_at, @started_at, @ready_at, @proxy, @version)
+       ON CONFLICT (session_id) DO NOTHING`,
     );
     this.#get = this.#db.prepare('SELECT * FROM sessions WHERE session_id = ?');
     this.#list = this.#db.prepare('SELECT * FROM sessions ORDER BY created_at, session_id');
     this.#delete = this.#db.prepare('DELETE FROM sessions WHERE session_id = ?');
+    this.#deleteAt = this.#db.prepare('DELETE FROM sessions WHERE session_id = ? AND version = ?');
   }
 
   async list(): Promise<SessionRecord[]> {
@@ -114,8 +122,8 @@ export class SqliteSessionStore implements SessionStore {
     return row === undefined ? undefined : toRecord(row);
   }
 
-  async insert(record: SessionRecord): Promise<void> {
-    this.#insert.run({
+  async insert(record: SessionRecord): Promise<InsertResult> {
+    const { changes } = this.#insert.run({
       session_id: record.sessionId,
       engine: record.engine,
       desired_state: record.desiredState,
@@ -130,26 +138,29 @@ export class SqliteSessionStore implements SessionStore {
       started_at: record.startedAt,
       ready_at: record.readyAt,
       proxy: record.proxy,
+      version: record.version,
     });
+    return changes === 1 ? { ok: true } : { ok: false, reason: 'exists' };
   }
 
-  async update(sessionId: string, patch: SessionPatch): Promise<void> {
+  async update(sessionId: string, expectedVersion: number, patch: SessionPatch): Promise<UpdateResult> {
     const fields = (Object.keys(patch) as (keyof SessionPatch)[]).filter((field) => patch[field] !== undefined);
-    if (fields.length === 0) return;
-    const assignments = fields.map((field) => `${COLUMNS[field]} = @${COLUMNS[field]}`).join(', ');
+    const assignments = [...fields.map((field) => `${COLUMNS[field]} = @${COLUMNS[field]}`), 'version = version + 1'].join(', ');
     const values = Object.fromEntries(fields.map((field) => [COLUMNS[field], toColumnValue(field, patch[field])]));
-    this.#statement(`UPDATE sessions SET ${assignments} WHERE session_id = @session_id`).run({
-      ...values,
-      session_id: sessionId,
-    });
+    const row = this.#statement(
+      `UPDATE sessions SET ${assignments} WHERE session_id = @session_id AND version = @expected_version RETURNING *`,
+    ).get({ ...values, session_id: sessionId, expected_version: expectedVersion }) as Row | undefined;
+    if (row !== undefined) return { ok: true, record: toRecord(row) };
+    return { ok: false, reason: this.#get.get(sessionId) === undefined ? 'missing' : 'conflict' };
   }
 
-  async delete(sessionId: string): Promise<void> {
-    this.#delete.run(sessionId);
+  async delete(sessionId: string, expectedVersion?: number): Promise<boolean> {
+    const { changes } =
+      expectedVersion === undefined ? this.#delete.run(sessionId) : this.#deleteAt.run(sessionId, expectedVersion);
+    return changes === 1;
   }
 
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }
-
 }

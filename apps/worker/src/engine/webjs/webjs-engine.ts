@@ -15,7 +15,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import wwebjs from 'whatsapp-web.js';
-import { WorkerErrorCode } from '@wsm/ipc-protocol/runtime';
+import { WEBJS_DEFAULTS, WorkerErrorCode } from '@wsm/ipc-protocol/runtime';
 import type { CodedError, Me, SentMessage, WebjsOptions } from '@wsm/ipc-protocol';
 import { SESSION_ENV, signalGroup } from '@wsm/procfs';
 import { WorkerError, toCodedError } from '../../errors.js';
@@ -27,13 +27,7 @@ import { releaseStaleProfileLock } from './profile-lock.js';
 const { Client, LocalAuth } = wwebjs;
 type WebjsClient = InstanceType<typeof Client>;
 
-const DEFAULTS = {
-  launchTimeoutMs: 30_000,
-  loadTimeoutMs: 60_000,
-  readyTimeoutMs: 60_000,
-  qrMaxAttempts: 6,
-  stopTimeoutMs: 5000,
-} as const;
+const DEFAULTS = { ...WEBJS_DEFAULTS, stopTimeoutMs: 5000 } as const;
 
 /** Connection states in which WhatsApp Web is (re)connecting rather than gone. */
 const CONNECTED = 'CONNECTED';

@@ -1,7 +1,9 @@
 /**
- * One worker process: fork, protocol handshake, heartbeat watchdog, commands with correlation ids and
- * deadlines, and stopping in escalating steps. It reports what happened (`exit` with a cause) and leaves
- * deciding what to do about it to the session controller.
+ * One worker process: fork, protocol handshake and the exit report, composed with its parts the way execa
+ * composes a child process: the command channel (command-channel.ts), the heartbeat watchdog
+ * (heartbeat-watchdog.ts) and the stop in escalating steps (stop-steps.ts). It reports what happened (`exit`
+ * with a cause) and leaves deciding what to do about it to the session controller; its failures are its own
+ * (worker-errors.ts), mapped to HTTP by the API.
  *
  * The worker is forked `detached`, which makes it the leader of its own process group: signalling the group
  * reaches the worker and everything it started in it, and a Ctrl-C meant for the supervisor's terminal does
@@ -13,7 +15,6 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import {
   PROTOCOL_VERSION,
-  decodeCommandResult,
   decodeWorkerMessage,
   type BrowserProcess,
   type CodedError,
@@ -29,10 +30,14 @@ import {
   type WorkerQr,
   type WorkerStatus,
 } from '@wsm/ipc-protocol';
-import { CodedHttpError, Errors, LastErrorCode, WORKER_CODE_STATUS } from '../errors.js';
 import { OWNER_ENV, SESSION_ENV, killSessionProcesses, signalGroup } from '@wsm/procfs';
+import { LastErrorCode } from '../errors.js';
+import { CommandChannel } from './command-channel.js';
 import { HeartbeatWatchdog, type SilenceReport } from './heartbeat-watchdog.js';
 import { hangPolicy, type HangExcuse } from './hang-policy.js';
+import { escalateStop } from './stop-steps.js';
+import type { Worker, WorkerEvents } from './worker-port.js';
+import { workerUnavailable } from './worker-errors.js';
 
 export interface WorkerSpec {
   sessionId: string;
@@ -62,30 +67,13 @@ export interface WorkerExit {
   uptimeMs: number;
 }
 
-interface WorkerHandleEvents {
-  status: [WorkerStatus];
-  qr: [WorkerQr];
-  event: [EngineEvent];
-  exit: [WorkerExit];
-  /** A silence past the heartbeat timeout that was not a hang: the supervisor stalled, or the worker was starved. */
-  reprieve: [HangExcuse];
-}
-
-interface Pending {
-  name: CommandName;
-  resolve: (result: unknown) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
-}
 
 /** Variables a worker must not inherit: it needs none of the supervisor's secrets. */
 const WITHHELD_ENV = ['API_KEY', 'WEBHOOK_SECRET'];
 const STDERR_TAIL_BYTES = 4096;
 const DRAIN_AFTER_EXIT_MS = 1000;
 
-const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
-
-export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
+export class WorkerHandle extends EventEmitter<WorkerEvents> implements Worker {
   readonly spec: WorkerSpec;
   readonly spawnedAt = Date.now();
   readonly exited: Promise<WorkerExit>;
@@ -101,12 +89,12 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
   #killCause: ExitCause | undefined;
   #fatal: WorkerExit['fatal'];
   #stderrTail = '';
-  #nextId = 0;
-  readonly #pending = new Map<string, Pending>();
+  readonly #commands: CommandChannel;
 
   constructor(spec: WorkerSpec) {
     super();
     this.spec = spec;
+    this.#commands = new CommandChannel(spec.sessionId, (message) => this.#send(message), spec.log);
     this.exited = new Promise((resolve) => {
       this.#resolveExited = resolve;
     });
@@ -164,41 +152,29 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
     });
   }
 
-  /** Runs a command in the worker; rejects with a coded error on a failed reply, a timeout or the worker's exit. */
+  /** Runs a command in the worker; rejects with a WorkerError on a failed reply, a timeout or the worker's exit. */
   request<N extends CommandName>(name: N, params: CommandParams<N>, timeoutMs: number): Promise<CommandResult<N>> {
     const child = this.#child;
     if (child === undefined || !this.alive || !child.connected || this.#stopRequested) {
-      return Promise.reject(new Errors.WORKER_UNAVAILABLE(this.spec.sessionId, 'the worker is not running'));
+      return Promise.reject(workerUnavailable(this.spec.sessionId, 'the worker is not running'));
     }
-    const id = String(++this.#nextId);
-    return new Promise<CommandResult<N>>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new Errors.COMMAND_TIMEOUT(this.spec.sessionId, name, timeoutMs));
-      }, timeoutMs);
-      this.#pending.set(id, { name, resolve: resolve as (result: unknown) => void, reject, timer });
-      this.#send({ type: `command.${name}`, id, params } as SupervisorMessage);
-    });
+    return this.#commands.request(name, params, timeoutMs);
   }
 
-  /**
-   * Asks the worker to stop, then escalates: SIGTERM to its group after `stopTimeoutMs`, SIGKILL after as long
-   * again. Resolves once the worker has exited.
-   */
+  /** Asks the worker to stop, then escalates (stop-steps.ts). Resolves once the worker has exited. */
   async stop(reason: string): Promise<WorkerExit> {
     if (this.#exit !== undefined || this.#child === undefined) return this.exited;
     if (!this.#stopRequested) {
       this.#stopRequested = true;
       this.#send({ type: 'supervisor.shutdown', reason, timeoutMs: this.spec.stopTimeoutMs });
-      const steps: NodeJS.Signals[] = ['SIGTERM', 'SIGKILL'];
-      void (async () => {
-        for (const signal of steps) {
-          await Promise.race([this.exited, delay(this.spec.stopTimeoutMs)]);
-          if (this.#exit !== undefined) return;
-          this.spec.log.warn({ signal, pid: this.pid }, 'worker did not stop in time; signalling its process group');
-          this.#signalGroups(signal);
-        }
-      })();
+      void escalateStop({
+        exited: this.exited,
+        isGone: () => this.#exit !== undefined,
+        stepMs: this.spec.stopTimeoutMs,
+        signal: (signal) => this.#signalGroups(signal),
+        log: this.spec.log,
+        pid: this.pid,
+      });
     }
     return this.exited;
   }
@@ -293,27 +269,9 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
         this.#fatal = { error: message.error, retry: message.retry };
         return;
       case 'worker.reply':
-        this.#onReply(message);
+        this.#commands.settle(message);
         return;
     }
-  }
-
-  #onReply(message: Extract<WorkerMessage, { type: 'worker.reply' }>): void {
-    const pending = this.#pending.get(message.id);
-    if (pending === undefined) {
-      this.spec.log.warn({ id: message.id }, 'reply to no pending command (it timed out?)');
-      return;
-    }
-    this.#pending.delete(message.id);
-    clearTimeout(pending.timer);
-    if (!message.ok) {
-      const status = WORKER_CODE_STATUS[message.error.code] ?? 502;
-      pending.reject(new CodedHttpError(status, message.error.code, message.error.message));
-      return;
-    }
-    const result = decodeCommandResult(pending.name, message.result);
-    if (result.ok) pending.resolve(result.value);
-    else void result.details().then((error) => pending.reject(new Errors.ENGINE_FAILED(this.spec.sessionId, pending.name, error)));
   }
 
   #finish(code: number | null, signal: NodeJS.Signals | null, cause?: ExitCause, reason?: string): void {
@@ -334,11 +292,7 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
       detail: stderr ? `${how}; stderr: ${stderr}` : how,
       uptimeMs: Date.now() - this.spawnedAt,
     };
-    for (const [id, pending] of this.#pending) {
-      clearTimeout(pending.timer);
-      pending.reject(new Errors.WORKER_UNAVAILABLE(this.spec.sessionId, `the worker exited (${how})`));
-      this.#pending.delete(id);
-    }
+    this.#commands.closeAll(`the worker exited (${how})`);
     this.#child?.stdout?.destroy();
     this.#child?.stderr?.destroy();
     this.#resolveExited(this.#exit);

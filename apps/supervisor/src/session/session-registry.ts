@@ -1,0 +1,176 @@
+/**
+ * The registry: the only durable truth of sessions. Reads come from a cache of committed rows (this process
+ * is the only writer of its store); every write goes to the store first and reaches the cache only once it is
+ * durable, so what the API shows is always what the store holds.
+ *
+ * One failure rule for every write: writes of one session run in order, and a write the store fails is
+ * retried in place (later writes of that session wait behind it) until it is durable. A caller that cannot
+ * wait that long gives a deadline and gets 503 WSM_STORE_UNAVAILABLE; its write still lands, in order, once the
+ * store is back. A write refused by compare-and-set (someone else changed or deleted the row) is not retried:
+ * the cache takes the store's row and the caller gets the refusal.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { Errors } from '../errors.js';
+import type { SessionStore } from '../store/session-store.js';
+import type { SessionPatch, SessionRecord } from './session-record.js';
+
+const RETRY_FIRST_MS = 200;
+const RETRY_MAX_MS = 5000;
+
+interface RegistryEvents {
+  /** A committed change: the row as the store now has it. */
+  changed: [SessionRecord];
+  removed: [string];
+}
+
+export interface WriteOptions {
+  /** Reject with 503 WSM_STORE_UNAVAILABLE if not durable by then (the write itself goes on). */
+  deadlineMs?: number;
+  /**
+   * Runs as soon as the write is settled (durable, or refused), before anything waiting on the session's
+   * writes resumes: what it announces is in the store before anyone who waited can look.
+   */
+  afterWrite?: () => void;
+}
+
+class Refused extends Error {
+  constructor(readonly error: Error) {
+    super(error.message);
+  }
+}
+
+export class SessionRegistry extends EventEmitter<RegistryEvents> {
+  readonly #store: SessionStore;
+  readonly #log: Logger;
+  readonly #records = new Map<string, SessionRecord>();
+  /** Each session's write chain: the last write queued, settled once it is durable or refused. */
+  readonly #tails = new Map<string, Promise<unknown>>();
+
+  private constructor(store: SessionStore, log: Logger) {
+    super();
+    this.#store = store;
+    this.#log = log;
+  }
+
+  static async load(store: SessionStore, log: Logger): Promise<SessionRegistry> {
+    const registry = new SessionRegistry(store, log);
+    for (const record of await store.list()) registry.#records.set(record.sessionId, record);
+    return registry;
+  }
+
+  get size(): number {
+    return this.#records.size;
+  }
+
+  get(sessionId: string): SessionRecord | undefined {
+    return this.#records.get(sessionId);
+  }
+
+  require(sessionId: string): SessionRecord {
+    const record = this.#records.get(sessionId);
+    if (record === undefined) throw new Errors.SESSION_NOT_FOUND(sessionId);
+    return record;
+  }
+
+  all(): IterableIterator<SessionRecord> {
+    return this.#records.values();
+  }
+
+  /** Writes a new session; 409 WSM_SESSION_EXISTS when the id is taken. */
+  async create(record: SessionRecord): Promise<SessionRecord> {
+    if (this.#records.has(record.sessionId)) throw new Errors.SESSION_EXISTS(record.sessionId);
+    const result = await this.#store.insert(record);
+    if (!result.ok) throw new Errors.SESSION_EXISTS(record.sessionId);
+    this.#records.set(record.sessionId, record);
+    this.emit('changed', record);
+    return record;
+  }
+
+  /** Queues `patch` behind the session's earlier writes; resolves with the row once it is durable. */
+  update(sessionId: string, patch: SessionPatch, options: WriteOptions = {}): Promise<SessionRecord> {
+    const stamped: SessionPatch = { ...patch, updatedAt: new Date().toISOString() };
+    const write = async (): Promise<SessionRecord> => {
+      try {
+        return await this.#writeUntilDurable(sessionId, stamped);
+      } finally {
+        options.afterWrite?.();
+      }
+    };
+    return this.#enqueue(sessionId, write, options);
+  }
+
+  /** Deletes the session's row once its earlier writes are done. */
+  remove(sessionId: string, options: WriteOptions = {}): Promise<void> {
+    return this.#enqueue(
+      sessionId,
+      async () => {
+        await this.#retrying(sessionId, 'delete', () => this.#store.delete(sessionId));
+        this.#records.delete(sessionId);
+        this.#tails.delete(sessionId);
+        this.emit('removed', sessionId);
+      },
+      options,
+    );
+  }
+
+  /** Resolves once every write queued so far for the session is durable (or refused). */
+  settled(sessionId: string, options: WriteOptions = {}): Promise<void> {
+    const tail = (this.#tails.get(sessionId) ?? Promise.resolve()).then(() => undefined);
+    return withDeadline(tail, options.deadlineMs);
+  }
+
+  #enqueue<T>(sessionId: string, write: () => Promise<T>, options: WriteOptions): Promise<T> {
+    const previous = this.#tails.get(sessionId) ?? Promise.resolve();
+    const result = previous.catch(() => undefined).then(write);
+    this.#tails.set(
+      sessionId,
+      result.catch(() => undefined),
+    );
+    const unwrapped = result.catch((error: unknown) => {
+      throw error instanceof Refused ? error.error : error;
+    });
+    return withDeadline(unwrapped, options.deadlineMs);
+  }
+
+  async #writeUntilDurable(sessionId: string, patch: SessionPatch): Promise<SessionRecord> {
+    const current = this.#records.get(sessionId);
+    if (current === undefined) throw new Refused(new Errors.SESSION_NOT_FOUND(sessionId));
+    const result = await this.#retrying(sessionId, 'update', () => this.#store.update(sessionId, current.version, patch));
+    if (result.ok) {
+      this.#records.set(sessionId, result.record);
+      this.emit('changed', result.record);
+      return result.record;
+    }
+    // Someone else wrote or deleted the row: take the store's word for it, never overwrite it.
+    const stored = await this.#store.get(sessionId).catch(() => undefined);
+    if (stored === undefined) {
+      this.#records.delete(sessionId);
+      throw new Refused(new Errors.SESSION_NOT_FOUND(sessionId));
+    }
+    this.#records.set(sessionId, stored);
+    this.#log.warn({ sessionId, expected: current.version, found: stored.version }, 'session row changed underneath; write refused');
+    throw new Refused(new Errors.SESSION_CONFLICT(sessionId));
+  }
+
+  async #retrying<T>(sessionId: string, what: string, attempt: () => Promise<T>): Promise<T> {
+    for (let delay = RETRY_FIRST_MS; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
+      try {
+        return await attempt();
+      } catch (error) {
+        this.#log.error({ err: error, sessionId, retryInMs: delay }, `could not ${what} the session; retrying`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+}
+
+/** `promise`, or 503 WSM_STORE_UNAVAILABLE once `deadlineMs` has passed (the write it waits for goes on). */
+function withDeadline<T>(promise: Promise<T>, deadlineMs: number | undefined): Promise<T> {
+  if (deadlineMs === undefined) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Errors.STORE_UNAVAILABLE(deadlineMs)), deadlineMs);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,199 @@
+/**
+ * What the API does with sessions, in one place: create, start, stop, restart, log out, delete, change
+ * settings, and read them. Reads come from the registry (the durable truth) plus the runner's view of the
+ * processes; every change resolves once it is durable, so a route never has to remember to flush anything.
+ */
+import { EventEmitter } from 'node:events';
+import type { EngineName } from '@wsm/ipc-protocol';
+import { availableMemoryBytes } from '@wsm/procfs';
+import { Errors } from '../errors.js';
+import type { Session } from '../schemas/session.js';
+import { toSession } from '../schemas/session-view.js';
+import { decideAdmission, type AdmissionPolicy } from './admission-policy.js';
+import type { SessionController } from './session-controller.js';
+import { isMeantToRun, newRecord, type NewSession, type SessionPatch } from './session-record.js';
+import type { SessionRegistry } from './session-registry.js';
+import type { RunnerEvents, SessionRunner } from './session-runner.js';
+
+export interface ServiceOptions {
+  registry: SessionRegistry;
+  runner: SessionRunner;
+  admission: AdmissionPolicy;
+  /** How long a request waits for its change to be durable before it answers 503 WSM_STORE_UNAVAILABLE. */
+  storeTimeoutMs: number;
+  /** What else a deleted session leaves behind (idempotency keys, log records), forgotten with it. */
+  onRemoved?: Array<(sessionId: string) => Promise<void> | void>;
+}
+
+const megabytes = (bytes: number): number => Math.round(bytes / 1048576);
+
+export class SessionService extends EventEmitter<RunnerEvents> {
+  readonly #options: ServiceOptions;
+  readonly #registry: SessionRegistry;
+  readonly #runner: SessionRunner;
+  /** Sessions being deleted: a new session of the same id waits until the old one's files are gone. */
+  readonly #removing = new Map<string, Promise<void>>();
+  /** Ids being created right now: a concurrent create or start of the same id sees them. */
+  readonly #creating = new Map<string, { meantToRun: boolean; controller: Promise<SessionController> }>();
+
+  constructor(options: ServiceOptions) {
+    super();
+    this.#options = options;
+    this.#registry = options.registry;
+    this.#runner = options.runner;
+    this.#runner.on('status', (change) => this.emit('status', change));
+    this.#runner.on('qr', (qr) => this.emit('qr', qr));
+    this.#runner.on('event', (event) => this.emit('event', event));
+  }
+
+  get size(): number {
+    return this.#registry.size;
+  }
+
+  /** The Session as the API shows it, or undefined. */
+  view(sessionId: string): Session | undefined {
+    const record = this.#registry.get(sessionId);
+    return record === undefined ? undefined : toSession(record, this.#runner.get(sessionId)?.runtime());
+  }
+
+  requireView(sessionId: string): Session {
+    const view = this.view(sessionId);
+    if (view === undefined) throw new Errors.SESSION_NOT_FOUND(sessionId);
+    return view;
+  }
+
+  list(): Session[] {
+    return [...this.#registry.all()].map((record) => toSession(record, this.#runner.get(record.sessionId)?.runtime()));
+  }
+
+  /** The running side of a session, for commands and waiting on its status. */
+  require(sessionId: string): SessionController {
+    const controller = this.#registry.get(sessionId) === undefined ? undefined : this.#runner.get(sessionId);
+    if (controller === undefined) throw new Errors.SESSION_NOT_FOUND(sessionId);
+    return controller;
+  }
+
+  controllers(): IterableIterator<SessionController> {
+    return this.#runner.controllers();
+  }
+
+  /** Registers a new session (durably) and optionally starts it. Throws WSM_SESSION_EXISTS. */
+  async create(input: NewSession, start: boolean): Promise<Session> {
+    this.#assertOpen();
+    if (this.#registry.get(input.sessionId) !== undefined || this.#creating.has(input.sessionId)) {
+      throw new Errors.SESSION_EXISTS(input.sessionId);
+    }
+    if (start) this.admit(input.engine);
+    const creating = this.#insert(input, start);
+    this.#creating.set(input.sessionId, { meantToRun: start, controller: creating });
+    try {
+      const controller = await creating;
+      if (start) controller.start();
+      await this.#durable(controller);
+      return this.requireView(input.sessionId);
+    } finally {
+      this.#creating.delete(input.sessionId);
+    }
+  }
+
+  /** POST /start-session: creates the session if new; `started` is false when it was already meant to run. */
+  async startSession(sessionId: string, engine: EngineName): Promise<{ session: Session; started: boolean }> {
+    this.#assertOpen();
+    await this.#creating.get(sessionId)?.controller.catch(() => undefined);
+    if (this.#registry.get(sessionId) === undefined) {
+      return { session: await this.create({ sessionId, engine }, true), started: true };
+    }
+    const started = await this.start(sessionId);
+    return { session: this.requireView(sessionId), started };
+  }
+
+  /** Makes the session meant to run (admitted first) and starts its worker; true when it was not meant to run. */
+  async start(sessionId: string): Promise<boolean> {
+    const controller = this.require(sessionId);
+    if (!isMeantToRun(controller)) this.admit(controller.engine);
+    const started = controller.start();
+    await this.#durable(controller);
+    return started;
+  }
+
+  /** Resolves once the stop is durable, not once the worker is gone: that shows as `stopping` → `stopped`. */
+  async stop(sessionId: string): Promise<void> {
+    const controller = this.require(sessionId);
+    void controller.stop().catch(() => undefined);
+    await this.#durable(controller);
+  }
+
+  async restart(sessionId: string): Promise<void> {
+    const controller = this.require(sessionId);
+    if (!isMeantToRun(controller)) this.admit(controller.engine);
+    void controller.restart().catch(() => undefined);
+    await this.#durable(controller);
+  }
+
+  /** Resolves once the device is unlinked, the worker stopped and the auth data deleted. */
+  async logout(sessionId: string): Promise<void> {
+    const controller = this.require(sessionId);
+    await controller.logout();
+    await this.#durable(controller);
+  }
+
+  /** The caller's own settings (metadata, webhooks): written first, shown once durable. */
+  async configure(sessionId: string, patch: Pick<SessionPatch, 'metadata' | 'webhooks'>): Promise<Session> {
+    this.#registry.require(sessionId);
+    await this.#registry.update(sessionId, patch, { deadlineMs: this.#options.storeTimeoutMs });
+    return this.requireView(sessionId);
+  }
+
+  /** Stops the worker, deletes every file of the session, its registry row, and what else it left. */
+  async remove(sessionId: string): Promise<void> {
+    const controller = this.require(sessionId);
+    this.#runner.release(sessionId);
+    const removal = (async () => {
+      await controller.remove();
+      await this.#registry.remove(sessionId);
+      for (const forget of this.#options.onRemoved ?? []) await forget(sessionId);
+    })().finally(() => this.#removing.delete(sessionId));
+    this.#removing.set(sessionId, removal);
+    await removal;
+  }
+
+  /**
+   * Admission control for a session about to be meant to run: at most MAX_SESSIONS of them, and enough
+   * available memory left after its expected footprint. Throws a coded 429/503; running sessions are untouched.
+   */
+  admit(engine: EngineName): void {
+    let running = 0;
+    for (const record of this.#registry.all()) if (isMeantToRun(record)) running++;
+    // Being created, not yet in the registry: meant to run from the first moment all the same.
+    for (const [sessionId, { meantToRun }] of this.#creating) if (meantToRun && this.#registry.get(sessionId) === undefined) running++;
+    const decision = decideAdmission(this.#options.admission, { running, engine, availableBytes: availableMemoryBytes() });
+    if (decision.admit) return;
+    if (decision.reason === 'too-many-sessions') throw new Errors.TOO_MANY_SESSIONS(decision.running);
+    throw new Errors.INSUFFICIENT_MEMORY(megabytes(decision.availableBytes), megabytes(this.#options.admission.minFreeBytes));
+  }
+
+  restore(concurrency: number): Promise<void> {
+    return this.#runner.restore(concurrency);
+  }
+
+  /** Stops every worker (in parallel), keeping each session's desired state for the next start. */
+  async shutdown(): Promise<void> {
+    await this.#runner.shutdown();
+    await Promise.allSettled(this.#removing.values());
+  }
+
+  async #insert(input: NewSession, start: boolean): Promise<SessionController> {
+    await this.#removing.get(input.sessionId);
+    // Meant to run from the first moment: a concurrent create counts it against MAX_SESSIONS.
+    const record = await this.#registry.create(newRecord(input, start ? 'running' : 'stopped', new Date().toISOString()));
+    return this.#runner.run(record);
+  }
+
+  #durable(controller: SessionController): Promise<void> {
+    return this.#registry.settled(controller.sessionId, { deadlineMs: this.#options.storeTimeoutMs });
+  }
+
+  #assertOpen(): void {
+    if (this.#runner.closing) throw new Errors.SHUTTING_DOWN();
+  }
+}
