@@ -127,16 +127,24 @@ function stringList(env: Env, name: string): string[] {
   }
 }
 
+/** Items of a comma-separated setting, trimmed, empty ones dropped. */
+const commaList = (env: Env, name: string): string[] =>
+  (env[name] ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+
+/** `text` as an http(s) URL with a host, or undefined. */
+function httpUrl(text: string): URL | undefined {
+  try {
+    const parsed = new URL(text);
+    return /^https?:$/.test(parsed.protocol) && parsed.hostname !== '' ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function webhookUrls(env: Env): string[] {
-  const urls = (env.WEBHOOK_URL ?? '').split(',').map((url) => url.trim()).filter((url) => url !== '');
+  const urls = commaList(env, 'WEBHOOK_URL');
   for (const url of urls) {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(url);
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed === undefined || !/^https?:$/.test(parsed.protocol) || parsed.hostname === '') {
+    if (httpUrl(url) === undefined) {
       throw new ConfigError(`WEBHOOK_URL has an entry that is not an http(s) URL with a host: ${url}`);
     }
   }
@@ -168,15 +176,10 @@ function credential(env: Env, name: string): string | undefined {
 
 /** Exact `scheme://host[:port]` origins: what a browser sends in `Origin`, so a path or `*` would never match. */
 function corsOrigins(env: Env): string[] {
-  const origins = (env.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter((origin) => origin !== '');
+  const origins = commaList(env, 'CORS_ORIGINS');
   for (const origin of origins) {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(origin);
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed === undefined || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+    const parsed = httpUrl(origin);
+    if (parsed === undefined || parsed.origin !== origin) {
       throw new ConfigError(`CORS_ORIGINS has an entry that is not an exact origin like https://app.example.com: ${origin}`);
     }
   }
