@@ -42,7 +42,7 @@ async function simulatedRounds(supervisor) {
     await ready;
     const { child } = await bareFork();
     await delay(SETTLE_MS);
-    const worker = memoryOf(supervisor.app.sessions.get(id).toSession().pid);
+    const worker = memoryOf(supervisor.app.sessions.view(id).pid);
     const bare = memoryOf(child.pid);
     samples.push({ worker, bare });
     await endBare(child);

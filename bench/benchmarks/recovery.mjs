@@ -32,12 +32,12 @@ for (let round = 0; round < rounds + WARMUP; round++) {
   await supervisor.call('POST', `/sessions/${id}/simulate/scan`);
   await linked;
 
-  const { pid } = app.sessions.get(id).toSession();
+  const { pid } = app.sessions.view(id);
   const back = supervisor.reach(id, 'ready');
   const killed = performance.now();
   process.kill(pid, 'SIGKILL');
   const recovery = (await back) - killed;
-  const after = app.sessions.get(id).toSession();
+  const after = app.sessions.view(id);
   if (after.pid === pid || after.restarts !== 1) throw new Error(`${id}: expected a new worker after one restart, got ${JSON.stringify(after)}`);
   await supervisor.call('DELETE', `/sessions/${id}`);
   if (round < WARMUP) continue;

@@ -66,7 +66,7 @@ for (let round = 0; round < rounds + WARMUP; round++) {
   await emulator.scan(code);
   await ready;
 
-  const { pid } = app.sessions.get(id).toSession();
+  const { pid } = app.sessions.view(id);
   const back = supervisor.reach(id, 'ready');
   const killed = performance.now();
   process.kill(pid, 'SIGKILL');

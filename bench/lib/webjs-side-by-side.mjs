@@ -70,7 +70,7 @@ export async function webjsSideBySide({ supervisor, emulator, dir, settleSeconds
     await Promise.race([Promise.all([ours, reference.ready]), timeout]).finally(() => clearTimeout(timer));
     log(`both ready; settling ${settleSeconds} s`);
     await delay(settleSeconds * 1000);
-    const session = supervisor.app.sessions.get('webjs').toSession();
+    const session = supervisor.app.sessions.view('webjs');
     const oursGroups = [session.pid, pgidOf(session.browserPid)];
     const referenceGroups = [reference.child.pid, pgidOf(reference.browserPid)];
     // Five reads a second apart, alternating sides; the median of each.
