@@ -24,6 +24,8 @@ import { SessionRunner } from './session/session-runner.js';
 import { SessionService } from './session/session-service.js';
 import { SessionLogs } from './session-logs.js';
 import type { SessionStore } from './store/session-store.js';
+import { importLegacyFiles } from './store/legacy-files.js';
+import { DATABASE_FILE, SqliteDatabase } from './store/sqlite.js';
 import { SqliteSessionStore } from './store/sqlite-session-store.js';
 
 export interface ServiceOptions {
@@ -72,20 +74,14 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     if (orphans.length > 0) {
       log.warn({ pids: orphans.map((stat) => stat.pid) }, 'killed processes left behind by a previous supervisor');
     }
-    const store = options.store ?? new SqliteSessionStore(config.dataDir, config.sqliteSynchronous);
-    const outbox = options.outbox ?? new SqliteOutboxStore(config.dataDir, config.sqliteSynchronous);
-    const idempotency = new SqliteIdempotencyStore(config.dataDir, config.sqliteSynchronous);
+    const database = SqliteDatabase.open(config.dataDir, config.sqliteSynchronous);
+    const store = options.store ?? new SqliteSessionStore(database);
+    const outbox = options.outbox ?? new SqliteOutboxStore(database);
+    const idempotency = new SqliteIdempotencyStore(database);
+    const imported = importLegacyFiles(database.db, config.dataDir);
+    if (imported.length > 0) log.info({ files: imported }, `imported the data of an earlier version into ${DATABASE_FILE}`);
     const registry = await SessionRegistry.load(store, log);
     const metrics: Metrics = new Metrics((): SessionRunner => runner, outbox);
-    const runner: SessionRunner = new SessionRunner({
-      config,
-      registry,
-      log,
-      owner: config.dataDir,
-      policy: config.restart,
-      sessionDir: (sessionId) => sessionDirectory(config.dataDir, sessionId),
-      observer: metrics,
-    });
     const dispatcher: WebhookDispatcher = new WebhookDispatcher({
       store: outbox,
       // One supervisor per DATA_DIR (the lock above): node `local`, a new instance id each start.
@@ -103,8 +99,19 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       globalTargets: config.webhooks.urls,
       sessionTargets: (sessionId) => registry.get(sessionId)?.webhooks ?? [],
       reserve: (target) => dispatcher.reserve(target),
+      unreserve: (target) => dispatcher.unreserve(target),
       claim: () => dispatcher.claim(),
       log,
+    });
+    const runner: SessionRunner = new SessionRunner({
+      config,
+      registry,
+      events: recorder,
+      log,
+      owner: config.dataDir,
+      policy: config.restart,
+      sessionDir: (sessionId) => sessionDirectory(config.dataDir, sessionId),
+      observer: metrics,
     });
     recorder.attach(runner);
     recorder.on('claimed', (deliveries) => dispatcher.accept(deliveries));

@@ -2,6 +2,7 @@
  * The HTTP surface taken strictly: bodies validated as written, bounded metadata, checked webhook targets and
  * recipients, coded errors for everything Fastify and Node refuse, listing at scale, waiting on a status.
  */
+import { SqliteDatabase } from '../src/store/sqlite.js';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -135,7 +136,7 @@ describe('metadata', () => {
         return super.update(sessionId, expectedVersion, patch);
       }
     }
-    const store = new FailingStore(dataDir);
+    const store = new FailingStore(SqliteDatabase.open(dataDir));
     const config = testConfig(dataDir, { STORE_TIMEOUT_MS: '300' });
     const sessionLogs = new SessionLogs(100);
     const logger = createLogger('fatal', sessionLogs, new Writable({ write: (_chunk, _encoding, done) => done() }));

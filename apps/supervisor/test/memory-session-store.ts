@@ -1,9 +1,12 @@
 /** A SessionStore in memory, for unit tests of the session layer: the same contract as the SQLite store. */
+import type { AppendedEvent, Claim, Cursor, NewEvent } from '../src/events/outbox-store.js';
 import type { SessionPatch, SessionRecord } from '../src/session/session-record.js';
 import type { InsertResult, SessionStore, UpdateResult } from '../src/store/session-store.js';
 
 export class MemorySessionStore implements SessionStore {
   readonly rows = new Map<string, SessionRecord>();
+  /** Events written with a change, in order: the outbox's part of the same transaction. */
+  readonly events: NewEvent[] = [];
 
   async list(): Promise<SessionRecord[]> {
     return [...this.rows.values()].map((row) => structuredClone(row));
@@ -20,14 +23,23 @@ export class MemorySessionStore implements SessionStore {
     return { ok: true };
   }
 
-  async update(sessionId: string, expectedVersion: number, patch: SessionPatch): Promise<UpdateResult> {
+  async update(
+    sessionId: string,
+    expectedVersion: number,
+    patch: SessionPatch,
+    caused?: { events: ReadonlyArray<NewEvent>; claim: Claim },
+  ): Promise<UpdateResult> {
     const row = this.rows.get(sessionId);
     if (row === undefined) return { ok: false, reason: 'missing' };
     if (row.version !== expectedVersion) return { ok: false, reason: 'conflict' };
     const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
     const next = { ...row, ...structuredClone(defined), version: row.version + 1 };
     this.rows.set(sessionId, next);
-    return { ok: true, record: structuredClone(next) };
+    const appended: AppendedEvent[] = (caused?.events ?? []).map((event) => {
+      this.events.push(event);
+      return { eventSeq: this.events.length, cursor: String(this.events.length).padStart(16, '0') as Cursor };
+    });
+    return { ok: true, record: structuredClone(next), appended };
   }
 
   async delete(sessionId: string, expectedVersion?: number): Promise<boolean> {

@@ -4,6 +4,8 @@
  * Claims carry an owner, expire, are taken over, and a lost claim's late outcome changes nothing;
  * cursors: head, resume after an id (stored or pruned), paging.
  */
+import { importLegacyFiles } from '../src/store/legacy-files.js';
+import { SqliteDatabase } from '../src/store/sqlite.js';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -34,7 +36,7 @@ afterEach(async () => {
 });
 
 function open(): OutboxStore {
-  const store = new SqliteOutboxStore(dataDir);
+  const store = new SqliteOutboxStore(SqliteDatabase.open(dataDir));
   stores.push(store);
   return store;
 }
@@ -172,7 +174,7 @@ describe('outbox claims', () => {
     expect(newClaimOwner('local', 'x').id).toBe('local/x');
   });
 
-  it('migrate an outbox written before claims had owners: its claimed rows go back to pending', async () => {
+  it('import an outbox written before claims had owners: its claimed rows go back to pending', async () => {
     const legacy = new Database(join(dataDir, 'outbox.db'));
     legacy.exec(`CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, session_id TEXT NOT NULL,
                    type TEXT NOT NULL, created_ms INTEGER NOT NULL, envelope TEXT NOT NULL) STRICT;
@@ -188,7 +190,11 @@ describe('outbox claims', () => {
     legacy.prepare("INSERT INTO deliveries (event_seq, target, status, next_attempt_ms) VALUES (1, ?, 'sending', 1000)").run(T1);
     legacy.close();
 
-    const store = open();
+    // An outbox.db of an earlier version is brought to its last schema and imported into wsm.db.
+    const database = SqliteDatabase.open(dataDir);
+    const store = new SqliteOutboxStore(database);
+    stores.push(store);
+    expect(importLegacyFiles(database.db, dataDir)).toEqual(['outbox.db']);
     const owner = newClaimOwner('node-a');
     expect(await store.dueTargets(2000)).toEqual([T1]);
     expect(await store.claimDue(claim(owner, 9000), 2000, T1, 10)).toMatchObject([{ eventId: envelope.id, target: T1 }]);

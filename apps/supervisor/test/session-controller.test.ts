@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { BrowserProcess, CommandName, CommandParams, CommandResult } from '@wsm/ipc-protocol';
+import type { EventPort } from '../src/events/event-port.js';
 import type { Observer } from '../src/observer.js';
 import { SessionController, type StatusChange } from '../src/session/session-controller.js';
 import { newRecord } from '../src/session/session-record.js';
@@ -62,9 +63,20 @@ async function controllerFor(env: Record<string, string> = {}) {
   const registry = await SessionRegistry.load(store, log);
   const record = await registry.create(newRecord({ sessionId: 'unit', engine: 'simulated' }, 'stopped', new Date().toISOString()));
   const workers: FakeWorker[] = [];
+  const announced: string[] = [];
+  const events: EventPort = {
+    prepare: (sessionId, type, data) => {
+      const envelope = { id: `e${announced.length}`, type, sessionId, timestamp: new Date().toISOString(), data };
+      return { envelope, body: JSON.stringify(envelope), targets: [] };
+    },
+    claim: () => ({ owner: 'test', untilMs: Date.now() + 60_000 }),
+    announce: (batch) => announced.push(...batch.map((event) => String(event.envelope.data.status))),
+    discard: () => {},
+  };
   const controller = new SessionController(record, {
     config,
     registry,
+    events,
     log,
     owner: '/nonexistent',
     policy: config.restart,
@@ -88,12 +100,12 @@ async function controllerFor(env: Record<string, string> = {}) {
       };
       controller.on('status', listener);
     });
-  return { controller, workers, statuses, stored, nextStatus, registry };
+  return { controller, workers, statuses, stored, nextStatus, registry, store, announced };
 }
 
 describe('a session controller, driven through a fake worker', () => {
   it('starts a worker and records what it reports, each change durable before it is announced', async () => {
-    const { controller, workers, statuses, stored } = await controllerFor();
+    const { controller, workers, statuses, stored, store, announced } = await controllerFor();
     expect(controller.start()).toBe(true);
     await controller.durable();
     expect(workers).toHaveLength(1);
@@ -108,6 +120,9 @@ describe('a session controller, driven through a fake worker', () => {
     expect(row).toMatchObject({ status: 'ready', me: { id: '15550001111@c.us' } });
     expect(row.readyAt).not.toBeNull();
     expect(statuses.map((change) => change.status)).toEqual(['starting', 'qr', 'ready']);
+    // Each status event was written with its change, and announced once written.
+    expect(store.events.map((event) => event.envelope.data.status)).toEqual(['starting', 'qr', 'ready']);
+    expect(announced).toEqual(['starting', 'qr', 'ready']);
     // A second start of a running session spawns nothing.
     expect(controller.start()).toBe(false);
     await controller.settled();

@@ -147,7 +147,7 @@ describe('bad input', () => {
     }
     expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
     expect(existsSync(join(apps.dataDir, 'sessions'))).toBe(false);
-    const db = new Database(join(apps.dataDir, 'registry.db'), { readonly: true });
+    const db = new Database(join(apps.dataDir, 'wsm.db'), { readonly: true });
     expect(db.prepare('SELECT count(*) AS n FROM sessions').get()).toEqual({ n: 0 });
     db.close();
   });

@@ -4,6 +4,7 @@
  * The outbox is real SQLite whose reads answer a few milliseconds late, as a networked database's do: only then
  * do live events arrive during the replay and overlap its later pages, the case the cursor dedupe is for.
  */
+import { SqliteDatabase } from '../src/store/sqlite.js';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
@@ -49,7 +50,7 @@ describe('GET /events on cursors', () => {
     const config = testConfig(dataDir);
     const sessionLogs = new SessionLogs(config.sessionLogRecords);
     const logger = createLogger('debug', sessionLogs, new Writable({ write: (_chunk, _encoding, done) => done() }));
-    app = await buildApp({ config, logger, sessionLogs, outbox: slowReads(new SqliteOutboxStore(dataDir)) });
+    app = await buildApp({ config, logger, sessionLogs, outbox: slowReads(new SqliteOutboxStore(SqliteDatabase.open(dataDir))) });
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
     const events = app.events;
     const record = (index: number): string => events.record('burst', 'message.received', { index }).id;

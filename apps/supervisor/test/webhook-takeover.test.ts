@@ -3,6 +3,7 @@
  * claimed is delivered once its claims expire, what an earlier life of this node left is delivered at once, a
  * live node's claims are left alone; and at shutdown this node hands back whatever it had not finished.
  */
+import { SqliteDatabase } from '../src/store/sqlite.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { newClaimOwner, type ClaimOwner } from '../src/events/claim-owner.js';
@@ -31,7 +32,7 @@ afterEach(async () => {
 });
 
 function open(): OutboxStore {
-  const store = new SqliteOutboxStore(dataDir);
+  const store = new SqliteOutboxStore(SqliteDatabase.open(dataDir));
   stores.push(store);
   return store;
 }

@@ -7,6 +7,9 @@
  * durable: a route awaits it before answering, so e.g. a 2xx from simulate/inbound means its
  * `message.received` is in the outbox. A failed write is retried in its place in line: later batches wait
  * behind it, and while it fails `flush()` rejects, so nothing is acknowledged that is not stored.
+ *
+ * A session's status events take the other path (EventPort): prepared here, written by the registry in the
+ * same transaction as the change, then announced here.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
@@ -14,7 +17,8 @@ import type { WebhookTarget } from '../session/session-record.js';
 import type { SessionRunner } from '../session/session-runner.js';
 import type { Envelope, EventType } from './envelope.js';
 import { createEventIds } from './event-id.js';
-import type { Claim, DueDelivery, NewEvent, OutboxStore, StoredEvent } from './outbox-store.js';
+import type { EventPort } from './event-port.js';
+import type { AppendedEvent, Claim, DueDelivery, NewEvent, OutboxStore, StoredEvent } from './outbox-store.js';
 
 const RETRY_WRITE_MS = 1000;
 
@@ -26,6 +30,8 @@ export interface RecorderOptions {
   sessionTargets: (sessionId: string) => readonly WebhookTarget[];
   /** Whether the dispatcher takes a fresh delivery to `target` from memory (written claimed, then `claimed`). */
   reserve: (target: string) => boolean;
+  /** Gives back a reservation whose delivery was never written. */
+  unreserve: (target: string) => void;
   /** The dispatcher's claim, as of now, that fresh deliveries to reserved targets are written with. */
   claim: () => Claim;
   log: Logger;
@@ -40,7 +46,7 @@ interface RecorderEvents {
   unclaimed: [];
 }
 
-export class EventRecorder extends EventEmitter<RecorderEvents> {
+export class EventRecorder extends EventEmitter<RecorderEvents> implements EventPort {
   readonly #options: RecorderOptions;
   readonly #nextId = createEventIds();
   #queue: NewEvent[] = [];
@@ -53,24 +59,56 @@ export class EventRecorder extends EventEmitter<RecorderEvents> {
     this.#options = options;
   }
 
-  /** Records what the sessions of `manager` do: status changes, QR codes, messages and acks. */
+  /** Records what the sessions of `manager` do besides changing status (written with the change): QR codes, messages, acks. */
   attach(manager: Pick<SessionRunner, 'on'>): void {
-    manager.on('status', ({ sessionId, status, previous, reason }) =>
-      this.record(sessionId, 'session.status', { status, previous, ...(reason === undefined ? {} : { reason }) }),
-    );
     manager.on('qr', ({ sessionId, qr, attempt }) => this.record(sessionId, 'session.qr', { qr, attempt }));
     manager.on('event', ({ sessionId, event }) => this.record(sessionId, event.type, { ...event.data }));
   }
 
   record(sessionId: string, type: EventType, data: Record<string, unknown>): Envelope {
-    const envelope: Envelope = { id: this.#nextId(), type, sessionId, timestamp: new Date().toISOString(), data };
-    const targets = this.#targets(sessionId, type).map((url) => ({ url, claimed: this.#options.reserve(url) }));
-    this.#queue.push({ envelope, body: JSON.stringify(envelope), targets });
+    const event = this.prepare(sessionId, type, data);
+    this.#queue.push(event);
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => this.#write());
     }
-    return envelope;
+    return event.envelope;
+  }
+
+  prepare(sessionId: string, type: EventType, data: Record<string, unknown>): NewEvent {
+    const envelope: Envelope = { id: this.#nextId(), type, sessionId, timestamp: new Date().toISOString(), data };
+    const targets = this.#targets(sessionId, type).map((url) => ({ url, claimed: this.#options.reserve(url) }));
+    return { envelope, body: JSON.stringify(envelope), targets };
+  }
+
+  claim(): Claim {
+    return this.#options.claim();
+  }
+
+  announce(batch: readonly NewEvent[], appended: readonly AppendedEvent[]): void {
+    if (batch.length === 0) return;
+    this.emit(
+      'recorded',
+      batch.map(({ envelope }, index) => ({ cursor: appended[index]!.cursor, envelope })),
+    );
+    const claimed = batch.flatMap(({ envelope, body, targets }, index) =>
+      targets
+        .filter((target) => target.claimed)
+        .map((target) => ({
+          eventSeq: appended[index]!.eventSeq,
+          target: target.url,
+          attempts: 0,
+          body,
+          eventId: envelope.id,
+          eventType: envelope.type,
+        })),
+    );
+    if (claimed.length > 0) this.emit('claimed', claimed);
+    if (batch.some(({ targets }) => targets.some((target) => !target.claimed))) this.emit('unclaimed');
+  }
+
+  discard(batch: readonly NewEvent[]): void {
+    for (const { targets } of batch) for (const target of targets) if (target.claimed) this.#options.unreserve(target.url);
   }
 
   /** Resolves once every envelope recorded so far is in the outbox; rejects while the outbox cannot be written. */
@@ -98,24 +136,7 @@ export class EventRecorder extends EventEmitter<RecorderEvents> {
         try {
           const appended = await this.#options.store.append(batch, this.#options.claim());
           this.#writeError = undefined;
-          this.emit(
-            'recorded',
-            batch.map(({ envelope }, index) => ({ cursor: appended[index]!.cursor, envelope })),
-          );
-          const claimed = batch.flatMap(({ envelope, body, targets }, index) =>
-            targets
-              .filter((target) => target.claimed)
-              .map((target) => ({
-                eventSeq: appended[index]!.eventSeq,
-                target: target.url,
-                attempts: 0,
-                body,
-                eventId: envelope.id,
-                eventType: envelope.type,
-              })),
-          );
-          if (claimed.length > 0) this.emit('claimed', claimed);
-          if (batch.some(({ targets }) => targets.some((target) => !target.claimed))) this.emit('unclaimed');
+          this.announce(batch, appended);
           return;
         } catch (error) {
           this.#writeError = error;

@@ -1,13 +1,12 @@
 /**
- * OutboxStore on SQLite (`<DATA_DIR>/outbox.db`, WAL). A separate file from the registry so that bursts of
- * events do not contend with session writes for SQLite's single writer lock.
+ * OutboxStore on the embedded SQLite database (`<DATA_DIR>/wsm.db`, store/sqlite.ts), beside the registry, so a
+ * session's change and its events commit in one transaction (`appendEvents`).
  *
  * Cursors are the events' rowids (AUTOINCREMENT, so never reused after pruning), zero-padded to 16 digits so that
  * they compare as strings: one writer at a time, so rowid order is commit order (see outbox-store.ts).
  */
 import type Database from 'better-sqlite3';
-import { join } from 'node:path';
-import { openDatabase, statementCache, type Synchronous } from '../store/sqlite.js';
+import { migrate, statementCache, type SqliteDatabase } from '../store/sqlite.js';
 import { ownerPrefix } from './claim-owner.js';
 import type { Envelope } from './envelope.js';
 import type {
@@ -26,7 +25,8 @@ import type {
   StoredEvent,
 } from './outbox-store.js';
 
-const MIGRATIONS = [
+/** This part's migrations, in order (also applied to a file of an earlier version before it is imported). */
+export const MIGRATIONS = [
   `CREATE TABLE events (
      seq        INTEGER PRIMARY KEY AUTOINCREMENT,
      id         TEXT NOT NULL UNIQUE,
@@ -103,38 +103,45 @@ const DUE = "((d.status = 'pending' AND d.next_attempt_ms <= @now) OR (d.status 
 /** A finish counts only while the claim is still this owner's. */
 const HELD = "event_seq = @eventSeq AND target = @target AND status = 'sending' AND claimed_by = @owner";
 
+/**
+ * Inserts events and their deliveries, inside the caller's transaction: the outbox's own appends, and the
+ * events a session change causes, committed with that change (store/sqlite-session-store.ts).
+ */
+export function appendEvents(
+  statement: (sql: string) => Database.Statement,
+  events: ReadonlyArray<NewEvent>,
+  claim: Claim | undefined,
+): AppendedEvent[] {
+  const insertEvent = statement('INSERT INTO events (id, session_id, type, created_ms, envelope) VALUES (?, ?, ?, ?, ?)');
+  const insertDelivery = statement(
+    'INSERT INTO deliveries (event_seq, target, status, next_attempt_ms, claimed_by, claim_expires_ms) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  return events.map(({ envelope, body, targets }) => {
+    const created = Date.parse(envelope.timestamp);
+    const seq = Number(insertEvent.run(envelope.id, envelope.sessionId, envelope.type, created, body).lastInsertRowid);
+    for (const { url, claimed } of targets) {
+      if (claimed && claim !== undefined) insertDelivery.run(seq, url, 'sending', created, claim.owner, claim.untilMs);
+      else insertDelivery.run(seq, url, 'pending', created, null, null);
+    }
+    return { eventSeq: seq, cursor: toCursor(seq) };
+  });
+}
+
 export class SqliteOutboxStore implements OutboxStore {
   readonly #db: Database.Database;
   readonly #statement: (sql: string) => Database.Statement;
 
-  constructor(dataDir: string, synchronous: Synchronous = 'NORMAL') {
-    this.#db = openDatabase(join(dataDir, 'outbox.db'), synchronous, MIGRATIONS);
+  readonly #database: SqliteDatabase;
+
+  constructor(database: SqliteDatabase) {
+    this.#database = database;
+    this.#db = database.acquire();
+    migrate(this.#db, 'outbox', MIGRATIONS);
     this.#statement = statementCache(this.#db);
   }
 
   async append(events: ReadonlyArray<NewEvent>, claim: Claim): Promise<AppendedEvent[]> {
-    return this.#db.transaction(() =>
-      events.map(({ envelope, body, targets }) => {
-        const created = Date.parse(envelope.timestamp);
-        const seq = Number(
-          this.#statement('INSERT INTO events (id, session_id, type, created_ms, envelope) VALUES (?, ?, ?, ?, ?)').run(
-            envelope.id,
-            envelope.sessionId,
-            envelope.type,
-            created,
-            body,
-          ).lastInsertRowid,
-        );
-        const insertDelivery = this.#statement(
-          'INSERT INTO deliveries (event_seq, target, status, next_attempt_ms, claimed_by, claim_expires_ms) VALUES (?, ?, ?, ?, ?, ?)',
-        );
-        for (const { url, claimed } of targets) {
-          if (claimed) insertDelivery.run(seq, url, 'sending', created, claim.owner, claim.untilMs);
-          else insertDelivery.run(seq, url, 'pending', created, null, null);
-        }
-        return { eventSeq: seq, cursor: toCursor(seq) };
-      }),
-    )();
+    return this.#db.transaction(() => appendEvents(this.#statement, events, claim))();
   }
 
   async eventsAfter(cursor: Cursor, limit: number): Promise<StoredEvent[]> {
@@ -308,6 +315,6 @@ export class SqliteOutboxStore implements OutboxStore {
   }
 
   async close(): Promise<void> {
-    if (this.#db.open) this.#db.close();
+    this.#database.release();
   }
 }

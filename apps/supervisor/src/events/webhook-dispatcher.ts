@@ -104,6 +104,12 @@ export class WebhookDispatcher {
     return true;
   }
 
+  /** A reservation whose delivery was never written (the change that caused it was refused). */
+  unreserve(target: string): void {
+    const lane = this.#lanes.get(target);
+    if (lane !== undefined) lane.reserved = Math.max(0, lane.reserved - 1);
+  }
+
   /** Fresh deliveries that reserve() made room for, now durable and claimed. */
   accept(deliveries: readonly DueDelivery[]): void {
     for (const delivery of deliveries) {

@@ -1,11 +1,11 @@
-/** IdempotencyStore on SQLite (`<DATA_DIR>/messages.db`). */
+/** IdempotencyStore on the embedded SQLite database (`<DATA_DIR>/wsm.db`). */
 import type Database from 'better-sqlite3';
-import { join } from 'node:path';
 import type { SentMessage } from '@wsm/ipc-protocol';
-import { openDatabase, statementCache, type Synchronous } from '../store/sqlite.js';
+import { migrate, statementCache, type SqliteDatabase } from '../store/sqlite.js';
 import type { IdempotencyStore, IdempotentSend } from './idempotency-store.js';
 
-const MIGRATIONS = [
+/** This part's migrations, in order (also applied to a file of an earlier version before it is imported). */
+export const MIGRATIONS = [
   `CREATE TABLE idempotent_sends (
      session_id      TEXT NOT NULL,
      idempotency_key TEXT NOT NULL,
@@ -22,8 +22,12 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   readonly #db: Database.Database;
   readonly #statement: (sql: string) => Database.Statement;
 
-  constructor(dataDir: string, synchronous: Synchronous = 'NORMAL') {
-    this.#db = openDatabase(join(dataDir, 'messages.db'), synchronous, MIGRATIONS);
+  readonly #database: SqliteDatabase;
+
+  constructor(database: SqliteDatabase) {
+    this.#database = database;
+    this.#db = database.acquire();
+    migrate(this.#db, 'messages', MIGRATIONS);
     this.#statement = statementCache(this.#db);
   }
 
@@ -68,6 +72,6 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   }
 
   async close(): Promise<void> {
-    if (this.#db.open) this.#db.close();
+    this.#database.release();
   }
 }

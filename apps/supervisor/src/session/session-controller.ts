@@ -20,13 +20,14 @@ import type {
 } from '@wsm/ipc-protocol';
 import type { Config } from '../config.js';
 import { Errors, LastErrorCode } from '../errors.js';
+import type { EventPort } from '../events/event-port.js';
 import type { Observer } from '../observer.js';
 import { engineSettings } from './engine-settings.js';
 import { describeExit } from './exit-report.js';
 import { decideRestart, type RestartPolicy } from './restart-policy.js';
 import type { SessionMemory, SessionRuntime } from './session-runtime.js';
 import { isMeantToRun, type LastError, type SessionPatch, type SessionRecord } from './session-record.js';
-import type { SessionRegistry } from './session-registry.js';
+import type { SessionRegistry, WriteOptions } from './session-registry.js';
 import { canTransition, type SessionStatus } from './state-machine.js';
 import { WorkerHandle, type WorkerExit } from '../worker/worker-handle.js';
 import type { Worker, WorkerFactory } from '../worker/worker-port.js';
@@ -34,6 +35,8 @@ import type { Worker, WorkerFactory } from '../worker/worker-port.js';
 export interface SessionEnvironment {
   config: Config;
   registry: SessionRegistry;
+  /** Status events are prepared here and written with the change that causes them. */
+  events: EventPort;
   log: Logger;
   /** The WSM_OWNER marker given to every worker of this supervisor. */
   owner: string;
@@ -290,8 +293,10 @@ export class SessionController extends EventEmitter<SessionEvents> {
     handle.on('qr', ({ qr, attempt }) => {
       if (this.#handle !== handle) return;
       this.#qr = qr;
-      this.#transition('qr', attempt === 1 ? 'waiting for the phone' : `QR refreshed (attempt ${attempt})`);
-      this.emit('qr', { sessionId: this.sessionId, qr, attempt });
+      // The code follows the status that shows it, in the stream and to listeners.
+      this.#transition('qr', attempt === 1 ? 'waiting for the phone' : `QR refreshed (attempt ${attempt})`, {}, () =>
+        this.emit('qr', { sessionId: this.sessionId, qr, attempt }),
+      );
     });
     handle.on('event', (event) => this.#handle === handle && this.emit('event', { sessionId: this.sessionId, event }));
     handle.on('exit', (exit) => this.#handle === handle && this.#onExit(exit));
@@ -358,10 +363,15 @@ export class SessionController extends EventEmitter<SessionEvents> {
   }
 
   /** The one place a status changes. Refused edges are logged and change nothing. */
-  #transition(to: SessionStatus, reason: string | undefined, patch: SessionPatch = {}): boolean {
+  /**
+   * The one place a status changes. Refused edges are logged and change nothing. The change and its
+   * `session.status` event are written together; `then` runs once they are (or the write was refused).
+   */
+  #transition(to: SessionStatus, reason: string | undefined, patch: SessionPatch = {}, then?: () => void): boolean {
     const from = this.#record.status;
     if (from === to) {
       if (Object.keys(patch).length > 0) this.#update(patch);
+      then?.();
       return true;
     }
     if (!canTransition(from, to)) {
@@ -371,17 +381,27 @@ export class SessionController extends EventEmitter<SessionEvents> {
     if (to !== 'qr') this.#qr = undefined;
     this.#log.info({ from, to, reason }, `session ${to}`);
     const change: StatusChange = { sessionId: this.sessionId, status: to, previous: from, reason, at: now() };
-    // Announced once written: whoever hears of it finds the registry saying the same.
-    this.#update({ ...patch, status: to }, () => this.emit('status', change));
+    const { events } = this.#env;
+    const event = events.prepare(this.sessionId, 'session.status', { status: to, previous: from, ...(reason === undefined ? {} : { reason }) });
+    // Announced once written: whoever hears of it finds the registry and the outbox saying the same.
+    this.#update({ ...patch, status: to }, {
+      events: { events: [event], claim: events.claim() },
+      afterWrite: (appended) => {
+        if (appended === undefined) events.discard([event]);
+        else events.announce([event], appended);
+        this.emit('status', change);
+        then?.();
+      },
+    });
     return true;
   }
 
   /** Acts on the change at once and writes it through the registry, which retries it until it is durable. */
-  #update(patch: SessionPatch, afterWrite?: () => void): void {
+  #update(patch: SessionPatch, options: WriteOptions = {}): void {
     for (const field of ['engine', 'proxy', 'status', 'desiredState', 'restarts'] as const) {
       if (patch[field] !== undefined) (this.#record as Record<string, unknown>)[field] = patch[field];
     }
-    this.#env.registry.update(this.sessionId, patch, afterWrite === undefined ? {} : { afterWrite }).catch((error: unknown) => {
+    this.#env.registry.update(this.sessionId, patch, options).catch((error: unknown) => {
       // Refused by compare-and-set or deleted: the registry logged it; nothing of ours to retry.
       this.#log.warn({ err: error }, 'the registry refused a session change');
     });

@@ -12,6 +12,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { Errors } from '../errors.js';
+import type { AppendedEvent, Claim, NewEvent } from '../events/outbox-store.js';
 import type { SessionStore } from '../store/session-store.js';
 import type { SessionPatch, SessionRecord } from './session-record.js';
 
@@ -27,11 +28,13 @@ interface RegistryEvents {
 export interface WriteOptions {
   /** Reject with 503 WSM_STORE_UNAVAILABLE if not durable by then (the write itself goes on). */
   deadlineMs?: number;
+  /** Events the change causes: written in the same transaction as the change (where the store allows). */
+  events?: { events: ReadonlyArray<NewEvent>; claim: Claim };
   /**
-   * Runs as soon as the write is settled (durable, or refused), before anything waiting on the session's
-   * writes resumes: what it announces is in the store before anyone who waited can look.
+   * Runs as soon as the write is settled, before anything waiting on the session's writes resumes: with the
+   * events as appended when it is durable, with undefined when it was refused (its events were not written).
    */
-  afterWrite?: () => void;
+  afterWrite?: (appended: AppendedEvent[] | undefined) => void;
 }
 
 class Refused extends Error {
@@ -91,10 +94,13 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
   update(sessionId: string, patch: SessionPatch, options: WriteOptions = {}): Promise<SessionRecord> {
     const stamped: SessionPatch = { ...patch, updatedAt: new Date().toISOString() };
     const write = async (): Promise<SessionRecord> => {
+      let appended: AppendedEvent[] | undefined;
       try {
-        return await this.#writeUntilDurable(sessionId, stamped);
+        const written = await this.#writeUntilDurable(sessionId, stamped, options.events);
+        appended = written.appended;
+        return written.record;
       } finally {
-        options.afterWrite?.();
+        options.afterWrite?.(appended);
       }
     };
     return this.#enqueue(sessionId, write, options);
@@ -133,14 +139,18 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     return withDeadline(unwrapped, options.deadlineMs);
   }
 
-  async #writeUntilDurable(sessionId: string, patch: SessionPatch): Promise<SessionRecord> {
+  async #writeUntilDurable(
+    sessionId: string,
+    patch: SessionPatch,
+    events: WriteOptions['events'],
+  ): Promise<{ record: SessionRecord; appended: AppendedEvent[] }> {
     const current = this.#records.get(sessionId);
     if (current === undefined) throw new Refused(new Errors.SESSION_NOT_FOUND(sessionId));
-    const result = await this.#retrying(sessionId, 'update', () => this.#store.update(sessionId, current.version, patch));
+    const result = await this.#retrying(sessionId, 'update', () => this.#store.update(sessionId, current.version, patch, events));
     if (result.ok) {
       this.#records.set(sessionId, result.record);
       this.emit('changed', result.record);
-      return result.record;
+      return { record: result.record, appended: result.appended };
     }
     // Someone else wrote or deleted the row: take the store's word for it, never overwrite it.
     const stored = await this.#store.get(sessionId).catch(() => undefined);

@@ -1,12 +1,13 @@
 /**
- * SessionStore on an embedded SQLite file (`<DATA_DIR>/registry.db`) in WAL mode. With `synchronous = NORMAL`
+ * SessionStore on the embedded SQLite database (`<DATA_DIR>/wsm.db`, WAL). With `synchronous = NORMAL`
  * (the default) a committed write survives a kill -9 of the supervisor, and a commit costs no fsync, which
  * would stall the event loop for milliseconds at every status change; `FULL` also survives a power cut.
  */
 import type Database from 'better-sqlite3';
-import { join } from 'node:path';
+import { appendEvents, MIGRATIONS as OUTBOX_MIGRATIONS } from '../events/sqlite-outbox-store.js';
+import type { Claim, NewEvent } from '../events/outbox-store.js';
 import type { SessionPatch, SessionRecord } from '../session/session-record.js';
-import { openDatabase, statementCache, type Synchronous } from './sqlite.js';
+import { migrate, statementCache, type SqliteDatabase } from './sqlite.js';
 import type { InsertResult, SessionStore, UpdateResult } from './session-store.js';
 
 interface Row {
@@ -28,7 +29,8 @@ interface Row {
 }
 
 /** Schema versions, applied in order; `PRAGMA user_version` records the last one applied. */
-const MIGRATIONS = [
+/** This part's migrations, in order (also applied to a file of an earlier version before it is imported). */
+export const MIGRATIONS = [
   `CREATE TABLE sessions (
      session_id    TEXT PRIMARY KEY,
      engine        TEXT NOT NULL,
@@ -97,8 +99,14 @@ export class SqliteSessionStore implements SessionStore {
   readonly #deleteAt: Database.Statement<[string, number]>;
   readonly #statement: (sql: string) => Database.Statement;
 
-  constructor(dataDir: string, synchronous: Synchronous = 'NORMAL') {
-    this.#db = openDatabase(join(dataDir, 'registry.db'), synchronous, MIGRATIONS);
+  readonly #database: SqliteDatabase;
+
+  constructor(database: SqliteDatabase) {
+    this.#database = database;
+    this.#db = database.acquire();
+    migrate(this.#db, 'sessions', MIGRATIONS);
+    // A session's change commits with the events it causes: the outbox's tables are this store's too.
+    migrate(this.#db, 'outbox', OUTBOX_MIGRATIONS);
     this.#statement = statementCache(this.#db);
     this.#insert = this.#db.prepare(
       `INSERT INTO sessions (session_id, engine, desired_state, status, restarts, metadata, webhooks, last_error, me,
@@ -143,14 +151,26 @@ export class SqliteSessionStore implements SessionStore {
     return changes === 1 ? { ok: true } : { ok: false, reason: 'exists' };
   }
 
-  async update(sessionId: string, expectedVersion: number, patch: SessionPatch): Promise<UpdateResult> {
+  async update(
+    sessionId: string,
+    expectedVersion: number,
+    patch: SessionPatch,
+    caused?: { events: ReadonlyArray<NewEvent>; claim: Claim },
+  ): Promise<UpdateResult> {
     const fields = (Object.keys(patch) as (keyof SessionPatch)[]).filter((field) => patch[field] !== undefined);
     const assignments = [...fields.map((field) => `${COLUMNS[field]} = @${COLUMNS[field]}`), 'version = version + 1'].join(', ');
     const values = Object.fromEntries(fields.map((field) => [COLUMNS[field], toColumnValue(field, patch[field])]));
-    const row = this.#statement(
+    const update = this.#statement(
       `UPDATE sessions SET ${assignments} WHERE session_id = @session_id AND version = @expected_version RETURNING *`,
-    ).get({ ...values, session_id: sessionId, expected_version: expectedVersion }) as Row | undefined;
-    if (row !== undefined) return { ok: true, record: toRecord(row) };
+    );
+    // The change and the events it causes: one transaction, so both are durable or neither is.
+    const result = this.#db.transaction((): UpdateResult | undefined => {
+      const row = update.get({ ...values, session_id: sessionId, expected_version: expectedVersion }) as Row | undefined;
+      if (row === undefined) return undefined;
+      const appended = caused === undefined || caused.events.length === 0 ? [] : appendEvents(this.#statement, caused.events, caused.claim);
+      return { ok: true, record: toRecord(row), appended };
+    })();
+    if (result !== undefined) return result;
     return { ok: false, reason: this.#get.get(sessionId) === undefined ? 'missing' : 'conflict' };
   }
 
@@ -161,6 +181,6 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async close(): Promise<void> {
-    if (this.#db.open) this.#db.close();
+    this.#database.release();
   }
 }
