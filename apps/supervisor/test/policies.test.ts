@@ -3,6 +3,8 @@ import { loadConfig } from '../src/config.js';
 import { decideDelivery, retrySpanMs, type DeliveryPolicy } from '../src/events/delivery-policy.js';
 import { createEventIds } from '../src/events/event-id.js';
 import { decideRecycle, type RecyclePolicy } from '../src/session/recycle-policy.js';
+import { decideAfterExit } from '../src/session/exit-report.js';
+import type { WorkerExit } from '../src/worker/worker-handle.js';
 
 const MB = 1024 * 1024;
 
@@ -66,5 +68,43 @@ describe('event ids', () => {
     const first = next();
     now -= 1000;
     expect(next() > first).toBe(true);
+  });
+});
+
+describe('decideAfterExit', () => {
+  const policy = loadConfig({ RESTART_BACKOFF_MS: '100', RESTART_MAX_CRASHES: '2' }).restart;
+  const exit = (cause: WorkerExit['cause'], fatal?: WorkerExit['fatal']): WorkerExit => ({
+    code: 1,
+    signal: null,
+    cause,
+    fatal,
+    detail: 'exit code 1',
+    uptimeMs: 10,
+  });
+  const facts = (workerExit: WorkerExit, previousCrashes = 0, meantToRun = true) => ({
+    exit: workerExit,
+    meantToRun,
+    previousCrashes,
+    heartbeatTimeoutMs: 2000,
+    at: '2026-01-15T09:30:00.000Z',
+  });
+
+  it('leaves a requested exit to whoever asked, and settles a session no longer meant to run', () => {
+    expect(decideAfterExit(policy, facts(exit('requested')))).toEqual({ action: 'none' });
+    expect(decideAfterExit(policy, facts(exit('crashed'), 0, false))).toMatchObject({ action: 'stopped', lastError: { code: 'WSM_WORKER_CRASHED' } });
+  });
+
+  it('backs off with the policy, then calls a crash loop a failure', () => {
+    const first = decideAfterExit(policy, facts(exit('heartbeat-timeout')), () => 0);
+    expect(first).toMatchObject({ action: 'backoff', delayMs: 100, consecutiveCrashes: 1, lastError: { code: 'WSM_HEARTBEAT_TIMEOUT' } });
+    expect(decideAfterExit(policy, facts(exit('crashed'), 2), () => 0)).toMatchObject({
+      action: 'fail',
+      lastError: { code: 'WSM_CRASH_LOOP', message: expect.stringContaining('3 times in a row') },
+    });
+  });
+
+  it('fails at once on a fatal engine error that says not to retry', () => {
+    const fatal = { error: { code: 'WSM_LOGGED_OUT', message: 'logged out from the phone' }, retry: false };
+    expect(decideAfterExit(policy, facts(exit('crashed', fatal)))).toMatchObject({ action: 'fail', lastError: { code: 'WSM_LOGGED_OUT' } });
   });
 });

@@ -1,40 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isLive } from '@wsm/procfs';
 import { eventually, noOwnedProcesses, ownedPids, removeDir, tempDataDir } from './helpers.js';
-import { startSupervisor, waitForRemoteSession, type SupervisorProcess } from './supervisor-process.js';
+import { readySessions, useSupervisorProcesses, waitForRemoteSession, type SupervisorProcess } from './supervisor-process.js';
 
 let dataDir: string;
-const running: SupervisorProcess[] = [];
 
-async function supervisor(env: Record<string, string> = {}): Promise<SupervisorProcess> {
-  const started = await startSupervisor(dataDir, env);
-  running.push(started);
-  return started;
-}
+const supervisor = useSupervisorProcesses(() => dataDir);
 
-afterEach(async () => {
-  for (const started of running.splice(0)) {
-    if (started.child.exitCode === null && started.child.signalCode === null) {
-      started.child.kill('SIGKILL');
-      await started.exited;
-    }
-  }
-  // Whatever a test left (it should be nothing) must not leak into the next one.
-  for (const pid of ownedPids(dataDir)) process.kill(pid, 'SIGKILL');
-  removeDir(dataDir);
-});
 
-async function readySessions(target: SupervisorProcess, ids: string[]): Promise<Array<{ sessionId: string; pid: number; me: unknown }>> {
-  const ready = [];
-  for (const sessionId of ids) {
-    expect((await target.request('POST', '/start-session', { sessionId })).status).toBe(202);
-    await waitForRemoteSession(target, sessionId, (session) => session.status === 'qr');
-    const scanned = await target.request('POST', `/sessions/${sessionId}/simulate/scan`);
-    expect(scanned.body.status).toBe('ready');
-    ready.push(scanned.body);
-  }
-  return ready;
-}
 
 describe('the supervisor process', () => {
   it('on SIGTERM stops every worker and exits 0 with no process left', async () => {

@@ -5,7 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { TEST_ENV } from './helpers.js';
+import { afterEach, expect } from 'vitest';
+import { ownedPids, removeDir, TEST_ENV } from './helpers.js';
 
 const SERVER = fileURLToPath(new URL('../dist/server.js', import.meta.url));
 
@@ -83,4 +84,44 @@ export async function waitForRemoteSession(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`session ${sessionId} did not match in time; last: ${JSON.stringify(last)}`);
+}
+
+/**
+ * Supervisor processes of one test file, on the data dir the test chose (`dataDir()`): after each test, every
+ * one still running is killed, whatever they left is killed too, and the dir is removed.
+ */
+export function useSupervisorProcesses(dataDir: () => string): (env?: Record<string, string>) => Promise<SupervisorProcess> {
+  const running: SupervisorProcess[] = [];
+  afterEach(async () => {
+    for (const started of running.splice(0)) {
+      if (started.child.exitCode === null && started.child.signalCode === null) {
+        started.child.kill('SIGKILL');
+        await started.exited;
+      }
+    }
+    // Whatever a test left (it should be nothing) must not leak into the next one.
+    for (const pid of ownedPids(dataDir())) process.kill(pid, 'SIGKILL');
+    removeDir(dataDir());
+  });
+  return async (env = {}) => {
+    const started = await startSupervisor(dataDir(), env);
+    running.push(started);
+    return started;
+  };
+}
+
+/** Starts each session and scans it: ready, as the supervisor answers it. */
+export async function readySessions(
+  target: SupervisorProcess,
+  ids: string[],
+): Promise<Array<{ sessionId: string; pid: number; me: unknown }>> {
+  const ready = [];
+  for (const sessionId of ids) {
+    expect((await target.request('POST', '/start-session', { sessionId })).status).toBe(202);
+    await waitForRemoteSession(target, sessionId, (session) => session.status === 'qr');
+    const scanned = await target.request('POST', `/sessions/${sessionId}/simulate/scan`);
+    expect(scanned.body.status).toBe('ready');
+    ready.push(scanned.body);
+  }
+  return ready;
 }

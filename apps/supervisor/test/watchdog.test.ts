@@ -9,44 +9,20 @@ import { availableParallelism } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isLive } from '@wsm/procfs';
 import { fixture, ownedPids, removeDir, tempDataDir } from './helpers.js';
-import { startSupervisor, waitForRemoteSession, type SupervisorProcess } from './supervisor-process.js';
+import { readySessions, useSupervisorProcesses, waitForRemoteSession, type SupervisorProcess } from './supervisor-process.js';
 
 const TIMEOUT_MS = 2000;
 /** Busy loops sharing a starved worker's CPU: enough that it runs only about once a second. */
 const HOGS = 16;
 let dataDir: string;
-const running: SupervisorProcess[] = [];
 const hogs: ChildProcess[] = [];
 
-async function supervisor(env: Record<string, string> = {}): Promise<SupervisorProcess> {
-  const started = await startSupervisor(dataDir, env);
-  running.push(started);
-  return started;
-}
+const supervisor = useSupervisorProcesses(() => dataDir);
 
-afterEach(async () => {
+afterEach(() => {
   for (const hog of hogs.splice(0)) hog.kill('SIGKILL');
-  for (const started of running.splice(0)) {
-    if (started.child.exitCode === null && started.child.signalCode === null) {
-      started.child.kill('SIGKILL');
-      await started.exited;
-    }
-  }
-  for (const pid of ownedPids(dataDir)) process.kill(pid, 'SIGKILL');
-  removeDir(dataDir);
 });
 
-async function readySessions(target: SupervisorProcess, ids: string[]): Promise<Array<{ sessionId: string; pid: number }>> {
-  const ready = [];
-  for (const sessionId of ids) {
-    expect((await target.request('POST', '/start-session', { sessionId })).status).toBe(202);
-    await waitForRemoteSession(target, sessionId, (session) => session.status === 'qr');
-    const scanned = await target.request('POST', `/sessions/${sessionId}/simulate/scan`);
-    expect(scanned.body.status).toBe('ready');
-    ready.push(scanned.body);
-  }
-  return ready;
-}
 
 const heartbeatKills = (target: SupervisorProcess): Array<Record<string, unknown>> =>
   target.records.filter((record) => record.msg === 'worker missed its heartbeats; killing its process group');

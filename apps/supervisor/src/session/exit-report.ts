@@ -1,6 +1,10 @@
-/** A worker's exit as the session's `lastError`: what it said before leaving, else what the supervisor saw. */
+/**
+ * What a worker's exit means for its session, as pure functions: the `lastError` that explains it, and what to
+ * do next (nothing, settle stopped, fail, or restart after a backoff), from the exit and the crash history.
+ */
 import { LastErrorCode } from '../errors.js';
 import type { WorkerExit } from '../worker/worker-handle.js';
+import { decideRestart, type RestartPolicy } from './restart-policy.js';
 import type { LastError } from './session-record.js';
 
 export function describeExit(exit: WorkerExit, heartbeatTimeoutMs: number, at: string): LastError {
@@ -17,4 +21,45 @@ export function describeExit(exit: WorkerExit, heartbeatTimeoutMs: number, at: s
     default:
       return { code: LastErrorCode.WORKER_CRASHED, message: `the worker died: ${exit.detail}`, at };
   }
+}
+
+export type AfterExit =
+  /** Asked for: the operation that asked sets the status. */
+  | { action: 'none' }
+  /** Not meant to run any more (stopped, deleted, exiting): record why and stay stopped. */
+  | { action: 'stopped'; lastError: LastError }
+  /** A fatal engine error, or a crash loop: needs an explicit start. */
+  | { action: 'fail'; lastError: LastError; consecutiveCrashes: number }
+  | { action: 'backoff'; lastError: LastError; delayMs: number; consecutiveCrashes: number };
+
+export interface ExitFacts {
+  exit: WorkerExit;
+  /** The session is still meant to run here. */
+  meantToRun: boolean;
+  previousCrashes: number;
+  heartbeatTimeoutMs: number;
+  at: string;
+}
+
+export function decideAfterExit(policy: RestartPolicy, facts: ExitFacts, random: () => number = Math.random): AfterExit {
+  const { exit } = facts;
+  if (exit.cause === 'requested') return { action: 'none' };
+  const lastError = describeExit(exit, facts.heartbeatTimeoutMs, facts.at);
+  if (!facts.meantToRun) return { action: 'stopped', lastError };
+  if (exit.fatal !== undefined && !exit.fatal.retry) {
+    return { action: 'fail', lastError, consecutiveCrashes: facts.previousCrashes };
+  }
+  const decision = decideRestart(policy, { previousCrashes: facts.previousCrashes, uptimeMs: exit.uptimeMs }, random);
+  if (decision.action === 'give-up') {
+    return {
+      action: 'fail',
+      consecutiveCrashes: decision.consecutiveCrashes,
+      lastError: {
+        code: LastErrorCode.CRASH_LOOP,
+        message: `the worker died ${decision.consecutiveCrashes} times in a row; last: ${lastError.message}`,
+        at: lastError.at,
+      },
+    };
+  }
+  return { action: 'backoff', lastError, delayMs: decision.delayMs, consecutiveCrashes: decision.consecutiveCrashes };
 }

@@ -19,12 +19,13 @@ import type {
   WorkerStatus,
 } from '@wsm/ipc-protocol';
 import type { Config } from '../config.js';
-import { Errors, LastErrorCode } from '../errors.js';
+import { Errors } from '../errors.js';
 import type { EventPort } from '../events/event-port.js';
 import type { Observer } from '../observer.js';
 import { engineSettings } from './engine-settings.js';
-import { describeExit } from './exit-report.js';
-import { decideRestart, type RestartPolicy } from './restart-policy.js';
+import { decideAfterExit } from './exit-report.js';
+import { OperationQueue } from './operation-queue.js';
+import type { RestartPolicy } from './restart-policy.js';
 import type { SessionMemory, SessionRuntime } from './session-runtime.js';
 import { isMeantToRun, type LastError, type SessionPatch, type SessionRecord } from './session-record.js';
 import type { SessionRegistry, WriteOptions } from './session-registry.js';
@@ -80,9 +81,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
   #backoffTimer: NodeJS.Timeout | undefined;
   /** Deleted, or this process is exiting: no new worker, whatever happens. */
   #retired = false;
-  #ops: Promise<void> = Promise.resolve();
-  /** Operations queued and not yet finished. */
-  #pending = 0;
+  readonly #ops: OperationQueue;
   /** The last memory sample of the worker and its browser (resource-monitor.ts). */
   memory: SessionMemory | null = null;
 
@@ -93,6 +92,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
     this.#record = { engine, proxy, status, desiredState, restarts };
     this.#env = env;
     this.#log = env.log.child({ sessionId: record.sessionId });
+    this.#ops = new OperationQueue((error) => this.#log.error({ err: error }, 'session operation failed'));
   }
 
   get status(): SessionStatus {
@@ -139,7 +139,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
 
   /** Resolves once every lifecycle operation queued so far has run. */
   settled(): Promise<void> {
-    return this.#ops;
+    return this.#ops.settled();
   }
 
   /** Resolves once every change made so far is in the store. */
@@ -157,22 +157,22 @@ export class SessionController extends EventEmitter<SessionEvents> {
       this.#update({ desiredState: 'running', lastError: null });
     }
     // With nothing queued, the worker is forked now, so its `starting` is durable with the start itself.
-    if (this.#pending === 0) this.#ensureRunning();
-    else void this.#enqueue(() => this.#ensureRunning());
+    if (this.#ops.idle) this.#ensureRunning();
+    else void this.#ops.enqueue(() => this.#ensureRunning());
     return !wasRunning;
   }
 
   /** Stops the worker and keeps the session stopped, across supervisor restarts too. */
   stop(): Promise<void> {
     this.#update({ desiredState: 'stopped' });
-    return this.#enqueue(() => this.#stopAndSettle('stop requested'));
+    return this.#ops.enqueue(() => this.#stopAndSettle('stop requested'));
   }
 
   /** A fresh worker for a session meant to run (a stopped or failed one is started). */
   restart(reason = 'restart requested'): Promise<void> {
     this.#consecutiveCrashes = 0;
     this.#update({ desiredState: 'running', lastError: null });
-    return this.#enqueue(async () => {
+    return this.#ops.enqueue(async () => {
       await this.#stopWorker(reason);
       // Shut down, stopped or deleted while the old worker was stopping: no new one.
       if (this.#retired || !isMeantToRun(this.#record)) {
@@ -186,7 +186,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
   /** Unlinks the device (if a worker is up to do it), stops, and deletes the session's auth data. */
   logout(): Promise<void> {
     this.#update({ desiredState: 'stopped' });
-    return this.#enqueue(async () => {
+    return this.#ops.enqueue(async () => {
       const handle = this.#handle;
       if (handle?.alive) {
         await handle.request('logout', {}, this.#env.config.commandTimeoutMs).catch((error: unknown) => {
@@ -202,7 +202,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
   /** Stops the worker and deletes every file of the session (its registry entry is the caller's to remove). */
   remove(): Promise<void> {
     this.#retired = true;
-    return this.#enqueue(async () => {
+    return this.#ops.enqueue(async () => {
       await this.#stopAndSettle('session deleted');
       await rm(this.#env.sessionDir(this.sessionId), { recursive: true, force: true });
       await this.durable();
@@ -241,13 +241,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
 
   // ---- internals ---------------------------------------------------------------------------------
 
-  #enqueue(operation: () => Promise<void> | void): Promise<void> {
-    this.#pending++;
-    const run = this.#ops.then(operation).finally(() => this.#pending--);
-    // The queue goes on after a failed operation; the caller still sees the failure.
-    this.#ops = run.catch((error: unknown) => this.#log.error({ err: error }, 'session operation failed'));
-    return run;
-  }
+
 
   #ensureRunning(): void {
     if (this.#retired || !isMeantToRun(this.#record)) return;
@@ -315,40 +309,39 @@ export class SessionController extends EventEmitter<SessionEvents> {
   #onExit(exit: WorkerExit): void {
     this.#handle = undefined;
     this.#env.observer.workerExit(exit.cause);
-    if (exit.cause === 'requested') return; // the operation that asked for the stop sets the status
-    const lastError = describeExit(exit, this.#env.config.heartbeatTimeoutMs, now());
-    this.#log.warn({ cause: exit.cause, code: exit.code, signal: exit.signal, detail: exit.detail }, 'worker died');
-    if (this.#retired || !isMeantToRun(this.#record)) {
-      this.#transition('stopped', lastError.message, { lastError });
-      return;
-    }
-    if (exit.fatal !== undefined && !exit.fatal.retry) {
-      this.#fail(lastError);
-      return;
-    }
-    const decision = decideRestart(this.#env.policy, {
+    const next = decideAfterExit(this.#env.policy, {
+      exit,
+      meantToRun: !this.#retired && isMeantToRun(this.#record),
       previousCrashes: this.#consecutiveCrashes,
-      uptimeMs: exit.uptimeMs,
+      heartbeatTimeoutMs: this.#env.config.heartbeatTimeoutMs,
+      at: now(),
     });
-    this.#consecutiveCrashes = decision.consecutiveCrashes;
-    if (decision.action === 'give-up') {
-      this.#fail({
-        code: LastErrorCode.CRASH_LOOP,
-        message: `the worker died ${decision.consecutiveCrashes} times in a row; last: ${lastError.message}`,
-        at: lastError.at,
-      });
-      return;
+    if (next.action === 'none') return;
+    this.#log.warn({ cause: exit.cause, code: exit.code, signal: exit.signal, detail: exit.detail }, 'worker died');
+    const { lastError } = next;
+    switch (next.action) {
+      case 'stopped':
+        this.#transition('stopped', lastError.message, { lastError });
+        return;
+      case 'fail':
+        this.#consecutiveCrashes = next.consecutiveCrashes;
+        this.#fail(lastError);
+        return;
+      case 'backoff':
+        this.#consecutiveCrashes = next.consecutiveCrashes;
+        this.#transition('backoff', `${lastError.message}; restart in ${next.delayMs} ms`, { lastError });
+        this.#backoffTimer = setTimeout(() => this.#restartAfterCrash(next.consecutiveCrashes), next.delayMs);
     }
-    this.#transition('backoff', `${lastError.message}; restart in ${decision.delayMs} ms`, { lastError });
-    this.#backoffTimer = setTimeout(() => {
-      this.#backoffTimer = undefined;
-      void this.#enqueue(() => {
-        if (this.#retired || !isMeantToRun(this.#record) || this.#record.status !== 'backoff') return;
-        this.#update({ restarts: this.#record.restarts + 1 });
-        this.#env.observer.restart('crash');
-        this.#spawn(`restart after crash #${decision.consecutiveCrashes}`);
-      });
-    }, decision.delayMs);
+  }
+
+  #restartAfterCrash(crashes: number): void {
+    this.#backoffTimer = undefined;
+    void this.#ops.enqueue(() => {
+      if (this.#retired || !isMeantToRun(this.#record) || this.#record.status !== 'backoff') return;
+      this.#update({ restarts: this.#record.restarts + 1 });
+      this.#env.observer.restart('crash');
+      this.#spawn(`restart after crash #${crashes}`);
+    });
   }
 
   #fail(lastError: LastError): void {
