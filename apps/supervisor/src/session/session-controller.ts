@@ -18,46 +18,17 @@ import type {
   Me,
   WorkerStatus,
 } from '@wsm/ipc-protocol';
-import type { Config } from '../config.js';
 import { Errors } from '../errors.js';
-import type { EventPort } from '../events/event-port.js';
-import type { Observer } from '../observer.js';
-import { engineSettings } from './engine-settings.js';
+import { workerSpec } from './worker-spec.js';
 import { decideAfterExit } from './exit-report.js';
 import { OperationQueue } from './operation-queue.js';
-import type { RestartPolicy } from './restart-policy.js';
+import { forkWorker, type SessionEnvironment, type StatusChange } from './session-environment.js';
 import type { SessionMemory, SessionRuntime } from './session-runtime.js';
 import { isMeantToRun, type LastError, type SessionPatch, type SessionRecord } from './session-record.js';
-import type { SessionRegistry, WriteOptions } from './session-registry.js';
+import type { WriteOptions } from './session-registry.js';
 import { canTransition, type SessionStatus } from './state-machine.js';
-import { WorkerHandle, type WorkerExit } from '../worker/worker-handle.js';
-import type { Worker, WorkerFactory } from '../worker/worker-port.js';
-
-export interface SessionEnvironment {
-  config: Config;
-  registry: SessionRegistry;
-  /** Status events are prepared here and written with the change that causes them. */
-  events: EventPort;
-  log: Logger;
-  /** The WSM_OWNER marker given to every worker of this supervisor. */
-  owner: string;
-  policy: RestartPolicy;
-  /** `<DATA_DIR>/sessions/<sessionId>`, from a validated id. */
-  sessionDir: (sessionId: string) => string;
-  observer: Pick<Observer, 'workerExit' | 'restart' | 'command' | 'watchdogReprieve'>;
-  /** Forks a worker; a test gives a fake one. */
-  workers?: WorkerFactory;
-}
-
-const forkWorker: WorkerFactory = (spec) => new WorkerHandle(spec);
-
-export interface StatusChange {
-  sessionId: string;
-  status: SessionStatus;
-  previous: SessionStatus;
-  reason: string | undefined;
-  at: string;
-}
+import type { WorkerExit } from '../worker/worker-handle.js';
+import type { Worker } from '../worker/worker-port.js';
 
 interface SessionEvents {
   status: [StatusChange];
@@ -241,8 +212,6 @@ export class SessionController extends EventEmitter<SessionEvents> {
 
   // ---- internals ---------------------------------------------------------------------------------
 
-
-
   #ensureRunning(): void {
     if (this.#retired || !isMeantToRun(this.#record)) return;
     if (this.#handle !== undefined || this.#record.status === 'backoff') return;
@@ -267,20 +236,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
 
   #spawn(reason: string): void {
     this.#clearBackoff();
-    const { config } = this.#env;
-    const settings = engineSettings(this.#record, config);
-    const handle = (this.#env.workers ?? forkWorker)({
-      sessionId: this.sessionId,
-      sessionDir: this.#env.sessionDir(this.sessionId),
-      settings,
-      entry: config.workerEntry,
-      owner: this.#env.owner,
-      heartbeatIntervalMs: config.heartbeatIntervalMs,
-      heartbeatTimeoutMs: config.heartbeatTimeoutMs,
-      stopTimeoutMs: config.stopTimeoutMs,
-      logLevel: config.logLevel,
-      log: this.#log,
-    });
+    const handle = (this.#env.workers ?? forkWorker)(workerSpec(this.sessionId, this.#record, this.#env, this.#log));
     this.#handle = handle;
     this.#transition('starting', reason, { startedAt: now() });
     handle.on('status', (message) => this.#handle === handle && this.#onWorkerStatus(message));
@@ -400,3 +356,5 @@ export class SessionController extends EventEmitter<SessionEvents> {
     });
   }
 }
+
+export type { SessionEnvironment, StatusChange } from './session-environment.js';

@@ -12,23 +12,16 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import type { Logger } from 'pino';
 import {
   PROTOCOL_VERSION,
   decodeWorkerMessage,
   type BrowserProcess,
-  type CodedError,
   type CommandName,
   type CommandParams,
   type CommandResult,
-  type EngineEvent,
-  type EngineSettings,
-  type LogLevel,
   type MemoryFigures,
   type SupervisorMessage,
   type WorkerMessage,
-  type WorkerQr,
-  type WorkerStatus,
 } from '@wsm/ipc-protocol';
 import { OWNER_ENV, SESSION_ENV, killSessionProcesses, signalGroup } from '@wsm/procfs';
 import { LastErrorCode } from '../errors.js';
@@ -36,37 +29,10 @@ import { CommandChannel } from './command-channel.js';
 import { HeartbeatWatchdog, type SilenceReport } from './heartbeat-watchdog.js';
 import { hangPolicy, type HangExcuse } from './hang-policy.js';
 import { escalateStop } from './stop-steps.js';
-import type { Worker, WorkerEvents } from './worker-port.js';
+import type { ExitCause, Worker, WorkerEvents, WorkerExit, WorkerSpec } from './worker-port.js';
+
+export type { ExitCause, WorkerExit, WorkerSpec } from './worker-port.js';
 import { workerUnavailable } from './worker-errors.js';
-
-export interface WorkerSpec {
-  sessionId: string;
-  sessionDir: string;
-  settings: EngineSettings;
-  /** Compiled .js (production), or .ts run through tsx (development). */
-  entry: string;
-  /** Marks the worker and everything it starts as this supervisor's (see processes.ts). */
-  owner: string;
-  heartbeatIntervalMs: number;
-  heartbeatTimeoutMs: number;
-  stopTimeoutMs: number;
-  logLevel: LogLevel;
-  log: Logger;
-}
-
-export type ExitCause = 'requested' | 'crashed' | 'heartbeat-timeout' | 'protocol-error' | 'spawn-failed';
-
-export interface WorkerExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  cause: ExitCause;
-  /** What the worker said before leaving, if it announced a fatal error. */
-  fatal: { error: CodedError; retry: boolean } | undefined;
-  /** A readable account: exit code or signal, and the end of the worker's stderr. */
-  detail: string;
-  uptimeMs: number;
-}
-
 
 /** Variables a worker must not inherit: it needs none of the supervisor's secrets. */
 const WITHHELD_ENV = ['API_KEY', 'WEBHOOK_SECRET'];

@@ -3,9 +3,49 @@
  * controller's lifecycle (crash, backoff, crash loop, stop) can be driven in a unit test without forking.
  */
 import type { EventEmitter } from 'node:events';
-import type { BrowserProcess, CommandName, CommandParams, CommandResult, EngineEvent, WorkerQr, WorkerStatus } from '@wsm/ipc-protocol';
+import type { Logger } from 'pino';
+import type {
+  BrowserProcess,
+  CodedError,
+  CommandName,
+  CommandParams,
+  CommandResult,
+  EngineEvent,
+  EngineSettings,
+  LogLevel,
+  WorkerQr,
+  WorkerStatus,
+} from '@wsm/ipc-protocol';
 import type { HangExcuse } from './hang-policy.js';
-import type { ExitCause, WorkerExit, WorkerSpec } from './worker-handle.js';
+
+export interface WorkerSpec {
+  sessionId: string;
+  sessionDir: string;
+  settings: EngineSettings;
+  /** Compiled .js (production), or .ts run through tsx (development). */
+  entry: string;
+  /** Marks the worker and everything it starts as this supervisor's (see processes.ts). */
+  owner: string;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  stopTimeoutMs: number;
+  logLevel: LogLevel;
+  log: Logger;
+}
+
+export type ExitCause = 'requested' | 'crashed' | 'heartbeat-timeout' | 'protocol-error' | 'spawn-failed';
+
+export interface WorkerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  cause: ExitCause;
+  /** What the worker said before leaving, if it announced a fatal error. */
+  fatal: { error: CodedError; retry: boolean } | undefined;
+  /** A readable account: exit code or signal, and the end of the worker's stderr. */
+  detail: string;
+  uptimeMs: number;
+}
+
 
 export interface WorkerEvents {
   status: [WorkerStatus];

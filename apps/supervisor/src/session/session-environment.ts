@@ -1,0 +1,40 @@
+/**
+ * What a session controller is given: the configuration, the registry it writes through, the event port its
+ * status events go through, the process layer (a factory, so a test gives a fake worker), and what it reports.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { EventPort } from '../events/event-port.js';
+import type { Observer } from '../observer.js';
+import { WorkerHandle } from '../worker/worker-handle.js';
+import type { WorkerFactory } from '../worker/worker-port.js';
+import type { RestartPolicy } from './restart-policy.js';
+import type { SessionRegistry } from './session-registry.js';
+import type { SessionStatus } from './state-machine.js';
+
+export interface SessionEnvironment {
+  config: Config;
+  registry: SessionRegistry;
+  /** Status events are prepared here and written with the change that causes them. */
+  events: EventPort;
+  log: Logger;
+  /** The WSM_OWNER marker given to every worker of this supervisor. */
+  owner: string;
+  policy: RestartPolicy;
+  /** `<DATA_DIR>/sessions/<sessionId>`, from a validated id. */
+  sessionDir: (sessionId: string) => string;
+  observer: Pick<Observer, 'workerExit' | 'restart' | 'command' | 'watchdogReprieve'>;
+  /** Forks a worker; a test gives a fake one. */
+  workers?: WorkerFactory;
+}
+
+/** The real process layer: one forked worker per session. */
+export const forkWorker: WorkerFactory = (spec) => new WorkerHandle(spec);
+
+export interface StatusChange {
+  sessionId: string;
+  status: SessionStatus;
+  previous: SessionStatus;
+  reason: string | undefined;
+  at: string;
+}
