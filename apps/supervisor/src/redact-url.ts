@@ -31,8 +31,11 @@ function redactQuery(query: string): string {
 }
 
 export function redactUrl(url: string): string {
-  // `scheme://user:password@host`: the password goes, the user stays (it says which account).
-  let redacted = url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*):[^/?#@]*@/i, `$1:${MASK}@`);
+  // `scheme://user:password@host`: the password goes, the user stays (it says which account). A user without a
+  // password (`https://token@host`) is usually a token itself: it goes (the same rule as net/mask-url.ts).
+  let redacted = url
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*):[^/?#@]*@/i, `$1:${MASK}@`)
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@:]+@/i, `$1${MASK}@`);
   const question = redacted.indexOf('?');
   if (question === -1) return redacted;
   const hash = redacted.indexOf('#', question);

@@ -25,6 +25,10 @@ describe('redactUrl', () => {
     expect(redactUrl('/x?')).toBe('/x?');
   });
 
+  it('masks a user without a password, which is usually a token', () => {
+    expect(redactUrl('https://tok3n@receiver.example.com/in')).toBe('https://[redacted]@receiver.example.com/in');
+  });
+
   it('masks the password of an absolute URL, keeping the user', () => {
     expect(redactUrl('https://hook:s3cret@receiver.example.com/in?token=t&id=1')).toBe(
       'https://hook:[redacted]@receiver.example.com/in?token=[redacted]&id=1',

@@ -20,7 +20,6 @@ import { decideDelivery, type DeliveryPolicy } from './delivery-policy.js';
 import type { Claim, DeliveryKey, DueDelivery, OutboxStore } from './outbox-store.js';
 import { WebhookClient, type AddressGuard } from './webhook-post.js';
 import { BlockedAddressError } from '../net/address-guard.js';
-import { maskCredentials } from '../net/mask-url.js';
 import { signWebhook } from './webhook-signature.js';
 
 export interface DispatcherOptions {
@@ -230,7 +229,7 @@ export class WebhookDispatcher {
   #send(lane: Lane, delivery: DueDelivery): void {
     lane.inFlight += 1;
     const request = this.#attempt(delivery)
-      .catch((error: unknown) => this.#options.log.error({ err: error, target: maskCredentials(delivery.target) }, 'recording a webhook attempt failed'))
+      .catch((error: unknown) => this.#options.log.error({ err: error, target: delivery.target }, 'recording a webhook attempt failed'))
       .finally(() => {
         lane.inFlight -= 1;
         this.#requests.delete(request);
@@ -298,13 +297,13 @@ export class WebhookDispatcher {
         this.#delivered(delivery.eventSeq, delivery.target, statusCode!);
         return;
       case 'retry':
-        log.debug({ target: maskCredentials(delivery.target), eventId: delivery.eventId, attempts, error }, 'webhook delivery failed; will retry');
+        log.debug({ target: delivery.target, eventId: delivery.eventId, attempts, error }, 'webhook delivery failed; will retry');
         if (await store.markRetry(owner.id, delivery, { attempts, nextAttemptMs: now + decision.delayMs, error, statusCode })) {
           this.#wakeAt(now + decision.delayMs);
         } else this.#lostClaims(1);
         return;
       case 'fail':
-        log.warn({ target: maskCredentials(delivery.target), eventId: delivery.eventId, attempts, error }, 'webhook delivery gave up; kept as failed');
+        log.warn({ target: delivery.target, eventId: delivery.eventId, attempts, error }, 'webhook delivery gave up; kept as failed');
         if (!(await store.markFailed(owner.id, delivery, { attempts, error, statusCode }))) this.#lostClaims(1);
         return;
     }

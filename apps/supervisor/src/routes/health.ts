@@ -31,13 +31,10 @@ export async function healthRoutes(app: App): Promise<void> {
       },
     },
     async () => {
-      const byStatus: Record<string, number> = {};
-      const all = app.sessions.list();
-      for (const session of all) byStatus[session.status] = (byStatus[session.status] ?? 0) + 1;
       return {
         status: 'ok' as const,
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-        sessions: { total: all.length, byStatus },
+        sessions: app.sessions.countByStatus(),
       };
     },
   );

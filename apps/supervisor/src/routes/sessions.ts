@@ -21,7 +21,7 @@ import {
   UpdateSessionBody,
   type WebhookTarget,
 } from '../schemas/session.js';
-import { pageOf, parseStatuses } from '../session/session-list.js';
+import { parseStatuses } from '../session/session-list.js';
 import { waitForStatus } from '../session/wait-for-status.js';
 import type { App } from '../types.js';
 
@@ -169,7 +169,7 @@ export async function sessionRoutes(app: App): Promise<void> {
     },
     async (request, reply) => {
       const { status, engine, limit, cursor } = request.query;
-      const page = pageOf(sessions.list(), {
+      const page = sessions.page({
         ...(status === undefined ? {} : { statuses: parseStatuses(status, 'querystring.status') }),
         ...(engine === undefined ? {} : { engine }),
         ...(limit === undefined ? {} : { limit }),

@@ -9,7 +9,6 @@
  * store is back. A write refused by compare-and-set (someone else changed or deleted the row) is not retried:
  * the cache takes the store's row and the caller gets the refusal.
  */
-import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { Errors } from '../errors.js';
 import type { AppendedEvent, Claim, NewEvent } from '../events/outbox-store.js';
@@ -19,11 +18,6 @@ import type { SessionPatch, SessionRecord } from './session-record.js';
 const RETRY_FIRST_MS = 200;
 const RETRY_MAX_MS = 5000;
 
-interface RegistryEvents {
-  /** A committed change: the row as the store now has it. */
-  changed: [SessionRecord];
-  removed: [string];
-}
 
 export interface WriteOptions {
   /** Reject with 503 WSM_STORE_UNAVAILABLE if not durable by then (the write itself goes on). */
@@ -43,7 +37,7 @@ class Refused extends Error {
   }
 }
 
-export class SessionRegistry extends EventEmitter<RegistryEvents> {
+export class SessionRegistry {
   readonly #store: SessionStore;
   readonly #log: Logger;
   readonly #records = new Map<string, SessionRecord>();
@@ -51,7 +45,6 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
   readonly #tails = new Map<string, Promise<unknown>>();
 
   private constructor(store: SessionStore, log: Logger) {
-    super();
     this.#store = store;
     this.#log = log;
   }
@@ -86,7 +79,6 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     const result = await this.#store.insert(record);
     if (!result.ok) throw new Errors.SESSION_EXISTS(record.sessionId);
     this.#records.set(record.sessionId, record);
-    this.emit('changed', record);
     return record;
   }
 
@@ -114,7 +106,6 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
         await this.#retrying(sessionId, 'delete', () => this.#store.delete(sessionId));
         this.#records.delete(sessionId);
         this.#tails.delete(sessionId);
-        this.emit('removed', sessionId);
       },
       options,
     );
@@ -149,7 +140,6 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     const result = await this.#retrying(sessionId, 'update', () => this.#store.update(sessionId, current.version, patch, events));
     if (result.ok) {
       this.#records.set(sessionId, result.record);
-      this.emit('changed', result.record);
       return { record: result.record, appended: result.appended };
     }
     // Someone else wrote or deleted the row: take the store's word for it, never overwrite it.

@@ -11,7 +11,8 @@ import type { Session } from '../schemas/session.js';
 import { toSession } from '../schemas/session-view.js';
 import { decideAdmission, type AdmissionPolicy } from './admission-policy.js';
 import type { SessionController } from './session-controller.js';
-import { isMeantToRun, newRecord, type NewSession, type SessionPatch } from './session-record.js';
+import { pageOf, type ListQuery, type Page } from './session-list.js';
+import { isMeantToRun, newRecord, type NewSession, type SessionPatch, type SessionRecord } from './session-record.js';
 import type { SessionRegistry } from './session-registry.js';
 import type { RunnerEvents, SessionRunner } from './session-runner.js';
 
@@ -53,7 +54,7 @@ export class SessionService extends EventEmitter<RunnerEvents> {
   /** The Session as the API shows it, or undefined. */
   view(sessionId: string): Session | undefined {
     const record = this.#registry.get(sessionId);
-    return record === undefined ? undefined : toSession(record, this.#runner.get(sessionId)?.runtime());
+    return record === undefined ? undefined : this.#view(record);
   }
 
   requireView(sessionId: string): Session {
@@ -63,7 +64,20 @@ export class SessionService extends EventEmitter<RunnerEvents> {
   }
 
   list(): Session[] {
-    return [...this.#registry.all()].map((record) => toSession(record, this.#runner.get(record.sessionId)?.runtime()));
+    return [...this.#registry.all()].map((record) => this.#view(record));
+  }
+
+  /** One page of sessions: filtered and cut on the registry's records, only the page's built as Sessions. */
+  page(query: ListQuery): Page<Session> {
+    const page = pageOf(this.#registry.all(), query);
+    return { ...page, items: page.items.map((record) => this.#view(record)) };
+  }
+
+  /** How many sessions are in each status (GET /health), without building a single Session. */
+  countByStatus(): { total: number; byStatus: Record<string, number> } {
+    const byStatus: Record<string, number> = {};
+    for (const { status } of this.#registry.all()) byStatus[status] = (byStatus[status] ?? 0) + 1;
+    return { total: this.#registry.size, byStatus };
   }
 
   /** The running side of a session, for commands and waiting on its status. */
@@ -71,10 +85,6 @@ export class SessionService extends EventEmitter<RunnerEvents> {
     const controller = this.#registry.get(sessionId) === undefined ? undefined : this.#runner.get(sessionId);
     if (controller === undefined) throw new Errors.SESSION_NOT_FOUND(sessionId);
     return controller;
-  }
-
-  controllers(): IterableIterator<SessionController> {
-    return this.#runner.controllers();
   }
 
   /** Registers a new session (durably) and optionally starts it. Throws WSM_SESSION_EXISTS. */
@@ -187,6 +197,10 @@ export class SessionService extends EventEmitter<RunnerEvents> {
     // Meant to run from the first moment: a concurrent create counts it against MAX_SESSIONS.
     const record = await this.#registry.create(newRecord(input, start ? 'running' : 'stopped', new Date().toISOString()));
     return this.#runner.run(record);
+  }
+
+  #view(record: SessionRecord): Session {
+    return toSession(record, this.#runner.get(record.sessionId)?.runtime());
   }
 
   #durable(controller: SessionController): Promise<void> {
