@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { NewEvent } from '../src/events/outbox-store.js';
 import { STREAM_START } from '../src/events/outbox-store.js';
 import { MIGRATIONS as OUTBOX_MIGRATIONS, SqliteOutboxStore } from '../src/events/sqlite-outbox-store.js';
-import { MIGRATIONS as MESSAGE_MIGRATIONS } from '../src/messages/sqlite-idempotency-store.js';
+import { MIGRATIONS as MESSAGE_MIGRATIONS, SqliteIdempotencyStore } from '../src/messages/sqlite-idempotency-store.js';
 import { newRecord } from '../src/session/session-record.js';
 import { SqliteDatabase } from '../src/store/sqlite.js';
 import { MIGRATIONS as SESSION_MIGRATIONS, SqliteSessionStore } from '../src/store/sqlite-session-store.js';
@@ -56,6 +56,32 @@ describe('a change and its events', () => {
     await sessions.close();
     await outbox.close();
     expect(database.db.open).toBe(false);
+  });
+});
+
+describe('a send and its message.sent', () => {
+  it('commit together: the key is sent with its event, or neither is written', async () => {
+    const dataDir = tempDataDir();
+    dirs.push(dataDir);
+    const database = SqliteDatabase.open(dataDir);
+    const keys = new SqliteIdempotencyStore(database);
+    const outbox = new SqliteOutboxStore(database);
+    const claim = { owner: 'local/test', untilMs: Date.now() + 60_000 };
+    const result = { id: 'm1', to: '15550002222@c.us', timestamp: 1 };
+    expect(await keys.begin('tx', 'k-1', 'h')).toBe(true);
+    expect(await keys.begin('tx', 'k-2', 'h')).toBe(true);
+
+    const appended = await keys.complete('tx', 'k-1', result, { events: [event('01KF0000000000000000000011')], claim });
+    expect(appended).toHaveLength(1);
+    expect(await keys.get('tx', 'k-1')).toEqual({ state: 'sent', requestHash: 'h', result });
+
+    // An event id already written fails the append: the key stays pending, so nothing claims it was recorded.
+    await expect(keys.complete('tx', 'k-2', result, { events: [event('01KF0000000000000000000011')], claim })).rejects.toThrow(/UNIQUE/);
+    expect(await keys.get('tx', 'k-2')).toEqual({ state: 'pending', requestHash: 'h' });
+    const stored = await outbox.eventsAfter(STREAM_START, 100);
+    expect(stored.map((entry) => entry.envelope.id)).toEqual(['01KF0000000000000000000011']);
+    await keys.close();
+    await outbox.close();
   });
 });
 

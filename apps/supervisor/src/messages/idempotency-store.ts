@@ -4,6 +4,7 @@
  * still gets the first result.
  */
 import type { SentMessage } from '@wsm/ipc-protocol';
+import type { AppendedEvent, Claim, NewEvent } from '../events/outbox-store.js';
 
 export type IdempotentSend =
   | { state: 'pending'; requestHash: string }
@@ -13,7 +14,16 @@ export interface IdempotencyStore {
   get(sessionId: string, key: string): Promise<IdempotentSend | undefined>;
   /** Resolves false when the key is already taken. */
   begin(sessionId: string, key: string, requestHash: string): Promise<boolean>;
-  complete(sessionId: string, key: string, result: SentMessage): Promise<void>;
+  /**
+   * Records the result, and appends the events the send caused (its `message.sent`) in the same transaction:
+   * a key is never `sent` without its event, nor the event written twice by a retried request.
+   */
+  complete(
+    sessionId: string,
+    key: string,
+    result: SentMessage,
+    caused?: { events: ReadonlyArray<NewEvent>; claim: Claim },
+  ): Promise<AppendedEvent[]>;
   /** The send certainly did not happen: the key may be used again. */
   abandon(sessionId: string, key: string): Promise<void>;
   /** Drops every key of a deleted session. */

@@ -1,7 +1,8 @@
 /**
  * Sending a text through a session, idempotently when the caller gives an `Idempotency-Key`:
  *
- *   key unknown        → recorded `pending` (durably), sent, recorded `sent` with its result, `message.sent` event
+ *   key unknown        → recorded `pending` (durably), sent, recorded `sent` with its result and its `message.sent`
+ *                        event in one transaction
  *   key `sent`         → the first result again, nothing sent (a different request under the same key is refused)
  *   key `pending`      → the same request in flight here is awaited; one left by a crash is sent again with the
  *                        key, and the worker's own journal answers with the first result if it had sent it
@@ -46,7 +47,9 @@ export class MessageSender {
   async send(session: SessionController, to: string, text: string, key: string | undefined): Promise<SendResult> {
     if (key === undefined) {
       session.assertReady();
-      return { message: await this.#deliver(session, to, text, undefined), replayed: false };
+      const message = await session.command('sendText', { to, text });
+      this.#recorder.record(session.sessionId, 'message.sent', sentData(message, to, text, undefined));
+      return { message, replayed: false };
     }
     const slot = `${session.sessionId}\u0000${key}`;
     const hash = requestHash(to, text);
@@ -68,23 +71,27 @@ export class MessageSender {
     if (earlier === undefined) await this.#store.begin(session.sessionId, key, hash);
     let message: SentMessage;
     try {
-      message = await this.#deliver(session, to, text, key);
+      message = await session.command('sendText', { to, text, idempotencyKey: key });
     } catch (error) {
       if (error instanceof WorkerError && NOT_SENT.has(error.code)) await this.#store.abandon(session.sessionId, key);
       throw error;
     }
-    await this.#store.complete(session.sessionId, key, message);
+    const event = this.#recorder.prepare(session.sessionId, 'message.sent', sentData(message, to, text, key));
+    let appended;
+    try {
+      appended = await this.#store.complete(session.sessionId, key, message, { events: [event], claim: this.#recorder.claim() });
+    } catch (error) {
+      // Sent, but neither its result nor its event is recorded: the event still goes out (the recorder retries
+      // until it is written), and a retry of the request finds the key pending and gets the worker's answer.
+      this.#recorder.discard([event]);
+      this.#recorder.record(session.sessionId, 'message.sent', sentData(message, to, text, key));
+      throw error;
+    }
+    this.#recorder.announce([event], appended);
     return { message, replayed: false };
   }
+}
 
-  async #deliver(session: SessionController, to: string, text: string, key: string | undefined): Promise<SentMessage> {
-    const message = await session.command('sendText', { to, text, ...(key === undefined ? {} : { idempotencyKey: key }) });
-    this.#recorder.record(session.sessionId, 'message.sent', {
-      id: message.id,
-      to,
-      body: text,
-      ...(key === undefined ? {} : { idempotencyKey: key }),
-    });
-    return message;
-  }
+function sentData(message: SentMessage, to: string, text: string, key: string | undefined): Record<string, unknown> {
+  return { id: message.id, to, body: text, ...(key === undefined ? {} : { idempotencyKey: key }) };
 }

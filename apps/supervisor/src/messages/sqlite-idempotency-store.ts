@@ -2,6 +2,8 @@
 import type Database from 'better-sqlite3';
 import type { SentMessage } from '@wsm/ipc-protocol';
 import { migrate, statementCache, type SqliteDatabase } from '../store/sqlite.js';
+import { appendEvents, MIGRATIONS as OUTBOX_MIGRATIONS } from '../events/sqlite-outbox-store.js';
+import type { AppendedEvent, Claim, NewEvent } from '../events/outbox-store.js';
 import type { IdempotencyStore, IdempotentSend } from './idempotency-store.js';
 
 /** This part's migrations, in order (also applied to a file of an earlier version before it is imported). */
@@ -28,6 +30,8 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     this.#database = database;
     this.#db = database.acquire();
     migrate(this.#db, 'messages', MIGRATIONS);
+    // A send's result commits with its `message.sent`: the outbox's tables are this store's too.
+    migrate(this.#db, 'outbox', OUTBOX_MIGRATIONS);
     this.#statement = statementCache(this.#db);
   }
 
@@ -50,10 +54,19 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     return changes === 1;
   }
 
-  async complete(sessionId: string, key: string, result: SentMessage): Promise<void> {
-    this.#statement(
-      "UPDATE idempotent_sends SET state = 'sent', result = ? WHERE session_id = ? AND idempotency_key = ?",
-    ).run(JSON.stringify(result), sessionId, key);
+  async complete(
+    sessionId: string,
+    key: string,
+    result: SentMessage,
+    caused?: { events: ReadonlyArray<NewEvent>; claim: Claim },
+  ): Promise<AppendedEvent[]> {
+    // The outbox's tables are in this file too (sqlite.ts): the key's result and its event commit together.
+    return this.#db.transaction((): AppendedEvent[] => {
+      this.#statement(
+        "UPDATE idempotent_sends SET state = 'sent', result = ? WHERE session_id = ? AND idempotency_key = ?",
+      ).run(JSON.stringify(result), sessionId, key);
+      return caused === undefined || caused.events.length === 0 ? [] : appendEvents(this.#statement, caused.events, caused.claim);
+    })();
   }
 
   async abandon(sessionId: string, key: string): Promise<void> {
