@@ -20,13 +20,15 @@ import type {
 } from '@wsm/ipc-protocol';
 import { Errors } from '../errors.js';
 import { workerSpec } from './worker-spec.js';
+import { timedCommand } from './worker-command.js';
 import { decideAfterExit } from './exit-report.js';
 import { OperationQueue } from './operation-queue.js';
 import { forkWorker, type SessionEnvironment, type StatusChange } from './session-environment.js';
 import type { SessionMemory, SessionRuntime } from './session-runtime.js';
+import { CrashBackoff } from './crash-backoff.js';
+import { SessionLifecycle } from './session-lifecycle.js';
 import { isMeantToRun, type LastError, type SessionPatch, type SessionRecord } from './session-record.js';
-import type { WriteOptions } from './session-registry.js';
-import { canTransition, type SessionStatus } from './state-machine.js';
+import type { SessionStatus } from './state-machine.js';
 import type { WorkerExit } from '../worker/worker-handle.js';
 import type { Worker } from '../worker/worker-port.js';
 
@@ -38,18 +40,14 @@ interface SessionEvents {
 
 const now = (): string => new Date().toISOString();
 
-/** The fields the controller acts on; the rest of the record is the caller's and lives in the registry only. */
-type Lifecycle = Pick<SessionRecord, 'engine' | 'proxy' | 'status' | 'desiredState' | 'restarts'>;
-
 export class SessionController extends EventEmitter<SessionEvents> {
   readonly sessionId: string;
   readonly #env: SessionEnvironment;
   readonly #log: Logger;
-  #record: Lifecycle;
+  readonly #life: SessionLifecycle;
   #handle: Worker | undefined;
   #qr: string | undefined;
-  #consecutiveCrashes = 0;
-  #backoffTimer: NodeJS.Timeout | undefined;
+  readonly #crashes = new CrashBackoff();
   /** Deleted, or this process is exiting: no new worker, whatever happens. */
   #retired = false;
   readonly #ops: OperationQueue;
@@ -59,23 +57,22 @@ export class SessionController extends EventEmitter<SessionEvents> {
   constructor(record: SessionRecord, env: SessionEnvironment) {
     super();
     this.sessionId = record.sessionId;
-    const { engine, proxy, status, desiredState, restarts } = record;
-    this.#record = { engine, proxy, status, desiredState, restarts };
     this.#env = env;
     this.#log = env.log.child({ sessionId: record.sessionId });
+    this.#life = new SessionLifecycle(record, env, this.#log, (change) => this.emit('status', change));
     this.#ops = new OperationQueue((error) => this.#log.error({ err: error }, 'session operation failed'));
   }
 
   get status(): SessionStatus {
-    return this.#record.status;
+    return this.#life.status;
   }
 
   get engine(): SessionRecord['engine'] {
-    return this.#record.engine;
+    return this.#life.fields.engine;
   }
 
   get desiredState(): SessionRecord['desiredState'] {
-    return this.#record.desiredState;
+    return this.#life.fields.desiredState;
   }
 
   /** Throws 409 WSM_SESSION_NOT_READY unless the session is `ready`. */
@@ -91,7 +88,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
   }
 
   get qr(): string | undefined {
-    return this.#record.status === 'qr' ? this.#qr : undefined;
+    return this.status === 'qr' ? this.#qr : undefined;
   }
 
   get worker(): Worker | undefined {
@@ -122,10 +119,10 @@ export class SessionController extends EventEmitter<SessionEvents> {
 
   /** Makes the session meant to run and starts its worker unless one is up. True when it was not meant to run. */
   start(): boolean {
-    const wasRunning = isMeantToRun(this.#record);
+    const wasRunning = isMeantToRun(this.#life.fields);
     if (!wasRunning) {
-      this.#consecutiveCrashes = 0;
-      this.#update({ desiredState: 'running', lastError: null });
+      this.#crashes.reset();
+      this.#life.update({ desiredState: 'running', lastError: null });
     }
     // With nothing queued, the worker is forked now, so its `starting` is durable with the start itself.
     if (this.#ops.idle) this.#ensureRunning();
@@ -135,19 +132,19 @@ export class SessionController extends EventEmitter<SessionEvents> {
 
   /** Stops the worker and keeps the session stopped, across supervisor restarts too. */
   stop(): Promise<void> {
-    this.#update({ desiredState: 'stopped' });
+    this.#life.update({ desiredState: 'stopped' });
     return this.#ops.enqueue(() => this.#stopAndSettle('stop requested'));
   }
 
   /** A fresh worker for a session meant to run (a stopped or failed one is started). */
   restart(reason = 'restart requested'): Promise<void> {
-    this.#consecutiveCrashes = 0;
-    this.#update({ desiredState: 'running', lastError: null });
+    this.#crashes.reset();
+    this.#life.update({ desiredState: 'running', lastError: null });
     return this.#ops.enqueue(async () => {
       await this.#stopWorker(reason);
       // Shut down, stopped or deleted while the old worker was stopping: no new one.
-      if (this.#retired || !isMeantToRun(this.#record)) {
-        if (this.#record.status === 'stopping') this.#transition('stopped', reason);
+      if (this.#retired || !isMeantToRun(this.#life.fields)) {
+        if (this.status === 'stopping') this.#transition('stopped', reason);
         return;
       }
       this.#spawn(reason);
@@ -156,7 +153,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
 
   /** Unlinks the device (if a worker is up to do it), stops, and deletes the session's auth data. */
   logout(): Promise<void> {
-    this.#update({ desiredState: 'stopped' });
+    this.#life.update({ desiredState: 'stopped' });
     return this.#ops.enqueue(async () => {
       const handle = this.#handle;
       if (handle?.alive) {
@@ -166,7 +163,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
       }
       await this.#stopAndSettle('logout');
       await rm(this.#env.sessionDir(this.sessionId), { recursive: true, force: true });
-      this.#update({ me: null, readyAt: null });
+      this.#life.update({ me: null, readyAt: null });
     });
   }
 
@@ -197,15 +194,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
     if (handle === undefined || !handle.alive) {
       throw new Errors.WORKER_UNAVAILABLE(this.sessionId, `its status is '${this.status}'`);
     }
-    const started = performance.now();
-    let result: CommandResult<N>;
-    try {
-      result = await handle.request(name, params, this.#env.config.commandTimeoutMs);
-    } catch (error) {
-      this.#env.observer.command(name, (performance.now() - started) / 1000, 'error');
-      throw error;
-    }
-    this.#env.observer.command(name, (performance.now() - started) / 1000, 'ok');
+    const result = await timedCommand(handle, name, params, this.#env);
     await this.durable();
     return result;
   }
@@ -213,14 +202,14 @@ export class SessionController extends EventEmitter<SessionEvents> {
   // ---- internals ---------------------------------------------------------------------------------
 
   #ensureRunning(): void {
-    if (this.#retired || !isMeantToRun(this.#record)) return;
-    if (this.#handle !== undefined || this.#record.status === 'backoff') return;
+    if (this.#retired || !isMeantToRun(this.#life.fields)) return;
+    if (this.#handle !== undefined || this.status === 'backoff') return;
     this.#spawn('start requested');
   }
 
   /** The one stop sequence: no pending restart, then `stopping` until the worker is gone. True if one ran. */
   async #stopWorker(reason: string): Promise<boolean> {
-    this.#clearBackoff();
+    this.#crashes.cancel();
     const handle = this.#handle;
     if (handle === undefined) return false;
     this.#transition('stopping', reason);
@@ -231,12 +220,12 @@ export class SessionController extends EventEmitter<SessionEvents> {
   /** Stopped on request: the worker gone, the session `stopped` (a failed one too). */
   async #stopAndSettle(reason: string): Promise<void> {
     await this.#stopWorker(reason);
-    if (this.#record.status !== 'stopped') this.#transition('stopped', reason);
+    if (this.status !== 'stopped') this.#transition('stopped', reason);
   }
 
   #spawn(reason: string): void {
-    this.#clearBackoff();
-    const handle = (this.#env.workers ?? forkWorker)(workerSpec(this.sessionId, this.#record, this.#env, this.#log));
+    this.#crashes.cancel();
+    const handle = (this.#env.workers ?? forkWorker)(workerSpec(this.sessionId, this.#life.fields, this.#env, this.#log));
     this.#handle = handle;
     this.#transition('starting', reason, { startedAt: now() });
     handle.on('status', (message) => this.#handle === handle && this.#onWorkerStatus(message));
@@ -252,7 +241,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
     handle.on('exit', (exit) => this.#handle === handle && this.#onExit(exit));
     handle.on('reprieve', (excuse) => this.#env.observer.watchdogReprieve(excuse));
     handle.start();
-    this.#log.info({ pid: handle.pid, engine: this.#record.engine }, 'worker forked');
+    this.#log.info({ pid: handle.pid, engine: this.engine }, 'worker forked');
   }
 
   #onWorkerStatus(message: WorkerStatus): void {
@@ -267,8 +256,8 @@ export class SessionController extends EventEmitter<SessionEvents> {
     this.#env.observer.workerExit(exit.cause);
     const next = decideAfterExit(this.#env.policy, {
       exit,
-      meantToRun: !this.#retired && isMeantToRun(this.#record),
-      previousCrashes: this.#consecutiveCrashes,
+      meantToRun: !this.#retired && isMeantToRun(this.#life.fields),
+      previousCrashes: this.#crashes.consecutive,
       heartbeatTimeoutMs: this.#env.config.heartbeatTimeoutMs,
       at: now(),
     });
@@ -280,21 +269,20 @@ export class SessionController extends EventEmitter<SessionEvents> {
         this.#transition('stopped', lastError.message, { lastError });
         return;
       case 'fail':
-        this.#consecutiveCrashes = next.consecutiveCrashes;
+        this.#crashes.record(next.consecutiveCrashes);
         this.#fail(lastError);
         return;
       case 'backoff':
-        this.#consecutiveCrashes = next.consecutiveCrashes;
+        this.#crashes.record(next.consecutiveCrashes);
         this.#transition('backoff', `${lastError.message}; restart in ${next.delayMs} ms`, { lastError });
-        this.#backoffTimer = setTimeout(() => this.#restartAfterCrash(next.consecutiveCrashes), next.delayMs);
+        this.#crashes.schedule(next.delayMs, () => this.#restartAfterCrash(next.consecutiveCrashes));
     }
   }
 
   #restartAfterCrash(crashes: number): void {
-    this.#backoffTimer = undefined;
     void this.#ops.enqueue(() => {
-      if (this.#retired || !isMeantToRun(this.#record) || this.#record.status !== 'backoff') return;
-      this.#update({ restarts: this.#record.restarts + 1 });
+      if (this.#retired || !isMeantToRun(this.#life.fields) || this.status !== 'backoff') return;
+      this.#life.update({ restarts: this.#life.fields.restarts + 1 });
       this.#env.observer.restart('crash');
       this.#spawn(`restart after crash #${crashes}`);
     });
@@ -302,58 +290,15 @@ export class SessionController extends EventEmitter<SessionEvents> {
 
   #fail(lastError: LastError): void {
     // A failed session needs an explicit start: it is not meant to run until then, nor after a restart.
-    this.#update({ desiredState: 'stopped' });
+    this.#life.update({ desiredState: 'stopped' });
     this.#transition('failed', lastError.message, { lastError });
   }
 
-  #clearBackoff(): void {
-    clearTimeout(this.#backoffTimer);
-    this.#backoffTimer = undefined;
-  }
-
-  /** The one place a status changes. Refused edges are logged and change nothing. */
-  /**
-   * The one place a status changes. Refused edges are logged and change nothing. The change and its
-   * `session.status` event are written together; `then` runs once they are (or the write was refused).
-   */
+  /** Every status change goes through the lifecycle (session-lifecycle.ts); a QR is shown only while in `qr`. */
   #transition(to: SessionStatus, reason: string | undefined, patch: SessionPatch = {}, then?: () => void): boolean {
-    const from = this.#record.status;
-    if (from === to) {
-      if (Object.keys(patch).length > 0) this.#update(patch);
-      then?.();
-      return true;
-    }
-    if (!canTransition(from, to)) {
-      this.#log.warn({ from, to, reason }, 'refused a status change the state machine does not allow');
-      return false;
-    }
-    if (to !== 'qr') this.#qr = undefined;
-    this.#log.info({ from, to, reason }, `session ${to}`);
-    const change: StatusChange = { sessionId: this.sessionId, status: to, previous: from, reason, at: now() };
-    const { events } = this.#env;
-    const event = events.prepare(this.sessionId, 'session.status', { status: to, previous: from, ...(reason === undefined ? {} : { reason }) });
-    // Announced once written: whoever hears of it finds the registry and the outbox saying the same.
-    this.#update({ ...patch, status: to }, {
-      events: { events: [event], claim: events.claim() },
-      afterWrite: (appended) => {
-        if (appended === undefined) events.discard([event]);
-        else events.announce([event], appended);
-        this.emit('status', change);
-        then?.();
-      },
-    });
-    return true;
-  }
-
-  /** Acts on the change at once and writes it through the registry, which retries it until it is durable. */
-  #update(patch: SessionPatch, options: WriteOptions = {}): void {
-    for (const field of ['engine', 'proxy', 'status', 'desiredState', 'restarts'] as const) {
-      if (patch[field] !== undefined) (this.#record as Record<string, unknown>)[field] = patch[field];
-    }
-    this.#env.registry.update(this.sessionId, patch, options).catch((error: unknown) => {
-      // Refused by compare-and-set or deleted: the registry logged it; nothing of ours to retry.
-      this.#log.warn({ err: error }, 'the registry refused a session change');
-    });
+    const changed = this.#life.transition(to, reason, patch, then);
+    if (this.status !== 'qr') this.#qr = undefined;
+    return changed;
   }
 }
 
