@@ -45,6 +45,11 @@ class FakeWorker extends EventEmitter<WorkerEvents> implements Worker {
     this.exit(cause);
   }
 
+  leases: number[] = [];
+  lease(untilMonotonicMs: number): void {
+    this.leases.push(untilMonotonicMs);
+  }
+
   /** The process ends: `requested` after a stop, `crashed` otherwise. */
   exit(cause: ExitCause, uptimeMs = 5): WorkerExit {
     const exit: WorkerExit = { code: 1, signal: null, cause, fatal: undefined, detail: 'exit code 1', uptimeMs };

@@ -3,7 +3,7 @@
  * It exits when asked, on SIGTERM/SIGINT, on a fatal engine error, and as soon as its IPC channel
  * disconnects: a worker never outlives the supervisor that started it.
  */
-import { PROTOCOL_VERSION, WorkerErrorCode } from '@wsm/ipc-protocol/runtime';
+import { EXIT_LEASE_EXPIRED, PROTOCOL_VERSION, WorkerErrorCode } from '@wsm/ipc-protocol/runtime';
 import type { CodedError, CommandMessage, SupervisorMessage, SupervisorStart } from '@wsm/ipc-protocol';
 import { join } from 'node:path';
 import { dispatch } from './dispatch.js';
@@ -13,6 +13,7 @@ import type { Engine, EngineSink } from './engine/engine.js';
 import { WorkerError, toCodedError } from './errors.js';
 import { createLog, serializeError, type Log } from './log.js';
 import { processChannel, type IpcChannel } from './ipc-channel.js';
+import { LeaseDeadline } from './lease-deadline.js';
 
 /** How long the engine may take to release its resources when the supervisor did not say. */
 const DEFAULT_STOP_TIMEOUT_MS = 5000;
@@ -35,6 +36,12 @@ export function runSupervised(channel: IpcChannel = processChannel()): void {
   let journal: SentJournal | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   let stopping = false;
+  const lease = new LeaseDeadline(() => {
+    // No time for a clean stop: the lease may be another node's in moments. The browser goes first.
+    process.stderr.write(`worker: the session's lease deadline passed; killing the browser and exiting\n`);
+    engine?.killNow?.();
+    process.exit(EXIT_LEASE_EXPIRED);
+  });
 
   const sink: EngineSink = {
     status: (status, info) => channel.send({ type: 'worker.status', status, ...info }),
@@ -150,6 +157,9 @@ export function runSupervised(channel: IpcChannel = processChannel()): void {
         return;
       case 'supervisor.shutdown':
         void shutdown(message.reason, Math.max(0, message.timeoutMs - 250));
+        return;
+      case 'supervisor.lease':
+        lease.extend(message.untilMonotonicMs);
         return;
       default:
         void run(message);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION, type SupervisorMessage, type WorkerMessage } from '@wsm/ipc-protocol';
+import { EXIT_LEASE_EXPIRED, PROTOCOL_VERSION, type SupervisorMessage, type WorkerMessage } from '@wsm/ipc-protocol';
 
 const WORKER = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
@@ -16,7 +16,8 @@ interface Harness {
   child: ChildProcess;
   messages: WorkerMessage[];
   next<T extends WorkerMessage['type']>(type: T, where?: (message: Extract<WorkerMessage, { type: T }>) => boolean): Promise<Extract<WorkerMessage, { type: T }>>;
-  send(message: SupervisorMessage | Record<string, unknown>): void;
+  /** Any value: the tests also send malformed messages. */
+  send(message: object): void;
   exit: Promise<[number | null, NodeJS.Signals | null]>;
 }
 
@@ -150,6 +151,22 @@ describe('a worker under a supervisor', () => {
     worker.send({ ...startMessage(), protocolVersion: PROTOCOL_VERSION + 1 });
     expect(await worker.next('worker.fatal')).toMatchObject({ retry: false, error: { code: 'WSM_PROTOCOL_MISMATCH' } });
     expect((await worker.exit)[0]).toBe(1);
+  });
+
+  it('ends itself when its lease deadline passes unrenewed, and not before', async () => {
+    const worker = startWorker();
+    await worker.next('worker.hello');
+    worker.send(startMessage());
+    await worker.next('worker.qr');
+    const now = (): number => Number(process.hrtime.bigint() / 1_000_000n);
+    const started = now();
+    worker.send({ type: 'supervisor.lease', untilMonotonicMs: started + 400 });
+    // A renewal moves the deadline: the worker is still there after the first one.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    worker.send({ type: 'supervisor.lease', untilMonotonicMs: now() + 500 });
+    const [code] = await worker.exit;
+    expect(code).toBe(EXIT_LEASE_EXPIRED);
+    expect(now() - started).toBeGreaterThanOrEqual(650);
   });
 
   it('stops cleanly on request', async () => {

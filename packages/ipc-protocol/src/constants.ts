@@ -12,6 +12,9 @@ const sessionIdRegExp = new RegExp(SESSION_ID_PATTERN);
 export const isValidSessionId = (value: unknown): value is string =>
   typeof value === 'string' && sessionIdRegExp.test(value);
 
+/** Exit code of a worker that ended itself because its session's lease deadline passed (`supervisor.lease`). */
+export const EXIT_LEASE_EXPIRED = 71;
+
 export const ENGINE_NAMES = ['webjs', 'simulated'] as const;
 
 /** pino's levels, by name and number: the supervisor's logger, the worker's and the protocol all use these. */

@@ -1,7 +1,7 @@
 /**
  * Every IPC message, as two discriminated unions keyed by a namespaced `type`:
  *
- *   supervisor → worker: supervisor.start, supervisor.shutdown, command.<name>
+ *   supervisor → worker: supervisor.start, supervisor.shutdown, supervisor.lease, command.<name>
  *   worker → supervisor: worker.hello, worker.status, worker.qr, worker.event, worker.browser,
  *                        worker.heartbeat, worker.log, worker.reply, worker.fatal
  *
@@ -11,7 +11,9 @@
  *   3. the worker starts its engine, reporting `worker.status` / `worker.qr` / `worker.event`, and sends
  *      `worker.heartbeat` every `heartbeatIntervalMs` with its memory figures;
  *   4. `command.*` messages carry a correlation `id`, answered by exactly one `worker.reply`;
- *   5. `supervisor.shutdown` asks for a clean stop; `worker.fatal` announces an exit that a restart will not cure.
+ *   5. `supervisor.shutdown` asks for a clean stop; `worker.fatal` announces an exit that a restart will not cure;
+ *   6. in a cluster, `supervisor.lease` tells the worker until when its session's lease is surely held: past that
+ *      moment the worker kills its browser and exits on its own, even if its supervisor is paused or hung.
  */
 import { Kind, Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import {
@@ -60,6 +62,18 @@ export const SupervisorShutdown = Type.Object(
   strict,
 );
 
+export const SupervisorLease = Type.Object(
+  {
+    type: Type.Literal('supervisor.lease'),
+    /**
+     * The deadline on CLOCK_MONOTONIC in milliseconds (`process.hrtime.bigint() / 1e6`), one clock for every
+     * process of the machine, so neither IPC delay nor a wall-clock step moves it. Each renewal sends a later one.
+     */
+    untilMonotonicMs: Type.Number({ minimum: 0 }),
+  },
+  strict,
+);
+
 const commandMessage = (name: CommandName): TObject =>
   Type.Object({ type: Type.Literal(`command.${name}`), id: CorrelationId, params: Commands[name].params }, strict);
 
@@ -81,11 +95,12 @@ export function messageType(schema: TSchema): string {
 }
 
 /** Every supervisor → worker message schema; the union and the worker's decoder are built from this list. */
-export const SUPERVISOR_MESSAGES = [SupervisorStart, SupervisorShutdown, ...Object.values(CommandMessages)];
+export const SUPERVISOR_MESSAGES = [SupervisorStart, SupervisorShutdown, SupervisorLease, ...Object.values(CommandMessages)];
 export const SupervisorMessage = Type.Union(SUPERVISOR_MESSAGES);
 export type SupervisorStart = Static<typeof SupervisorStart>;
 export type SupervisorShutdown = Static<typeof SupervisorShutdown>;
-export type SupervisorMessage = SupervisorStart | SupervisorShutdown | CommandMessage;
+export type SupervisorLease = Static<typeof SupervisorLease>;
+export type SupervisorMessage = SupervisorStart | SupervisorShutdown | SupervisorLease | CommandMessage;
 
 // ---- worker → supervisor -------------------------------------------------------------------------
 

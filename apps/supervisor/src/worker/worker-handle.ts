@@ -13,6 +13,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import {
+  EXIT_LEASE_EXPIRED,
   PROTOCOL_VERSION,
   decodeWorkerMessage,
   type BrowserProcess,
@@ -151,6 +152,10 @@ export class WorkerHandle extends EventEmitter<WorkerEvents> implements Worker {
     this.#signalGroups('SIGKILL');
   }
 
+  lease(untilMonotonicMs: number): void {
+    this.#send({ type: 'supervisor.lease', untilMonotonicMs });
+  }
+
   #signalGroups(signal: NodeJS.Signals): void {
     if (this.pid !== undefined) signalGroup(this.pid, signal);
     if (this.browser !== null) signalGroup(this.browser.pgid, signal);
@@ -247,7 +252,8 @@ export class WorkerHandle extends EventEmitter<WorkerEvents> implements Worker {
     // both (found by the session mark they inherited) go with it.
     this.#signalGroups('SIGKILL');
     if (this.#child !== undefined) killSessionProcesses(this.spec.owner, this.spec.sessionId);
-    const finalCause: ExitCause = cause ?? (this.#stopRequested ? 'requested' : (this.#killCause ?? 'crashed'));
+    const finalCause: ExitCause =
+      cause ?? (this.#stopRequested ? 'requested' : (this.#killCause ?? (code === EXIT_LEASE_EXPIRED ? 'lease-expired' : 'crashed')));
     const how = reason ?? (signal !== null ? `killed by ${signal}` : `exit code ${code}`);
     const stderr = this.#stderrTail.trim().split('\n').slice(-3).join(' | ');
     this.#exit = {

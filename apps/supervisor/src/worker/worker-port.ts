@@ -33,7 +33,8 @@ export interface WorkerSpec {
   log: Logger;
 }
 
-export type ExitCause = 'requested' | 'crashed' | 'heartbeat-timeout' | 'protocol-error' | 'spawn-failed';
+/** `lease-expired`: in a cluster, the worker ended itself (or was ended) because its session's lease may be lost. */
+export type ExitCause = 'requested' | 'crashed' | 'heartbeat-timeout' | 'protocol-error' | 'spawn-failed' | 'lease-expired';
 
 export interface WorkerExit {
   code: number | null;
@@ -65,6 +66,8 @@ export interface Worker extends EventEmitter<WorkerEvents> {
   request<N extends CommandName>(name: N, params: CommandParams<N>, timeoutMs: number): Promise<CommandResult<N>>;
   stop(reason: string): Promise<WorkerExit>;
   kill(cause: ExitCause): void;
+  /** Cluster mode: the session's lease is surely held until then (CLOCK_MONOTONIC ms); see supervisor.lease. */
+  lease(untilMonotonicMs: number): void;
 }
 
 export type WorkerFactory = (spec: WorkerSpec) => Worker;

@@ -38,6 +38,17 @@ export const supervisorMessageChecks: Readonly<Record<string, (value: unknown) =
       )
     }
   })(),
+  "supervisor.lease": (() => {
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        (value['type'] === 'supervisor.lease') &&
+        Number.isFinite(value['untilMonotonicMs']) &&
+        value['untilMonotonicMs'] >= 0 &&
+        Object.getOwnPropertyNames(value).length === 2
+      )
+    }
+  })(),
   "command.requestPairingCode": (() => {
     const local_0 = /^\+?[0-9]{6,15}$/;
     return function check(value) {
