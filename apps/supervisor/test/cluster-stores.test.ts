@@ -51,21 +51,21 @@ describe('PgLeaseStore', () => {
     // Expired 500 ms ago: within the 1 s grace, nobody may take it yet; its holder may not renew it either.
     await database.query("UPDATE session_leases SET expires_at = now() - interval '500 milliseconds'");
     expect(await leases.acquire('s1', 'node-b', timings)).toBeUndefined();
-    expect(await leases.renew('node-a', timings.leaseMs)).toEqual([]);
+    expect(await leases.renew('node-a', ['s1'], timings.leaseMs)).toEqual([]);
     expect(await leases.orphans(timings.graceMs, 10)).toEqual([]);
     await database.query("UPDATE session_leases SET expires_at = now() - interval '1500 milliseconds'");
     expect(await leases.orphans(timings.graceMs, 10)).toEqual([{ sessionId: 's1', createdAt: '2026-01-01T00:00:00.000Z' }]);
     expect(await leases.acquire('s1', 'node-b', timings)).toMatchObject({ nodeId: 'node-b', epoch: 2 });
   });
 
-  it('renews every unexpired lease of a node in one statement, and only its own', async () => {
+  it('renews the listed unexpired leases of a node in one statement, and only its own', async () => {
     const { database } = await open();
     const leases = new PgLeaseStore(database);
     for (const id of ['a1', 'a2', 'b1']) await addSession(database, id, '2026-01-01T00:00:00.000Z');
     await leases.acquire('a1', 'node-a', timings);
     await leases.acquire('a2', 'node-a', timings);
     await leases.acquire('b1', 'node-b', timings);
-    const renewed = await leases.renew('node-a', 60_000);
+    const renewed = await leases.renew('node-a', ['a1', 'a2', 'b1'], 60_000);
     expect(renewed.map((lease) => lease.sessionId).sort()).toEqual(['a1', 'a2']);
     const { rows } = await database.query<{ session_id: string; left_ms: number }>(
       'SELECT session_id, extract(epoch FROM expires_at - now()) * 1000 AS left_ms FROM session_leases ORDER BY session_id',

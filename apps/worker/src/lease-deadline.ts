@@ -7,7 +7,7 @@
  *
  * A worker that never received a deadline (one node, no leases) has none.
  */
-export const monotonicNowMs = (): number => Number(process.hrtime.bigint() / 1_000_000n);
+import { monotonicNowMs } from '@wsm/ipc-protocol/runtime';
 
 export class LeaseDeadline {
   readonly #onExpired: () => void;

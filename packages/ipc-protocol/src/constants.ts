@@ -12,6 +12,12 @@ const sessionIdRegExp = new RegExp(SESSION_ID_PATTERN);
 export const isValidSessionId = (value: unknown): value is string =>
   typeof value === 'string' && sessionIdRegExp.test(value);
 
+/**
+ * CLOCK_MONOTONIC in milliseconds: the clock of `supervisor.lease` deadlines. One clock for every process of
+ * the machine (unlike `performance.now()`, which counts from each process's start), never stepped.
+ */
+export const monotonicNowMs = (): number => Number(process.hrtime.bigint() / 1_000_000n);
+
 /** Exit code of a worker that ended itself because its session's lease deadline passed (`supervisor.lease`). */
 export const EXIT_LEASE_EXPIRED = 71;
 

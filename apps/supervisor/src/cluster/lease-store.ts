@@ -38,10 +38,12 @@ export interface LeaseStore {
   /** Takes the session's lease for `nodeId` if it is free; resolves with the new fence, or undefined when held. */
   acquire(sessionId: string, nodeId: string, timings: LeaseTimings): Promise<Lease | undefined>;
   /**
-   * Extends every unexpired lease of `nodeId` by `leaseMs` from the database's now, in one statement; resolves
-   * with the leases it still holds. A lease missing from the answer is lost: its session must stop here.
+   * Extends the given unexpired leases of `nodeId` by `leaseMs` from the database's now, in one statement;
+   * resolves with those it still holds. A lease missing from the answer is lost: its session must stop here.
+   * Only the leases the node runs are renewed: one it gave up (it fenced itself while the database was out of
+   * reach) is left to expire, so it cannot stay held by a node that no longer runs it.
    */
-  renew(nodeId: string, leaseMs: number): Promise<Lease[]>;
+  renew(nodeId: string, sessionIds: readonly string[], leaseMs: number): Promise<Lease[]>;
   /** Gives the lease up at once (the worker is gone): the next holder need not wait for expiry or grace. */
   release(lease: Lease): Promise<boolean>;
   /** The holder of one session's lease, live or not; undefined when it never had one. */

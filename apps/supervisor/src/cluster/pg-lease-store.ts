@@ -33,11 +33,12 @@ export class PgLeaseStore implements LeaseStore {
     return row === undefined ? undefined : { sessionId, nodeId, epoch: Number(row.epoch) };
   }
 
-  async renew(nodeId: string, leaseMs: number): Promise<Lease[]> {
+  async renew(nodeId: string, sessionIds: readonly string[], leaseMs: number): Promise<Lease[]> {
+    if (sessionIds.length === 0) return [];
     const { rows } = await this.#db.query<{ session_id: string; epoch: string }>(
-      `UPDATE session_leases SET expires_at = now() + ($2 * interval '1 millisecond')
-       WHERE node_id = $1 AND expires_at > now() RETURNING session_id, epoch`,
-      [nodeId, leaseMs],
+      `UPDATE session_leases SET expires_at = now() + ($3 * interval '1 millisecond')
+       WHERE node_id = $1 AND session_id = ANY($2::text[]) AND expires_at > now() RETURNING session_id, epoch`,
+      [nodeId, sessionIds, leaseMs],
     );
     return rows.map((row) => ({ sessionId: row.session_id, nodeId, epoch: Number(row.epoch) }));
   }
