@@ -3,6 +3,7 @@
  * A bad value stops start-up with a message naming the variable, rather than running with a surprise.
  */
 import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { ENGINE_NAMES, LOG_LEVELS, WEBJS_DEFAULTS, WEBJS_LIMITS, parseStringList } from '@wsm/ipc-protocol/runtime';
 import type { EngineName, LogLevel } from '@wsm/ipc-protocol';
@@ -82,6 +83,19 @@ export interface Config {
   outboxRetentionMs: number;
   /** The worker's entry: compiled JavaScript, or a .ts file run through tsx in development. */
   workerEntry: string;
+  /** Cluster mode (DATABASE_URL set): this node of several sharing one PostgreSQL; undefined on one node (SQLite). */
+  cluster: ClusterConfig | undefined;
+}
+
+export interface ClusterConfig {
+  /** DATABASE_URL: postgres://… shared by every node. */
+  databaseUrl: string;
+  /** NODE_ID: this node's unique name; `<hostname>-<PORT>` by default. */
+  nodeId: string;
+  /** NODE_URL: where the other nodes reach this one; `http://<HOST>:<PORT>` by default. */
+  nodeUrl: string;
+  /** LEASE_MS: a node that has not renewed its leases for this long is dead. */
+  leaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -194,6 +208,35 @@ function defaultWorkerEntry(): string {
   return resolve(require.resolve('@wsm/worker/package.json'), '..', 'dist', 'main.js');
 }
 
+const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+
+/** Cluster mode's settings, or undefined without DATABASE_URL (then none of them may be set). */
+function clusterConfig(env: Env, host: string, port: number): ClusterConfig | undefined {
+  const databaseUrl = optional(env.DATABASE_URL);
+  if (databaseUrl === undefined) {
+    for (const name of ['NODE_ID', 'NODE_URL', 'LEASE_MS']) {
+      if (optional(env[name]) !== undefined) throw new ConfigError(`${name} is set without DATABASE_URL; cluster mode needs both`);
+    }
+    return undefined;
+  }
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a PostgreSQL connection string (postgres://user:password@host:5432/database)');
+  }
+  const nodeId = optional(env.NODE_ID) ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 58)}-${port}`;
+  if (!NODE_ID.test(nodeId)) throw new ConfigError(`NODE_ID must be 1 to 64 letters, digits, '.', '_' or '-'; got ${JSON.stringify(nodeId)}`);
+  const explicitUrl = optional(env.NODE_URL);
+  if (explicitUrl === undefined && WILDCARD_HOSTS.has(host)) {
+    throw new ConfigError(`HOST is ${host}, which other nodes cannot connect to: set NODE_URL to this node's reachable address`);
+  }
+  const nodeUrl = explicitUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const parsed = httpUrl(nodeUrl);
+  if (parsed === undefined || parsed.pathname !== '/' || parsed.search !== '' || parsed.username !== '') {
+    throw new ConfigError(`NODE_URL must be an http(s) origin like http://10.0.0.5:3000; got ${JSON.stringify(nodeUrl)}`);
+  }
+  return { databaseUrl, nodeId, nodeUrl: parsed.origin, leaseMs: integer(env, 'LEASE_MS', 30_000, 5_000, 3_600_000) };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const apiKey = credential(env, 'API_KEY');
   const metricsToken = credential(env, 'METRICS_TOKEN');
@@ -202,9 +245,11 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const heartbeatTimeoutMs = integer(env, 'HEARTBEAT_TIMEOUT_MS', 10_000, 100, 30_000);
   const baseDelayMs = integer(env, 'RESTART_BACKOFF_MS', 500, 0, 1000);
+  const port = integer(env, 'PORT', 3000, 0, 65_535);
+  const host = optional(env.HOST) ?? '127.0.0.1';
   return {
-    port: integer(env, 'PORT', 3000, 0, 65_535),
-    host: optional(env.HOST) ?? '127.0.0.1',
+    port,
+    host,
     dataDir: resolve(optional(env.DATA_DIR) ?? './data'),
     apiKey,
     metricsToken,
@@ -262,5 +307,6 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: integer(env, 'RATE_LIMIT', 6000, 0, 10_000_000),
     outboxRetentionMs: integer(env, 'OUTBOX_RETENTION_HOURS', 72, 1, 24 * 365) * 3_600_000,
     workerEntry: resolve(optional(env.WORKER_ENTRY) ?? defaultWorkerEntry()),
+    cluster: clusterConfig(env, host, port),
   };
 }

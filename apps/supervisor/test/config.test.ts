@@ -60,3 +60,32 @@ describe('loadConfig: credentials and browser access', () => {
     expect(() => loadConfig({ SESSION_COOKIE_HOURS: '0' })).toThrow(/SESSION_COOKIE_HOURS/);
   });
 });
+
+describe('loadConfig: cluster mode', () => {
+  it('is off without DATABASE_URL, and refuses cluster settings without it', () => {
+    expect(loadConfig({}).cluster).toBeUndefined();
+    expect(() => loadConfig({ NODE_ID: 'a' })).toThrow(/NODE_ID is set without DATABASE_URL/);
+    expect(() => loadConfig({ LEASE_MS: '10000' })).toThrow(/LEASE_MS is set without DATABASE_URL/);
+  });
+
+  it('has the contract defaults: hostname-PORT, http://HOST:PORT, 30 s leases', () => {
+    const { cluster } = loadConfig({ DATABASE_URL: 'postgres://wsm@db/wsm', PORT: '3001', HOST: '10.0.0.5' });
+    expect(cluster).toEqual({
+      databaseUrl: 'postgres://wsm@db/wsm',
+      nodeId: expect.stringMatching(/^[A-Za-z0-9._-]+-3001$/),
+      nodeUrl: 'http://10.0.0.5:3001',
+      leaseMs: 30_000,
+    });
+  });
+
+  it('refuses what would not work: another scheme, a bad node id, an unreachable default URL, a short lease', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL must be a PostgreSQL/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://x', NODE_ID: 'a/b' })).toThrow(/NODE_ID must be/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://x', HOST: '0.0.0.0' })).toThrow(/set NODE_URL/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://x', NODE_URL: 'http://10.0.0.5:3000/api' })).toThrow(/NODE_URL must be/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://x', LEASE_MS: '4999' })).toThrow(/LEASE_MS must be an integer from 5000/);
+    expect(loadConfig({ DATABASE_URL: 'postgresql://x', HOST: '0.0.0.0', NODE_URL: 'https://node-a.internal' }).cluster?.nodeUrl).toBe(
+      'https://node-a.internal',
+    );
+  });
+});
