@@ -86,9 +86,19 @@ export const Errors = {
   ),
   SESSION_CONFLICT: createError('WSM_SESSION_CONFLICT', "Session '%s' was changed by someone else; read it again", 409),
   SHUTTING_DOWN: createError('WSM_SHUTTING_DOWN', 'The service is shutting down', 503),
+  SESSION_MOVING: createError('WSM_SESSION_MOVING', "Session '%s' is moving between nodes (%s); retry shortly", 503),
+  CLUSTER_FULL: createError(
+    'WSM_TOO_MANY_SESSIONS',
+    'No live node of the cluster has a free slot (each runs as many sessions as its MAX_SESSIONS allows); stop one first or add a node',
+    429,
+  ),
+  NODE_NOT_FOUND: createError('WSM_NODE_NOT_FOUND', "Node '%s' not found", 404),
   DATA_DIR_IN_USE: createError('WSM_DATA_DIR_IN_USE', 'DATA_DIR %s is in use by another supervisor (pid %d)', 500),
   INTERNAL: createError('WSM_INTERNAL_ERROR', 'Internal error', 500),
 } as const;
+
+/** Seconds a client should wait before retrying a request that met a session between two nodes. */
+export const MOVING_RETRY_AFTER_SECONDS = 1;
 
 /** Codes that only appear as a session's `lastError`, never as an HTTP answer. */
 export const LastErrorCode = {

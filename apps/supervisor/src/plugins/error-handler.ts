@@ -7,7 +7,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Errors, WORKER_CODE_STATUS } from '../errors.js';
+import { Errors, MOVING_RETRY_AFTER_SECONDS, WORKER_CODE_STATUS } from '../errors.js';
 import { WorkerError } from '../worker/worker-errors.js';
 
 interface ApiError {
@@ -62,6 +62,8 @@ function translate(error: FastifyError, bodyLimit: number): ApiError {
 function send(request: FastifyRequest, reply: FastifyReply, error: FastifyError, api: ApiError): FastifyReply {
   if (api.statusCode >= 500) request.log.error({ err: error, code: api.code }, 'request failed');
   else request.log.info({ code: api.code, reason: api.message }, 'request refused');
+  // A session between nodes is there again within a lease: tell clients when to come back.
+  if (api.code === 'WSM_SESSION_MOVING') void reply.header('retry-after', String(MOVING_RETRY_AFTER_SECONDS));
   return reply.code(api.statusCode).type('application/json; charset=utf-8').send(body(api));
 }
 

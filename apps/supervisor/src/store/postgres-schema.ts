@@ -103,4 +103,12 @@ export const MIGRATIONS: readonly string[] = [
      record     jsonb NOT NULL
    );
    CREATE INDEX session_logs_session ON session_logs (session_id, seq);`,
+  // Every change of a session row is announced to the nodes (cluster/session-sync.ts), which reload it.
+  `CREATE FUNCTION wsm_notify_session() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     PERFORM pg_notify('wsm_sessions', CASE WHEN TG_OP = 'DELETE' THEN OLD.session_id ELSE NEW.session_id END);
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER sessions_notify AFTER INSERT OR UPDATE OR DELETE ON sessions
+     FOR EACH ROW EXECUTE FUNCTION wsm_notify_session();`,
 ];
