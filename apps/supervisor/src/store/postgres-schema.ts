@@ -25,7 +25,7 @@ export const MIGRATIONS: readonly string[] = [
      version       integer NOT NULL DEFAULT 1
    );
 
-   -- Events are ordered for readers by the transaction that wrote them (see pg-outbox-store.ts): xact is that
+   -- Events are ordered for readers by the transaction that wrote them (see pg-event-stream.ts): xact is that
    -- transaction's id, seq the order inside it.
    CREATE TABLE events (
      seq        bigserial PRIMARY KEY,
