@@ -439,7 +439,7 @@ describe('the postgres outbox, with nodes really at once', () => {
     expect(await a.store.counts()).toEqual({ events: 150, pending: 0, failed: 0 });
   });
 
-  it("settle a late finish racing the takeover of its expired claim one way per delivery, never both", async () => {
+  it('settle a late finish racing the takeover of its expired claim one way per delivery, never both', async () => {
     const url = await testDatabase();
     const [a, b] = [await node(url), await node(url)];
     const nodeA = newClaimOwner('node-a');
@@ -474,7 +474,10 @@ describe('the postgres outbox, with nodes really at once', () => {
     await store.append(Array.from({ length: 400 }, () => event(pending(T1), now)), noClaim);
     const held = await store.claimDue(claim(owner, now + 1000), now, T1, 400);
     // Batches in a scattered order, recorded while renewals sweep over all the claims in theirs.
-    const scattered = held.map(({ eventSeq, target }) => ({ eventSeq, target, statusCode: 200 })).sort((x, y) => (x.eventSeq * 7919) % 401 - (y.eventSeq * 7919) % 401);
+    const scatter = (eventSeq: number): number => (eventSeq * 7919) % 401;
+    const scattered = held
+      .map(({ eventSeq, target }) => ({ eventSeq, target, statusCode: 200 }))
+      .sort((x, y) => scatter(x.eventSeq) - scatter(y.eventSeq));
     const batches = Array.from({ length: 8 }, (_, index) => scattered.filter((_entry, position) => position % 8 === index));
     const results = await Promise.all([
       ...batches.map((batch) => store.markDelivered(owner.id, batch, now)),
