@@ -16,10 +16,12 @@
  * at or before it; so a reader resuming after a cursor misses nothing. SQLite has one writer at a time and
  * AUTOINCREMENT numbers each event above every earlier one inside the write transaction: rowid order is commit
  * order. A PostgreSQL store cannot use a sequence alone (a transaction that took seq 10 may commit after the
- * one that took 11, and a reader already past 11 would never see 10): it will record each event's
- * `pg_current_xact_id()`, order by (xact id, seq), and hand out only events whose transaction is below
- * `pg_snapshot_xmin(pg_current_snapshot())` (every older transaction has ended, so nothing can still appear
- * behind them), with (xact id, seq) as fixed-width text in the cursor.
+ * one that took 11, and a reader already past 11 would never see 10): it records each event's
+ * `pg_current_xact_id()`, orders by (xact id, seq), and its readers hand out only events whose transaction is
+ * below `pg_snapshot_xmin(pg_current_snapshot())` (every older transaction has ended, so nothing can still appear
+ * behind them), with (xact id, seq) as fixed-width text in the cursor (pg-event-stream.ts). One exception there:
+ * `append`'s cursor is its event's final place, but a transaction still running may yet commit an event before
+ * it; a reader must not skip by it what it has not read through `eventsAfter`.
  */
 import type { Envelope } from './envelope.js';
 import type { DeliveryStatus, DeliveryView } from './delivery.js';

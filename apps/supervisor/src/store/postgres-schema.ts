@@ -25,12 +25,13 @@ export const MIGRATIONS: readonly string[] = [
      version       integer NOT NULL DEFAULT 1
    );
 
-   -- Events are ordered for readers by the transaction that wrote them (see pg-outbox-store.ts): xact is that
-   -- transaction's id, seq the order inside it.
+   -- Events are ordered for readers by the transaction that wrote them (see pg-event-stream.ts): xact is that
+   -- transaction's id, seq the order inside it. Ids compare byte by byte, as in SQLite, whatever the server's
+   -- locale: a pruned id is placed among the others by its index (cursorOf).
    CREATE TABLE events (
      seq        bigserial PRIMARY KEY,
      xact       xid8 NOT NULL DEFAULT pg_current_xact_id(),
-     id         text NOT NULL UNIQUE,
+     id         text COLLATE "C" NOT NULL UNIQUE,
      session_id text NOT NULL,
      type       text NOT NULL,
      created_ms bigint NOT NULL,
