@@ -104,12 +104,21 @@ export const MIGRATIONS: readonly string[] = [
      record     jsonb NOT NULL
    );
    CREATE INDEX session_logs_session ON session_logs (session_id, seq);`,
-  // Every change of a session row is announced to the nodes (cluster/session-sync.ts), which reload it.
+  // Every change of a session row is announced to the nodes, which reload it into their registry caches; every
+  // transaction that appends events wakes their event streams (one notification per transaction: identical
+  // notifications of one transaction are delivered once). See cluster/pg-listener.ts.
   `CREATE FUNCTION wsm_notify_session() RETURNS trigger LANGUAGE plpgsql AS $$
    BEGIN
      PERFORM pg_notify('wsm_sessions', CASE WHEN TG_OP = 'DELETE' THEN OLD.session_id ELSE NEW.session_id END);
      RETURN NULL;
    END $$;
    CREATE TRIGGER sessions_notify AFTER INSERT OR UPDATE OR DELETE ON sessions
-     FOR EACH ROW EXECUTE FUNCTION wsm_notify_session();`,
+     FOR EACH ROW EXECUTE FUNCTION wsm_notify_session();
+   CREATE FUNCTION wsm_notify_events() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     PERFORM pg_notify('wsm_events', '');
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER events_notify AFTER INSERT ON events
+     FOR EACH STATEMENT EXECUTE FUNCTION wsm_notify_events();`,
 ];
