@@ -85,6 +85,11 @@ export const Errors = {
     503,
   ),
   SESSION_CONFLICT: createError('WSM_SESSION_CONFLICT', "Session '%s' was changed by someone else; read it again", 409),
+  SESSION_FENCED: createError(
+    'WSM_SESSION_FENCED',
+    "Session '%s' is no longer held by this node (its lease was taken over or expired); the change was refused",
+    409,
+  ),
   SHUTTING_DOWN: createError('WSM_SHUTTING_DOWN', 'The service is shutting down', 503),
   DATA_DIR_IN_USE: createError('WSM_DATA_DIR_IN_USE', 'DATA_DIR %s is in use by another supervisor (pid %d)', 500),
   INTERNAL: createError('WSM_INTERNAL_ERROR', 'Internal error', 500),

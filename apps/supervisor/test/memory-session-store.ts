@@ -1,7 +1,7 @@
 /** A SessionStore in memory, for unit tests of the session layer: the same contract as the SQLite store. */
-import type { AppendedEvent, Claim, Cursor, NewEvent } from '../src/events/outbox-store.js';
+import type { AppendedEvent, Cursor, NewEvent } from '../src/events/outbox-store.js';
 import type { SessionPatch, SessionRecord } from '../src/session/session-record.js';
-import type { InsertResult, SessionStore, UpdateResult } from '../src/store/session-store.js';
+import type { InsertResult, SessionStore, UpdateOptions, UpdateResult } from '../src/store/session-store.js';
 
 export class MemorySessionStore implements SessionStore {
   readonly rows = new Map<string, SessionRecord>();
@@ -27,7 +27,8 @@ export class MemorySessionStore implements SessionStore {
     sessionId: string,
     expectedVersion: number,
     patch: SessionPatch,
-    caused?: { events: ReadonlyArray<NewEvent>; claim: Claim },
+    // No leases in memory, as in SQLite: a fence is accepted and ignored.
+    { events: caused }: UpdateOptions = {},
   ): Promise<UpdateResult> {
     const row = this.rows.get(sessionId);
     if (row === undefined) return { ok: false, reason: 'missing' };
