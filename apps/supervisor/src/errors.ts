@@ -85,6 +85,11 @@ export const Errors = {
     503,
   ),
   SESSION_CONFLICT: createError('WSM_SESSION_CONFLICT', "Session '%s' was changed by someone else; read it again", 409),
+  SESSION_FENCED: createError(
+    'WSM_SESSION_FENCED',
+    "Session '%s' is no longer held by this node (its lease was taken over or expired); the change was refused",
+    409,
+  ),
   SHUTTING_DOWN: createError('WSM_SHUTTING_DOWN', 'The service is shutting down', 503),
   SESSION_MOVING: createError('WSM_SESSION_MOVING', "Session '%s' is moving between nodes (%s); retry shortly", 503),
   CLUSTER_FULL: createError(

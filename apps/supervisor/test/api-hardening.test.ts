@@ -13,7 +13,7 @@ import { guardedLookup, BlockedAddressError } from '../src/net/address-guard.js'
 import { SessionLogs } from '../src/session-logs.js';
 import { SqliteSessionStore } from '../src/store/sqlite-session-store.js';
 import type { SessionPatch } from '../src/session/session-record.js';
-import type { UpdateResult } from '../src/store/session-store.js';
+import type { UpdateOptions, UpdateResult } from '../src/store/session-store.js';
 import { eventually, json, noOwnedProcesses, removeDir, tempDataDir, testConfig, useTestApps, waitForSession, type TestApp } from './helpers.js';
 import { startReceiver } from './webhook-receiver.js';
 
@@ -128,12 +128,12 @@ describe('metadata', () => {
     class FailingStore extends SqliteSessionStore {
       failing = false;
       attempts = 0;
-      override async update(sessionId: string, expectedVersion: number, patch: SessionPatch): Promise<UpdateResult> {
+      override async update(sessionId: string, expectedVersion: number, patch: SessionPatch, options?: UpdateOptions): Promise<UpdateResult> {
         if (this.failing && patch.metadata !== undefined) {
           this.attempts++;
           throw new Error('disk full');
         }
-        return super.update(sessionId, expectedVersion, patch);
+        return super.update(sessionId, expectedVersion, patch, options);
       }
     }
     const store = new FailingStore(SqliteDatabase.open(dataDir));

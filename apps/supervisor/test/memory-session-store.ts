@@ -1,7 +1,7 @@
 /** A SessionStore in memory, for unit tests of the session layer: the same contract as the SQLite store. */
-import type { AppendedEvent, Claim, Cursor, NewEvent } from '../src/events/outbox-store.js';
+import type { AppendedEvent, Cursor, NewEvent } from '../src/events/outbox-store.js';
 import type { SessionPatch, SessionRecord } from '../src/session/session-record.js';
-import type { InsertResult, SessionStore, UpdateResult } from '../src/store/session-store.js';
+import type { InsertResult, SessionStore, UpdateOptions, UpdateResult } from '../src/store/session-store.js';
 
 export class MemorySessionStore implements SessionStore {
   readonly rows = new Map<string, SessionRecord>();
@@ -9,7 +9,10 @@ export class MemorySessionStore implements SessionStore {
   readonly events: NewEvent[] = [];
 
   async list(): Promise<SessionRecord[]> {
-    return [...this.rows.values()].map((row) => structuredClone(row));
+    // The stores' order: creation time, then id; code-unit order is SQLite's byte order for the ids' ASCII.
+    const order = (a: SessionRecord, b: SessionRecord): number =>
+      a.createdAt !== b.createdAt ? (a.createdAt < b.createdAt ? -1 : 1) : a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0;
+    return [...this.rows.values()].sort(order).map((row) => structuredClone(row));
   }
 
   async get(sessionId: string): Promise<SessionRecord | undefined> {
@@ -27,11 +30,18 @@ export class MemorySessionStore implements SessionStore {
     sessionId: string,
     expectedVersion: number,
     patch: SessionPatch,
-    caused?: { events: ReadonlyArray<NewEvent>; claim: Claim },
+    // No leases in memory, as in SQLite: a fence is accepted and ignored.
+    { events: caused }: UpdateOptions = {},
   ): Promise<UpdateResult> {
     const row = this.rows.get(sessionId);
     if (row === undefined) return { ok: false, reason: 'missing' };
     if (row.version !== expectedVersion) return { ok: false, reason: 'conflict' };
+    // Event ids are unique, as in the outbox's table: a repeated one fails the whole change before anything is written.
+    const ids = new Set(this.events.map((event) => event.envelope.id));
+    for (const { envelope } of caused?.events ?? []) {
+      if (ids.has(envelope.id)) throw new Error(`duplicate event id ${envelope.id}`);
+      ids.add(envelope.id);
+    }
     const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
     const next = { ...row, ...structuredClone(defined), version: row.version + 1 };
     this.rows.set(sessionId, next);

@@ -69,9 +69,11 @@ async function controllerFor(env: Record<string, string> = {}) {
   const record = await registry.create(newRecord({ sessionId: 'unit', engine: 'simulated' }, 'stopped', new Date().toISOString()));
   const workers: FakeWorker[] = [];
   const announced: string[] = [];
+  // Unique ids, as a real recorder's are: the store refuses a repeated one, as the outbox's table does.
+  let prepared = 0;
   const events: EventPort = {
     prepare: (sessionId, type, data) => {
-      const envelope = { id: `e${announced.length}`, type, sessionId, timestamp: new Date().toISOString(), data };
+      const envelope = { id: `e${prepared++}`, type, sessionId, timestamp: new Date().toISOString(), data };
       return { envelope, body: JSON.stringify(envelope), targets: [] };
     },
     claim: () => ({ owner: 'test', untilMs: Date.now() + 60_000 }),

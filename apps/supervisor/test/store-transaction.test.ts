@@ -36,18 +36,18 @@ describe('a change and its events', () => {
     await sessions.insert(newRecord({ sessionId: 'tx', engine: 'simulated' }, 'running', new Date().toISOString()));
     const claim = { owner: 'local/test', untilMs: Date.now() + 60_000 };
 
-    const written = await sessions.update('tx', 1, { status: 'starting' }, { events: [event('01KF0000000000000000000001')], claim });
+    const written = await sessions.update('tx', 1, { status: 'starting' }, { events: { events: [event('01KF0000000000000000000001')], claim } });
     expect(written).toMatchObject({ ok: true, record: { status: 'starting', version: 2 } });
     expect(written.ok && written.appended).toHaveLength(1);
 
     // The same event id again violates the outbox's unique id: the whole change is rolled back.
     await expect(
-      sessions.update('tx', 2, { status: 'qr' }, { events: [event('01KF0000000000000000000002'), event('01KF0000000000000000000001')], claim }),
+      sessions.update('tx', 2, { status: 'qr' }, { events: { events: [event('01KF0000000000000000000002'), event('01KF0000000000000000000001')], claim } }),
     ).rejects.toThrow(/UNIQUE/);
     expect(await sessions.get('tx')).toMatchObject({ status: 'starting', version: 2 });
 
     // A stale version is refused, and its events are not written.
-    expect(await sessions.update('tx', 1, { status: 'ready' }, { events: [event('01KF0000000000000000000003')], claim })).toEqual({
+    expect(await sessions.update('tx', 1, { status: 'ready' }, { events: { events: [event('01KF0000000000000000000003')], claim } })).toEqual({
       ok: false,
       reason: 'conflict',
     });

@@ -6,13 +6,15 @@
  * One failure rule for every write: writes of one session run in order, and a write the store fails is
  * retried in place (later writes of that session wait behind it) until it is durable. A caller that cannot
  * wait that long gives a deadline and gets 503 WSM_STORE_UNAVAILABLE; its write still lands, in order, once the
- * store is back. A write refused by compare-and-set (someone else changed or deleted the row) is not retried:
- * the cache takes the store's row and the caller gets the refusal.
+ * store is back. A write refused by compare-and-set (someone else changed or deleted the row) or by its fence
+ * (in a cluster, another node holds the session now) is not retried: the cache takes the store's row and the
+ * caller gets the refusal.
  */
 import type { Logger } from 'pino';
 import { Errors } from '../errors.js';
-import type { AppendedEvent, Claim, NewEvent } from '../events/outbox-store.js';
-import type { SessionStore } from '../store/session-store.js';
+import type { AppendedEvent } from '../events/outbox-store.js';
+import type { Fence } from '../store/fence.js';
+import type { CausedEvents, SessionStore, UpdateOptions } from '../store/session-store.js';
 import type { SessionPatch, SessionRecord } from './session-record.js';
 
 const RETRY_FIRST_MS = 200;
@@ -23,7 +25,9 @@ export interface WriteOptions {
   /** Reject with 503 WSM_STORE_UNAVAILABLE if not durable by then (the write itself goes on). */
   deadlineMs?: number;
   /** Events the change causes: written in the same transaction as the change (where the store allows). */
-  events?: { events: ReadonlyArray<NewEvent>; claim: Claim };
+  events?: CausedEvents;
+  /** The lease this node writes under (cluster): once another holds the session, the write is refused, 409 WSM_SESSION_FENCED. */
+  fence?: Fence;
   /**
    * Runs as soon as the write is settled, before anything waiting on the session's writes resumes: with the
    * events as appended when it is durable, with undefined when it was refused (its events were not written).
@@ -88,7 +92,7 @@ export class SessionRegistry {
     const write = async (): Promise<SessionRecord> => {
       let appended: AppendedEvent[] | undefined;
       try {
-        const written = await this.#writeUntilDurable(sessionId, stamped, options.events);
+        const written = await this.#writeUntilDurable(sessionId, stamped, { events: options.events, fence: options.fence });
         appended = written.appended;
         return written.record;
       } finally {
@@ -133,22 +137,27 @@ export class SessionRegistry {
   async #writeUntilDurable(
     sessionId: string,
     patch: SessionPatch,
-    events: WriteOptions['events'],
+    options: UpdateOptions,
   ): Promise<{ record: SessionRecord; appended: AppendedEvent[] }> {
     const current = this.#records.get(sessionId);
     if (current === undefined) throw new Refused(new Errors.SESSION_NOT_FOUND(sessionId));
-    const result = await this.#retrying(sessionId, 'update', () => this.#store.update(sessionId, current.version, patch, events));
+    const result = await this.#retrying(sessionId, 'update', () => this.#store.update(sessionId, current.version, patch, options));
     if (result.ok) {
       this.#records.set(sessionId, result.record);
       return { record: result.record, appended: result.appended };
     }
-    // Someone else wrote or deleted the row: take the store's word for it, never overwrite it.
+    // Someone else wrote or deleted the row, or holds the session now: take the store's word for it, never
+    // overwrite it. A fenced write is not retried either: this node's lease is gone, and no retry brings it back.
     const stored = await this.#store.get(sessionId).catch(() => undefined);
     if (stored === undefined) {
       this.#records.delete(sessionId);
       throw new Refused(new Errors.SESSION_NOT_FOUND(sessionId));
     }
     this.#records.set(sessionId, stored);
+    if (result.reason === 'fenced') {
+      this.#log.warn({ sessionId, fence: options.fence, version: stored.version }, 'session held under another lease; write refused');
+      throw new Refused(new Errors.SESSION_FENCED(sessionId));
+    }
     this.#log.warn({ sessionId, expected: current.version, found: stored.version }, 'session row changed underneath; write refused');
     throw new Refused(new Errors.SESSION_CONFLICT(sessionId));
   }

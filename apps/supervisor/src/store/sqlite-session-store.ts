@@ -5,10 +5,9 @@
  */
 import type Database from 'better-sqlite3';
 import { appendEvents, MIGRATIONS as OUTBOX_MIGRATIONS } from '../events/sqlite-outbox-store.js';
-import type { Claim, NewEvent } from '../events/outbox-store.js';
 import type { SessionPatch, SessionRecord } from '../session/session-record.js';
 import { migrate, statementCache, type SqliteDatabase } from './sqlite.js';
-import type { InsertResult, SessionStore, UpdateResult } from './session-store.js';
+import type { InsertResult, SessionStore, UpdateOptions, UpdateResult } from './session-store.js';
 
 interface Row {
   session_id: string;
@@ -155,7 +154,8 @@ export class SqliteSessionStore implements SessionStore {
     sessionId: string,
     expectedVersion: number,
     patch: SessionPatch,
-    caused?: { events: ReadonlyArray<NewEvent>; claim: Claim },
+    // One node, no leases: a fence has nothing to be checked against and is ignored.
+    { events: caused }: UpdateOptions = {},
   ): Promise<UpdateResult> {
     const fields = (Object.keys(patch) as (keyof SessionPatch)[]).filter((field) => patch[field] !== undefined);
     const assignments = [...fields.map((field) => `${COLUMNS[field]} = @${COLUMNS[field]}`), 'version = version + 1'].join(', ');
