@@ -24,8 +24,9 @@ class RecordingHost implements LeaseHost {
   readonly handedOver: string[] = [];
   deadline = 0;
 
-  async adopt(lease: Lease): Promise<void> {
+  async adopt(lease: Lease): Promise<boolean> {
     this.running.set(lease.sessionId, lease);
+    return true;
   }
   abandon(sessionId: string): void {
     this.running.delete(sessionId);

@@ -22,8 +22,8 @@ import { assignOrphans } from './placement-policy.js';
 
 /** What the node asks of the sessions it runs (the runner, in cluster mode). */
 export interface LeaseHost {
-  /** Run this session here: the node holds its lease. */
-  adopt(lease: Lease): Promise<void>;
+  /** Run this session here: the node holds its lease. False when it is not meant to run (the lease is released). */
+  adopt(lease: Lease): Promise<boolean>;
   /** The lease is lost: kill the worker now and stop running the session here, writing nothing. */
   abandon(sessionId: string, reason: string): void;
   /** Every worker's new deadline (CLOCK_MONOTONIC ms). */
@@ -228,11 +228,12 @@ export class ClusterNode {
       if (this.#status !== 'alive' || this.#stopped) return;
       const lease = await this.acquire(orphan.sessionId);
       if (lease === undefined) continue;
-      this.#log.info({ sessionId: lease.sessionId, epoch: lease.epoch }, 'took over a session nobody ran');
-      await this.#host?.adopt(lease).catch((error: unknown) => {
+      const adopted = await this.#host?.adopt(lease).catch((error: unknown) => {
         this.#log.error({ err: error, sessionId: lease.sessionId }, 'could not run a session taken over; letting it go');
-        return this.release(lease.sessionId);
+        return false;
       });
+      if (adopted === true) this.#log.info({ sessionId: lease.sessionId, epoch: lease.epoch }, 'took over a session nobody ran');
+      else await this.release(lease.sessionId);
     }
   }
 

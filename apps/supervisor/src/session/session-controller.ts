@@ -186,6 +186,17 @@ export class SessionController extends EventEmitter<SessionEvents> {
   }
 
   /**
+   * Cluster mode, the lease is lost: the worker is killed now (another node may start the session in moments)
+   * and nothing more is written; the new holder writes what happened.
+   */
+  abandon(reason: string): void {
+    this.#retired = true;
+    this.#crashes.cancel();
+    this.#log.warn({ reason }, 'session abandoned by this node');
+    this.#handle?.kill('lease-expired');
+  }
+
+  /**
    * Runs an engine command in the session's worker. Resolves once what the worker reported before its reply
    * (the status changes a scan or a disconnect causes) is durable too.
    */
@@ -203,6 +214,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
 
   #ensureRunning(): void {
     if (this.#retired || !isMeantToRun(this.#life.fields)) return;
+
     if (this.#handle !== undefined || this.status === 'backoff') return;
     this.#spawn('start requested');
   }
@@ -225,6 +237,12 @@ export class SessionController extends EventEmitter<SessionEvents> {
 
   #spawn(reason: string): void {
     this.#crashes.cancel();
+    if (this.#env.lease !== undefined && !this.#env.lease.mayRun(this.sessionId)) {
+      // Never a worker without the lease: the node lost it, or its renewal is late (cluster-node.ts).
+      this.#log.warn({ reason }, "no worker started: this node does not hold the session's lease");
+      if (this.status === 'stopping') this.#transition('stopped', 'the lease is not held here');
+      return;
+    }
     const handle = (this.#env.workers ?? forkWorker)(workerSpec(this.sessionId, this.#life.fields, this.#env, this.#log));
     this.#handle = handle;
     this.#transition('starting', reason, { startedAt: now() });
@@ -241,6 +259,9 @@ export class SessionController extends EventEmitter<SessionEvents> {
     handle.on('exit', (exit) => this.#handle === handle && this.#onExit(exit));
     handle.on('reprieve', (excuse) => this.#env.observer.watchdogReprieve(excuse));
     handle.start();
+    // In a cluster, the worker learns its deadline before anything else: it must not outlive the lease.
+    const deadline = this.#env.lease?.deadline();
+    if (deadline !== undefined) handle.lease(deadline);
     this.#log.info({ pid: handle.pid, engine: this.engine }, 'worker forked');
   }
 

@@ -26,6 +26,15 @@ export interface SessionEnvironment {
   observer: Pick<Observer, 'workerExit' | 'restart' | 'command' | 'watchdogReprieve'>;
   /** Forks a worker; a test gives a fake one. */
   workers?: WorkerFactory;
+  /** Cluster mode: whether this node may run a session now, and until when its workers may live. */
+  lease?: LeaseView;
+}
+
+export interface LeaseView {
+  /** Holds the session's lease, and its fence deadline has not passed. */
+  mayRun(sessionId: string): boolean;
+  /** CLOCK_MONOTONIC ms: every worker's deadline (supervisor.lease). */
+  deadline(): number | undefined;
 }
 
 /** The real process layer: one forked worker per session. */

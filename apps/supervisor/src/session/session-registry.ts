@@ -35,6 +35,11 @@ export interface WriteOptions {
   afterWrite?: (appended: AppendedEvent[] | undefined) => void;
 }
 
+export interface RegistryOptions {
+  /** Cluster mode: the fence of every write of a session this node holds (cluster-node.ts). */
+  fenceOf?: (sessionId: string) => Fence | undefined;
+}
+
 class Refused extends Error {
   constructor(readonly error: Error) {
     super(error.message);
@@ -48,15 +53,48 @@ export class SessionRegistry {
   /** Each session's write chain: the last write queued, settled once it is durable or refused. */
   readonly #tails = new Map<string, Promise<unknown>>();
 
-  private constructor(store: SessionStore, log: Logger) {
+  /** In a cluster, the lease this node writes a session's changes under (undefined: it does not hold it). */
+  readonly #fenceOf: (sessionId: string) => Fence | undefined;
+
+  private constructor(store: SessionStore, log: Logger, fenceOf: (sessionId: string) => Fence | undefined) {
     this.#store = store;
     this.#log = log;
+    this.#fenceOf = fenceOf;
   }
 
-  static async load(store: SessionStore, log: Logger): Promise<SessionRegistry> {
-    const registry = new SessionRegistry(store, log);
+  static async load(store: SessionStore, log: Logger, options: RegistryOptions = {}): Promise<SessionRegistry> {
+    const registry = new SessionRegistry(store, log, options.fenceOf ?? (() => undefined));
     for (const record of await store.list()) registry.#records.set(record.sessionId, record);
     return registry;
+  }
+
+  /**
+   * Takes the store's row of one session (another node changed it), after this node's own writes of it: a
+   * newer version replaces the cached one, a missing row removes it. Resolves with the cached row.
+   */
+  refresh(sessionId: string): Promise<SessionRecord | undefined> {
+    return this.#enqueue(
+      sessionId,
+      async () => {
+        const stored = await this.#retrying(sessionId, 'read', () => this.#store.get(sessionId));
+        const cached = this.#records.get(sessionId);
+        if (stored === undefined) this.#records.delete(sessionId);
+        else if (cached === undefined || stored.version > cached.version) this.#records.set(sessionId, stored);
+        return this.#records.get(sessionId);
+      },
+      {},
+    );
+  }
+
+  /** Takes every row of the store (after a lost notification connection): refreshes, adds and removes. */
+  async reload(): Promise<void> {
+    const stored = await this.#store.list();
+    const ids = new Set(stored.map((record) => record.sessionId));
+    for (const record of stored) {
+      const cached = this.#records.get(record.sessionId);
+      if (cached === undefined || record.version > cached.version) this.#records.set(record.sessionId, record);
+    }
+    for (const sessionId of [...this.#records.keys()]) if (!ids.has(sessionId)) void this.refresh(sessionId);
   }
 
   get size(): number {
@@ -92,7 +130,8 @@ export class SessionRegistry {
     const write = async (): Promise<SessionRecord> => {
       let appended: AppendedEvent[] | undefined;
       try {
-        const written = await this.#writeUntilDurable(sessionId, stamped, { events: options.events, fence: options.fence });
+        const fence = options.fence ?? this.#fenceOf(sessionId);
+        const written = await this.#writeUntilDurable(sessionId, stamped, { events: options.events, fence });
         appended = written.appended;
         return written.record;
       } finally {
@@ -148,7 +187,8 @@ export class SessionRegistry {
     }
     // Someone else wrote or deleted the row, or holds the session now: take the store's word for it, never
     // overwrite it. A fenced write is not retried either: this node's lease is gone, and no retry brings it back.
-    const stored = await this.#store.get(sessionId).catch(() => undefined);
+    // Read until it answers: a store that fails this read has not deleted the session.
+    const stored = await this.#retrying(sessionId, 'read', () => this.#store.get(sessionId));
     if (stored === undefined) {
       this.#records.delete(sessionId);
       throw new Refused(new Errors.SESSION_NOT_FOUND(sessionId));
