@@ -3,9 +3,10 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renam
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sessionDirectory } from '@wsm/ipc-protocol';
 import { encodeAuthArchive } from '../src/cluster/auth-archive.js';
 import { packAuthState, unpackAuthState } from '../src/cluster/auth-snapshot.js';
-import { removeDir, tempDataDir } from './helpers.js';
+import { json, noOwnedProcesses, recordStatuses, removeDir, startTestApp, tempDataDir, waitForSession } from './helpers.js';
 
 const dirs: string[] = [];
 const sessionDir = (): string => {
@@ -218,5 +219,39 @@ describe('the simulated engine', () => {
     const target = sessionDir();
     await unpackAuthState(snapshot!.data, target, 'simulated', { sha256: snapshot!.sha256 });
     expect(filesUnder(target)).toEqual({ 'simulated/auth.json': pairing });
+  });
+  it('brings a simulated session back ready without a QR on another DATA_DIR, with real workers', async () => {
+    const first = tempDataDir();
+    const second = tempDataDir();
+    dirs.push(first, second);
+    let me: unknown;
+    const a = await startTestApp(first);
+    try {
+      await a.app.inject({ method: 'POST', url: '/start-session', ...json({ sessionId: 'sim-1' }) });
+      await waitForSession(a.app, 'sim-1', 'qr');
+      const scanned = await a.app.inject({ method: 'POST', url: '/sessions/sim-1/simulate/scan' });
+      expect(scanned.json()).toMatchObject({ status: 'ready' });
+      me = scanned.json().me;
+      await a.app.inject({ method: 'POST', url: '/sessions/sim-1/stop' });
+      await waitForSession(a.app, 'sim-1', 'stopped');
+    } finally {
+      await a.close();
+      await noOwnedProcesses(first);
+    }
+    const snapshot = await packAuthState(sessionDirectory(first, 'sim-1'), 'simulated');
+    expect(snapshot).toMatchObject({ files: 1 });
+
+    await unpackAuthState(snapshot!.data, sessionDirectory(second, 'sim-1'), 'simulated', { sha256: snapshot!.sha256 });
+    const b = await startTestApp(second);
+    try {
+      const statuses = recordStatuses(b.app, 'sim-1');
+      await b.app.inject({ method: 'POST', url: '/start-session', ...json({ sessionId: 'sim-1' }) });
+      const ready = await waitForSession(b.app, 'sim-1', (session) => session.status === 'ready' || session.status === 'qr');
+      expect(statuses).toEqual(['starting', 'authenticated', 'ready']);
+      expect(ready.me).toEqual(me);
+    } finally {
+      await b.close();
+      await noOwnedProcesses(second);
+    }
   });
 });
