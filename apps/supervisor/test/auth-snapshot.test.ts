@@ -79,6 +79,8 @@ describe('packing and restoring a webjs profile', () => {
     const restored = await unpackAuthState(snapshot!.data, target, 'webjs', { sha256: snapshot!.sha256 });
     expect(restored).toEqual({ sha256: snapshot!.sha256, bytes: snapshot!.bytes, files: 7 });
     expect(filesUnder(target)).toEqual(PAIRING);
+    // A restored pairing packs to the same snapshot: the new owner does not save it again.
+    expect((await packAuthState(target, 'webjs'))!.sha256).toBe(snapshot!.sha256);
   });
 
   it('replaces what the engine directory held, and leaves the rest of the session dir alone', async () => {

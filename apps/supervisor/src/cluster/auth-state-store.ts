@@ -1,7 +1,12 @@
 /**
  * Where a cluster keeps each session's pairing (an auth snapshot, auth-snapshot.ts), so that the node taking a
- * session over brings it back `ready` without a new QR. The owner saves after the session was `ready` (and
- * again after a graceful stop); the next owner loads and unpacks before it starts the worker.
+ * session over brings it back `ready` without a new QR. How an owner uses it:
+ *   - save once the session has been `ready` (before that a webjs profile holds no pairing worth keeping),
+ *     again from time to time while it runs (a live copy; unchanged snapshots cost no write), and after a
+ *     graceful stop, when the browser has exited and the copy is whole;
+ *   - on taking a lease, load and unpack before the worker starts, replacing whatever profile an earlier
+ *     ownership left on this node's disk;
+ *   - on logout, delete (fenced), or the next owner would restore a pairing the phone has revoked.
  *
  * Only the cluster store (PostgreSQL, pg-auth-state-store.ts) implements it. A single node keeps the pairing
  * where the engine writes it, in its session directory under DATA_DIR, which is already durable and where the
