@@ -105,6 +105,19 @@ export const Errors = {
 /** Seconds a client should wait before retrying a request that met a session between two nodes. */
 export const MOVING_RETRY_AFTER_SECONDS = 1;
 
+/**
+ * A session's saved pairing (cluster/auth-snapshot.ts) failing to pack or restore. Never an HTTP answer (so not
+ * in docs/api.md's table): the node that saves or takes over a session logs them and keeps what it had.
+ */
+export const AuthStateErrors = {
+  TOO_LARGE: createError(
+    'WSM_AUTH_STATE_TOO_LARGE',
+    'The auth state %s is larger than %d bytes, the limit that bounds what a node holds in memory and sends in one statement',
+  ),
+  UNSTABLE: createError('WSM_AUTH_STATE_UNSTABLE', 'The auth state under %s changed during each of %d reads; the snapshot saved before it stays'),
+  CORRUPT: createError('WSM_AUTH_STATE_CORRUPT', 'The saved auth state cannot be restored: %s'),
+} as const;
+
 /** Codes that only appear as a session's `lastError`, never as an HTTP answer. */
 export const LastErrorCode = {
   WORKER_CRASHED: 'WSM_WORKER_CRASHED',
