@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { registerAuth } from './plugins/auth.js';
 import { registerCors } from './plugins/cors.js';
+import { registerForwarding } from './plugins/forward.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers, MAX_PARAM_LENGTH } from './plugins/error-handler.js';
 import { installJsonBody } from './plugins/json-body.js';
 import { registerMetrics } from './plugins/metrics.js';
@@ -17,6 +18,7 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { logRoutes } from './routes/logs.js';
 import { messageRoutes } from './routes/messages.js';
+import { nodeRoutes } from './routes/nodes.js';
 import { qrRoutes } from './routes/qr.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { simulateRoutes } from './routes/simulate.js';
@@ -47,10 +49,12 @@ export async function buildApp(options: BuildOptions): Promise<App> {
   app.decorate('config', config);
   app.decorate('sessions', services.sessions);
   app.decorate('events', services.recorder);
+  app.decorate('eventFeed', { getter: () => services.eventFeed });
   app.decorate('outbox', services.outbox);
   app.decorate('webhooks', services.dispatcher);
   app.decorate('sessionLogs', services.sessionLogs);
   app.decorate('sender', services.sender);
+  app.decorate('cluster', services.cluster);
 
   installErrorHandlers(fastify, config.bodyLimitBytes);
   // Preflights first: they carry no credential.
@@ -68,8 +72,19 @@ export async function buildApp(options: BuildOptions): Promise<App> {
   installJsonBody(fastify);
 
   await registerOpenApi(fastify, SERVICE_VERSION);
+  if (services.cluster !== undefined) {
+    const { cluster } = services;
+    await registerForwarding(fastify, {
+      nodeId: cluster.node.nodeId,
+      locator: cluster.locator,
+      nodes: cluster.nodes,
+      connectTimeoutMs: 2_000,
+      // A long poll (GET /sessions/:id?wait=…) answers within its timeout; anything else far sooner.
+      answerTimeoutMs: 330_000,
+    });
+  }
   registerMetrics(fastify, services.metrics);
-  for (const routes of [healthRoutes, sessionRoutes, qrRoutes, simulateRoutes, messageRoutes, eventRoutes, webhookRoutes, logRoutes]) {
+  for (const routes of [healthRoutes, nodeRoutes, sessionRoutes, qrRoutes, simulateRoutes, messageRoutes, eventRoutes, webhookRoutes, logRoutes]) {
     await app.register(routes);
   }
   if (auth !== undefined) await app.register(authRoutes(auth));

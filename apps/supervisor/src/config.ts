@@ -226,6 +226,7 @@ function clusterConfig(env: Env, host: string, port: number): ClusterConfig | un
   const nodeId = optional(env.NODE_ID) ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 58)}-${port}`;
   if (!NODE_ID.test(nodeId)) throw new ConfigError(`NODE_ID must be 1 to 64 letters, digits, '.', '_' or '-'; got ${JSON.stringify(nodeId)}`);
   const explicitUrl = optional(env.NODE_URL);
+  if (port === 0) throw new ConfigError('PORT is 0 (any free port), which other nodes cannot know: give each node a fixed PORT');
   if (explicitUrl === undefined && WILDCARD_HOSTS.has(host)) {
     throw new ConfigError(`HOST is ${host}, which other nodes cannot connect to: set NODE_URL to this node's reachable address`);
   }

@@ -98,6 +98,11 @@ export const Errors = {
     429,
   ),
   NODE_NOT_FOUND: createError('WSM_NODE_NOT_FOUND', "Node '%s' not found", 404),
+  NOT_A_CLUSTER: createError(
+    'WSM_NOT_A_CLUSTER',
+    'This supervisor is a single node (no DATABASE_URL): it has no other node to hand its sessions to',
+    409,
+  ),
   DATA_DIR_IN_USE: createError('WSM_DATA_DIR_IN_USE', 'DATA_DIR %s is in use by another supervisor (pid %d)', 500),
   INTERNAL: createError('WSM_INTERNAL_ERROR', 'Internal error', 500),
 } as const;

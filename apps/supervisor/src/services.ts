@@ -8,14 +8,14 @@ import type { Logger } from 'pino';
 import { sessionDirectory } from '@wsm/ipc-protocol';
 import { killOwnedProcesses } from '@wsm/procfs';
 import type { Config } from './config.js';
+import { ClusterMode } from './cluster/cluster-mode.js';
 import { newClaimOwner } from './events/claim-owner.js';
+import { recorderFeed, SignalFeed, type EventFeed } from './events/event-feed.js';
 import { EventRecorder } from './events/event-recorder.js';
 import type { OutboxStore } from './events/outbox-store.js';
-import { SqliteOutboxStore } from './events/sqlite-outbox-store.js';
 import { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import { createLogger } from './logger.js';
 import { MessageSender } from './messages/message-sender.js';
-import { SqliteIdempotencyStore } from './messages/sqlite-idempotency-store.js';
 import { Metrics } from './metrics.js';
 import { lockDataDir } from './session/data-dir-lock.js';
 import { ResourceMonitor } from './session/resource-monitor.js';
@@ -23,10 +23,8 @@ import { SessionRegistry } from './session/session-registry.js';
 import { SessionRunner } from './session/session-runner.js';
 import { SessionService } from './session/session-service.js';
 import { SessionLogs } from './session-logs.js';
+import { openStorage } from './store/open-storage.js';
 import type { SessionStore } from './store/session-store.js';
-import { importLegacyFiles } from './store/legacy-files.js';
-import { DATABASE_FILE, SqliteDatabase } from './store/sqlite.js';
-import { SqliteSessionStore } from './store/sqlite-session-store.js';
 
 export interface ServiceOptions {
   config: Config;
@@ -47,7 +45,11 @@ export interface Services {
   registry: SessionRegistry;
   runner: SessionRunner;
   recorder: EventRecorder;
+  /** What wakes SSE streams: this process's recorder on one node, the database's notifications in a cluster. */
+  eventFeed: EventFeed;
   outbox: OutboxStore;
+  /** Cluster mode's parts; undefined on a single node. */
+  cluster: ClusterMode | undefined;
   dispatcher: WebhookDispatcher;
   sender: MessageSender;
   sessionLogs: SessionLogs;
@@ -55,7 +57,12 @@ export interface Services {
   monitor: ResourceMonitor;
   /** Prunes the outbox, starts webhook delivery and resource sampling (not the sessions: see restore()). */
   start(): Promise<void>;
-  /** Stops every worker (keeping desired states), flushes events, closes the stores, releases the lock. */
+  /** Brings sessions up: restores them on one node; in a cluster, the lease loop takes this node's share. */
+  restore(concurrency: number): Promise<void>;
+  /**
+   * Stops every worker (keeping desired states), flushes events, closes the stores, releases the lock. In a
+   * cluster, each session is handed over first (stopped cleanly, its pairing saved, its lease released).
+   */
   close(): Promise<void>;
 }
 
@@ -74,18 +81,16 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     if (orphans.length > 0) {
       log.warn({ pids: orphans.map((stat) => stat.pid) }, 'killed processes left behind by a previous supervisor');
     }
-    const database = SqliteDatabase.open(config.dataDir, config.sqliteSynchronous);
-    const store = options.store ?? new SqliteSessionStore(database);
-    const outbox = options.outbox ?? new SqliteOutboxStore(database);
-    const idempotency = new SqliteIdempotencyStore(database);
-    const imported = importLegacyFiles(database.db, config.dataDir);
-    if (imported.length > 0) log.info({ files: imported }, `imported the data of an earlier version into ${DATABASE_FILE}`);
-    const registry = await SessionRegistry.load(store, log);
+    const storage = await openStorage(config, log, options);
+    const { sessions: store, outbox, idempotency } = storage;
+    const cluster =
+      config.cluster === undefined || storage.postgres === undefined ? undefined : new ClusterMode(config, config.cluster, storage.postgres, log);
+    const registry = await SessionRegistry.load(store, log, cluster === undefined ? {} : { fenceOf: cluster.fenceOf });
     const metrics: Metrics = new Metrics((): SessionRunner => runner, outbox);
     const dispatcher: WebhookDispatcher = new WebhookDispatcher({
       store: outbox,
-      // One supervisor per DATA_DIR (the lock above): node `local`, a new instance id each start.
-      owner: newClaimOwner(),
+      // One supervisor per DATA_DIR (the lock above): node `local` or NODE_ID, a new instance id each start.
+      owner: newClaimOwner(config.cluster?.nodeId),
       secret: config.webhooks.secret,
       policy: config.webhooks,
       timeoutMs: config.webhooks.timeoutMs,
@@ -112,8 +117,13 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       policy: config.restart,
       sessionDir: (sessionId) => sessionDirectory(config.dataDir, sessionId),
       observer: metrics,
+      ...(cluster === undefined ? {} : { lease: cluster.node }),
     });
     recorder.attach(runner);
+    const eventFeed = cluster === undefined ? recorderFeed(recorder) : new SignalFeed(recorder);
+    if (cluster !== undefined && eventFeed instanceof SignalFeed) {
+      cluster.attach({ registry, runner, feed: eventFeed, sessionDir: (sessionId) => sessionDirectory(config.dataDir, sessionId) });
+    }
     recorder.on('claimed', (deliveries) => dispatcher.accept(deliveries));
     // Deliveries written pending (a lane was full, or delivery had not started yet) are found by the pump.
     recorder.on('unclaimed', () => dispatcher.kick());
@@ -127,7 +137,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       log,
       onRecycle: (_sessionId, reason) => metrics.restart(reason),
     });
-    runner.adoptAll();
+    // One node runs every session it has; a cluster node only those whose lease it takes.
+    if (cluster === undefined) runner.adoptAll();
     const sender = new MessageSender(idempotency, recorder);
     const sessions = new SessionService({
       registry,
@@ -135,6 +146,9 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       admission: config.admission,
       storeTimeoutMs: config.storeTimeoutMs,
       onRemoved: [(sessionId) => sender.forget(sessionId), (sessionId) => sessionLogs.forget(sessionId)],
+      ...(cluster === undefined
+        ? {}
+        : { acquire: cluster.acquire, nodeOf: cluster.nodeOf, onLoggedOut: (sessionId: string) => cluster.forgetPairing(sessionId) }),
     });
 
     const prune = async (): Promise<void> => {
@@ -152,7 +166,9 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       registry,
       runner,
       recorder,
+      eventFeed,
       outbox,
+      cluster,
       dispatcher,
       sender,
       sessionLogs,
@@ -164,16 +180,20 @@ export async function createServices(options: ServiceOptions): Promise<Services>
         pruner.unref();
         await dispatcher.start();
         monitor.start();
+        await cluster?.start();
+      },
+      async restore(concurrency) {
+        if (cluster === undefined) await sessions.restore(concurrency);
       },
       async close() {
         clearInterval(pruner);
         monitor.stop();
+        await cluster?.handOver().catch((error: unknown) => log.error({ err: error }, 'hand-over at shutdown failed'));
         await sessions.shutdown();
+        await cluster?.close();
         await recorder.flush().catch((error: unknown) => log.error({ err: error }, 'events lost at shutdown'));
         await dispatcher.close();
-        await outbox.close();
-        await idempotency.close();
-        await store.close();
+        await storage.close();
         release();
       },
     };

@@ -1,7 +1,9 @@
 import type { FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ClusterMode } from './cluster/cluster-mode.js';
 import type { Config } from './config.js';
+import type { EventFeed } from './events/event-feed.js';
 import type { EventRecorder } from './events/event-recorder.js';
 import type { OutboxStore } from './events/outbox-store.js';
 import type { WebhookDispatcher } from './events/webhook-dispatcher.js';
@@ -14,10 +16,14 @@ declare module 'fastify' {
     config: Config;
     sessions: SessionService;
     events: EventRecorder;
+    /** What wakes SSE streams (event-feed.ts). */
+    eventFeed: EventFeed;
     outbox: OutboxStore;
     webhooks: WebhookDispatcher;
     sender: MessageSender;
     sessionLogs: SessionLogs;
+    /** Cluster mode's parts; undefined on a single node. */
+    cluster: ClusterMode | undefined;
   }
 }
 

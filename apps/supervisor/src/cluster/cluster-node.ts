@@ -72,6 +72,7 @@ export class ClusterNode {
   #status: NodeStatus = 'alive';
   #draining: Promise<void> | undefined;
   #stopped = false;
+  #nudged = false;
   /** How many rounds in a row each orphan has been seen unclaimed. */
   #orphanRounds = new Map<string, number>();
 
@@ -87,6 +88,10 @@ export class ClusterNode {
 
   get status(): NodeStatus {
     return this.#status;
+  }
+
+  get timings(): ClusterTimings {
+    return this.#options.timings;
   }
 
   /** The fence this node writes a session's changes under; undefined when it does not hold the session. */
@@ -161,6 +166,19 @@ export class ClusterNode {
     clearTimeout(this.#fenceTimer);
     await this.#round.catch(() => undefined);
     if (leave) await this.#options.nodes.leave(this.nodeId).catch(() => undefined);
+  }
+
+  /**
+   * A round soon (a lease was released somewhere: take a share now, not at the next tick). Many nudges while one
+   * waits make one round.
+   */
+  nudge(): void {
+    if (this.#nudged || this.#stopped) return;
+    this.#nudged = true;
+    this.#round = this.#round.then(() => {
+      this.#nudged = false;
+      return this.#runRound();
+    });
   }
 
   /** One round now (tests, and after a drain request), after the one in progress. */

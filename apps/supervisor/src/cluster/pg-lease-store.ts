@@ -44,8 +44,11 @@ export class PgLeaseStore implements LeaseStore {
   }
 
   async release(lease: Lease): Promise<boolean> {
+    // Free at once: the nodes are told (pg-listener.ts), so one of them takes it now, not at its next round.
     const { rowCount } = await this.#db.query(
-      `UPDATE session_leases SET expires_at = ${RELEASED} WHERE session_id = $1 AND node_id = $2 AND epoch = $3`,
+      `WITH released AS (
+         UPDATE session_leases SET expires_at = ${RELEASED} WHERE session_id = $1 AND node_id = $2 AND epoch = $3 RETURNING 1
+       ) SELECT pg_notify('wsm_leases', '') FROM released`,
       [lease.sessionId, lease.nodeId, lease.epoch],
     );
     return rowCount === 1;

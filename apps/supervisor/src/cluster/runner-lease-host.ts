@@ -5,6 +5,7 @@
  * logged out, failed) gives its lease back, so that only running sessions hold leases and count as load.
  */
 import type { Logger } from 'pino';
+import type { SessionController } from '../session/session-controller.js';
 import type { SessionRegistry } from '../session/session-registry.js';
 import { isMeantToRun } from '../session/session-record.js';
 import type { SessionRunner } from '../session/session-runner.js';
@@ -24,17 +25,36 @@ export interface LeaseHostOptions {
   afterStop?: (sessionId: string) => Promise<void>;
 }
 
+/**
+ * Runs a session here whose lease this node has just taken: its row as the store has it now, its pairing
+ * brought to this machine, a live status left by a node that died recorded as what it is (nothing runs the
+ * session until this node starts it). Undefined when the session is gone.
+ */
+export async function takeHere(options: LeaseHostOptions, sessionId: string): Promise<SessionController | undefined> {
+  const { runner, registry } = options;
+  const running = runner.get(sessionId);
+  if (running !== undefined) return running;
+  const record = await registry.refresh(sessionId);
+  if (record === undefined) return undefined;
+  await options.beforeStart?.(sessionId);
+  const stale = !AT_REST.has(record.status);
+  const controller = runner.run({ ...record, status: stale ? 'stopped' : record.status });
+  if (stale) await registry.update(sessionId, { status: 'stopped' });
+  return controller;
+}
+
 export function runnerLeaseHost(options: LeaseHostOptions): LeaseHost {
-  const { runner, registry, log } = options;
+  const { runner, log } = options;
   return {
     async adopt(lease: Lease): Promise<boolean> {
-      const record = await registry.refresh(lease.sessionId);
-      if (record === undefined || !isMeantToRun(record) || runner.closing) return false;
-      await options.beforeStart?.(lease.sessionId);
-      // A live status left by the node that died is history: nothing runs the session until this node starts it.
-      const stale = !AT_REST.has(record.status);
-      const controller = runner.run({ ...record, status: stale ? 'stopped' : record.status });
-      if (stale) await registry.update(lease.sessionId, { status: 'stopped' });
+      if (runner.closing) return false;
+      const controller = await takeHere(options, lease.sessionId);
+      if (controller === undefined) return false;
+      // Stopped meanwhile (the orphan list is a moment old): nothing to run, the lease goes back.
+      if (!isMeantToRun(controller)) {
+        runner.release(lease.sessionId);
+        return false;
+      }
       controller.start();
       return true;
     },
@@ -56,22 +76,34 @@ export function runnerLeaseHost(options: LeaseHostOptions): LeaseHost {
   };
 }
 
-/** Gives a session's lease back once it rests here, not meant to run (its controller goes with it). */
-export function releaseAtRest(runner: SessionRunner, node: ClusterNode, options: Pick<LeaseHostOptions, 'afterStop' | 'log'>): void {
-  runner.on('status', (change) => {
-    if (!AT_REST.has(change.status)) return;
-    const controller = runner.get(change.sessionId);
+/**
+ * Gives a session's lease back once it rests here, not meant to run (its controller goes with it): checked at
+ * every status change to a resting status, and by `check` after a verb that may not change the status at all
+ * (a stop of a session already stopped, taken only to be stopped).
+ */
+export function releaseAtRest(
+  runner: SessionRunner,
+  node: ClusterNode,
+  options: Pick<LeaseHostOptions, 'afterStop' | 'log'>,
+): { check(sessionId: string): void } {
+  const check = (sessionId: string): void => {
+    const controller = runner.get(sessionId);
     if (controller === undefined) return;
     void (async () => {
       await controller.settled();
       await controller.durable();
       // Started again meanwhile, or already gone: nothing to give back.
-      if (runner.get(change.sessionId) !== controller || isMeantToRun(controller) || !AT_REST.has(controller.status)) return;
-      runner.release(change.sessionId);
-      await options.afterStop?.(change.sessionId).catch((error: unknown) => {
-        options.log.error({ err: error, sessionId: change.sessionId }, 'could not save the auth state of a stopped session');
+      if (runner.get(sessionId) !== controller || isMeantToRun(controller) || !AT_REST.has(controller.status)) return;
+      runner.release(sessionId);
+      await options.afterStop?.(sessionId).catch((error: unknown) => {
+        options.log.error({ err: error, sessionId }, 'could not save the auth state of a stopped session');
       });
-      await node.release(change.sessionId);
+      await node.release(sessionId);
     })();
+  };
+  runner.on('status', (change) => {
+    if (AT_REST.has(change.status)) check(change.sessionId);
   });
+  // The verb that took the session runs right after it is taken: look once it has been queued.
+  return { check: (sessionId) => setImmediate(() => check(sessionId)) };
 }

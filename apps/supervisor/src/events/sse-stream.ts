@@ -4,12 +4,12 @@
  * before the last cursor sent is skipped: replayed and live events carry the store's cursors alike). Only `id:`
  * and `data:` lines, so `EventSource.onmessage` sees them all.
  *
- * Live events are this process's recorder's. With several writers, a stream would also have to learn of other
- * nodes' events (a notification, then `eventsAfter` from its last cursor); the cursor rules stay the same.
+ * Live events come from the feed (event-feed.ts): with one writer, as events with their cursors; with several,
+ * as a signal to read the store after the last cursor sent. The cursor rules are the same for both.
  */
 import type { ServerResponse } from 'node:http';
-import type { EventRecorder } from './event-recorder.js';
 import type { EventType } from './envelope.js';
+import type { EventFeed } from './event-feed.js';
 import type { Cursor, OutboxStore, StoredEvent } from './outbox-store.js';
 
 export interface EventFilter {
@@ -24,7 +24,7 @@ const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 export async function streamEvents(
   raw: ServerResponse,
-  source: { store: OutboxStore; recorder: EventRecorder },
+  source: { store: OutboxStore; feed: EventFeed },
   filter: EventFilter,
   after: Cursor,
   /** Headers the app already set on the reply (CORS, for an EventSource on another allowed origin). */
@@ -52,26 +52,58 @@ export async function streamEvents(
     raw.write(`id: ${envelope.id}\ndata: ${JSON.stringify(envelope)}\n\n`);
     if (raw.writableLength > MAX_BUFFERED_BYTES) raw.destroy();
   };
-  const onRecorded = (events: StoredEvent[]): void => {
-    if (replaying) waiting.push(...events);
-    else for (const event of events) send(event);
+  /** Reads every event after the last one sent; `pull` runs one read at a time and again if signalled meanwhile. */
+  const readOn = async (): Promise<void> => {
+    for (;;) {
+      // Filtered-out events still advance `last` (send() moves it before filtering): the next page starts after them.
+      const page = await source.store.eventsAfter(last, REPLAY_PAGE);
+      for (const event of page) send(event);
+      if (page.length < REPLAY_PAGE || closed) return;
+    }
   };
+  let reading: Promise<void> | undefined;
+  let again = false;
+  const pull = (): void => {
+    if (closed) return;
+    if (reading !== undefined) {
+      again = true;
+      return;
+    }
+    reading = (async () => {
+      do {
+        again = false;
+        await readOn();
+      } while (again && !closed);
+    })()
+      .catch(() => {
+        raw.destroy();
+      })
+      .finally(() => {
+        reading = undefined;
+      });
+  };
+
   const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
   keepAlive.unref();
+  let unsubscribe = (): void => {};
   raw.on('close', () => {
     closed = true;
     clearInterval(keepAlive);
-    source.recorder.off('recorded', onRecorded);
+    unsubscribe();
   });
 
-  // Listen before reading the backlog, so nothing recorded meanwhile falls between the two.
-  source.recorder.on('recorded', onRecorded);
-  for (;;) {
-    // Filtered-out events still advance `last` (send() moves it before filtering): the next page starts after them.
-    const page = await source.store.eventsAfter(last, REPLAY_PAGE);
-    for (const event of page) send(event);
-    if (page.length < REPLAY_PAGE || closed) break;
+  if (source.feed.kind === 'signal') {
+    unsubscribe = source.feed.subscribe(pull);
+    pull();
+    await reading;
+    return;
   }
+  // Listen before reading the backlog, so nothing recorded meanwhile falls between the two.
+  unsubscribe = source.feed.subscribe((events) => {
+    if (replaying) waiting.push(...events);
+    else for (const event of events) send(event);
+  });
+  await readOn();
   replaying = false;
   for (const event of waiting.splice(0)) send(event);
 }

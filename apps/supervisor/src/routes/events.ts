@@ -86,7 +86,7 @@ export async function eventRoutes(app: App): Promise<void> {
       reply.raw.once('close', () => open.delete(reply.raw));
       await streamEvents(
         reply.raw,
-        { store: app.outbox, recorder: app.events },
+        { store: app.outbox, feed: app.eventFeed },
         { ...(sessionId === undefined ? {} : { sessionId }), ...(typeSet === undefined ? {} : { types: typeSet }) },
         after,
         headers,

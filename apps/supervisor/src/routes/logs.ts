@@ -38,7 +38,7 @@ export async function logRoutes(app: App): Promise<void> {
       },
     },
     async (request) => {
-      const session = app.sessions.require(request.params.sessionId);
+      const session = app.sessions.requireView(request.params.sessionId);
       return app.sessionLogs.recent(session.sessionId, request.query.limit ?? 100);
     },
   );

@@ -34,6 +34,7 @@ export const readySession: Session = {
     sampledAt: '2026-01-15T09:35:00.000Z',
   },
   proxy: null,
+  node: null,
 };
 
 /** Just created and started: the worker is up, the engine initialising. */

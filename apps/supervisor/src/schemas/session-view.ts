@@ -9,12 +9,14 @@ import type { Session } from './session.js';
 
 const NOT_RUNNING: SessionRuntime = { pid: null, browserPid: null, memory: null };
 
-export function toSession(record: SessionRecord, runtime: SessionRuntime = NOT_RUNNING): Session {
+/** `node`: in a cluster, the node running the session (null when none, and always on a single node). */
+export function toSession(record: SessionRecord, runtime: SessionRuntime = NOT_RUNNING, node: string | null = null): Session {
   const { version: _version, ...fields } = record;
   return {
     ...fields,
     proxy: record.proxy === null ? null : maskCredentials(record.proxy),
     webhooks: record.webhooks.map((target) => ({ ...target, url: maskCredentials(target.url) })),
     ...runtime,
+    node,
   };
 }

@@ -99,6 +99,9 @@ export const Session = Type.Object(
     webhooks: Type.Array(WebhookTarget, { description: "The session's own webhook targets (besides the global WEBHOOK_URL)" }),
     /** The last sample of the session's memory: worker and browser process tree, PSS. */
     memory: Nullable(SessionMemory),
+    node: Nullable(
+      Type.String({ description: 'Cluster mode: the NODE_ID of the node running the session (in every running status, `qr` included); null when none runs it, and on a single node' }),
+    ),
     /** The session's proxy (webjs), its password masked. */
     proxy: Nullable(Type.String({ description: "The session's proxy (webjs), its password masked" })),
   },

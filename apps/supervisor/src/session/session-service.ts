@@ -24,6 +24,15 @@ export interface ServiceOptions {
   storeTimeoutMs: number;
   /** What else a deleted session leaves behind (idempotency keys, log records), forgotten with it. */
   onRemoved?: Array<(sessionId: string) => Promise<void> | void>;
+  /** What else a logout forgets (cluster mode: the saved pairing). */
+  onLoggedOut?: (sessionId: string) => Promise<void>;
+  /**
+   * Cluster mode: takes the lease of a session nobody runs and runs it here (not started); undefined when
+   * another node holds it. Without it (one node) every session is run here already.
+   */
+  acquire?: (sessionId: string) => Promise<SessionController | undefined>;
+  /** Cluster mode: the node that runs each session, for the Session's `node` (undefined: nobody). */
+  nodeOf?: (sessionId: string) => string | undefined;
 }
 
 const megabytes = (bytes: number): number => Math.round(bytes / 1048576);
@@ -35,7 +44,7 @@ export class SessionService extends EventEmitter<RunnerEvents> {
   /** Sessions being deleted: a new session of the same id waits until the old one's files are gone. */
   readonly #removing = new Map<string, Promise<void>>();
   /** Ids being created right now: a concurrent create or start of the same id sees them. */
-  readonly #creating = new Map<string, { meantToRun: boolean; controller: Promise<SessionController> }>();
+  readonly #creating = new Map<string, { meantToRun: boolean; controller: Promise<SessionController | undefined> }>();
 
   constructor(options: ServiceOptions) {
     super();
@@ -73,6 +82,13 @@ export class SessionService extends EventEmitter<RunnerEvents> {
     return { ...page, items: page.items.map((record) => this.#view(record)) };
   }
 
+  /** Sessions meant to run on this node. */
+  runningHere(): number {
+    let running = 0;
+    for (const controller of this.#runner.controllers()) if (isMeantToRun(controller)) running++;
+    return running;
+  }
+
   /** How many sessions are in each status (GET /health), without building a single Session. */
   countByStatus(): { total: number; byStatus: Record<string, number> } {
     const byStatus: Record<string, number> = {};
@@ -80,11 +96,17 @@ export class SessionService extends EventEmitter<RunnerEvents> {
     return { total: this.#registry.size, byStatus };
   }
 
-  /** The running side of a session, for commands and waiting on its status. */
+  /**
+   * The running side of a session, for commands and waiting on its status. In a cluster, a session this node
+   * does not run has none here: 503 WSM_SESSION_MOVING while it is meant to run (it is between nodes: requests
+   * for a session another node runs were forwarded there), 409 WSM_SESSION_NOT_READY when it is stopped.
+   */
   require(sessionId: string): SessionController {
-    const controller = this.#registry.get(sessionId) === undefined ? undefined : this.#runner.get(sessionId);
-    if (controller === undefined) throw new Errors.SESSION_NOT_FOUND(sessionId);
-    return controller;
+    const record = this.#registry.require(sessionId);
+    const controller = this.#runner.get(sessionId);
+    if (controller !== undefined) return controller;
+    if (isMeantToRun(record)) throw new Errors.SESSION_MOVING(sessionId, 'no node runs it at this moment');
+    throw new Errors.SESSION_NOT_READY(sessionId, record.status);
   }
 
   /** Registers a new session (durably) and optionally starts it. Throws WSM_SESSION_EXISTS. */
@@ -98,8 +120,8 @@ export class SessionService extends EventEmitter<RunnerEvents> {
     this.#creating.set(input.sessionId, { meantToRun: start, controller: creating });
     try {
       const controller = await creating;
-      if (start) controller.start();
-      await this.#durable(controller);
+      if (start) controller?.start();
+      await this.#registry.settled(input.sessionId, { deadlineMs: this.#options.storeTimeoutMs });
       return this.requireView(input.sessionId);
     } finally {
       this.#creating.delete(input.sessionId);
@@ -119,8 +141,9 @@ export class SessionService extends EventEmitter<RunnerEvents> {
 
   /** Makes the session meant to run (admitted first) and starts its worker; true when it was not meant to run. */
   async start(sessionId: string): Promise<boolean> {
-    const controller = this.require(sessionId);
-    if (!isMeantToRun(controller)) this.admit(controller.engine);
+    const record = this.#registry.require(sessionId);
+    if (this.#runner.get(sessionId) === undefined || !isMeantToRun(record)) this.admit(record.engine);
+    const controller = await this.#acquire(sessionId);
     const started = controller.start();
     await this.#durable(controller);
     return started;
@@ -128,22 +151,24 @@ export class SessionService extends EventEmitter<RunnerEvents> {
 
   /** Resolves once the stop is durable, not once the worker is gone: that shows as `stopping` → `stopped`. */
   async stop(sessionId: string): Promise<void> {
-    const controller = this.require(sessionId);
+    const controller = await this.#acquire(sessionId);
     void controller.stop().catch(() => undefined);
     await this.#durable(controller);
   }
 
   async restart(sessionId: string): Promise<void> {
-    const controller = this.require(sessionId);
-    if (!isMeantToRun(controller)) this.admit(controller.engine);
+    const record = this.#registry.require(sessionId);
+    if (this.#runner.get(sessionId) === undefined || !isMeantToRun(record)) this.admit(record.engine);
+    const controller = await this.#acquire(sessionId);
     void controller.restart().catch(() => undefined);
     await this.#durable(controller);
   }
 
   /** Resolves once the device is unlinked, the worker stopped and the auth data deleted. */
   async logout(sessionId: string): Promise<void> {
-    const controller = this.require(sessionId);
+    const controller = await this.#acquire(sessionId);
     await controller.logout();
+    await this.#options.onLoggedOut?.(sessionId);
     await this.#durable(controller);
   }
 
@@ -156,7 +181,7 @@ export class SessionService extends EventEmitter<RunnerEvents> {
 
   /** Stops the worker, deletes every file of the session, its registry row, and what else it left. */
   async remove(sessionId: string): Promise<void> {
-    const controller = this.require(sessionId);
+    const controller = await this.#acquire(sessionId);
     this.#runner.release(sessionId);
     const removal = (async () => {
       await controller.remove();
@@ -172,8 +197,8 @@ export class SessionService extends EventEmitter<RunnerEvents> {
    * available memory left after its expected footprint. Throws a coded 429/503; running sessions are untouched.
    */
   admit(engine: EngineName): void {
-    let running = 0;
-    for (const record of this.#registry.all()) if (isMeantToRun(record)) running++;
+    // Sessions meant to run on this node (in a cluster, the others' count against their own MAX_SESSIONS).
+    let running = this.runningHere();
     // Being created, not yet in the registry: meant to run from the first moment all the same.
     for (const [sessionId, { meantToRun }] of this.#creating) if (meantToRun && this.#registry.get(sessionId) === undefined) running++;
     const decision = decideAdmission(this.#options.admission, { running, engine, availableBytes: availableMemoryBytes() });
@@ -192,15 +217,30 @@ export class SessionService extends EventEmitter<RunnerEvents> {
     await Promise.allSettled(this.#removing.values());
   }
 
-  async #insert(input: NewSession, start: boolean): Promise<SessionController> {
+  async #insert(input: NewSession, start: boolean): Promise<SessionController | undefined> {
     await this.#removing.get(input.sessionId);
     // Meant to run from the first moment: a concurrent create counts it against MAX_SESSIONS.
     const record = await this.#registry.create(newRecord(input, start ? 'running' : 'stopped', new Date().toISOString()));
-    return this.#runner.run(record);
+    if (this.#options.acquire === undefined) return this.#runner.run(record);
+    // A cluster runs a session only where its lease is: a session created stopped runs nowhere yet.
+    return start ? this.#acquire(input.sessionId) : undefined;
+  }
+
+  /** The session's controller here; in a cluster, taking its lease first if nobody runs it (503 if another does). */
+  async #acquire(sessionId: string): Promise<SessionController> {
+    this.#registry.require(sessionId);
+    const here = this.#runner.get(sessionId);
+    if (here !== undefined) return here;
+    const acquire = this.#options.acquire;
+    if (acquire === undefined) throw new Errors.SESSION_NOT_FOUND(sessionId);
+    const controller = await acquire(sessionId);
+    if (controller === undefined) throw new Errors.SESSION_MOVING(sessionId, 'another node holds it');
+    return controller;
   }
 
   #view(record: SessionRecord): Session {
-    return toSession(record, this.#runner.get(record.sessionId)?.runtime());
+    const node = this.#options.nodeOf?.(record.sessionId) ?? null;
+    return toSession(record, this.#runner.get(record.sessionId)?.runtime(), node);
   }
 
   #durable(controller: SessionController): Promise<void> {
