@@ -2,7 +2,7 @@
  * Builds the supervisor's HTTP API over its services (services.ts), without listening: tests build it,
  * `server.ts` listens. Closing the app stops every worker and closes the stores.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { registerAuth } from './plugins/auth.js';
 import { registerCors } from './plugins/cors.js';
@@ -29,6 +29,17 @@ import type { App } from './types.js';
 export type BuildOptions = ServiceOptions;
 
 const SERVICE_VERSION = '0.1.0';
+
+/**
+ * How long a forwarded request may wait for the owner's answer: a long poll its own timeout, a read a few
+ * seconds, a command its COMMAND_TIMEOUT_MS; each plus a margin for the hop.
+ */
+function forwardDeadlineMs(request: FastifyRequest, commandTimeoutMs: number): number {
+  const margin = 5_000;
+  const query = request.query as { wait?: unknown; timeout?: unknown } | undefined;
+  if (request.method === 'GET' && query?.wait !== undefined) return Number(query.timeout ?? 30) * 1000 + margin;
+  return request.method === 'GET' ? margin : commandTimeoutMs + margin;
+}
 
 export async function buildApp(options: BuildOptions): Promise<App> {
   const services = await createServices(options);
@@ -79,8 +90,7 @@ export async function buildApp(options: BuildOptions): Promise<App> {
       locator: cluster.locator,
       nodes: cluster.nodes,
       connectTimeoutMs: 2_000,
-      // A long poll (GET /sessions/:id?wait=…) answers within its timeout; anything else far sooner.
-      answerTimeoutMs: 330_000,
+      answerTimeoutMs: (request) => forwardDeadlineMs(request, config.commandTimeoutMs),
     });
   }
   registerMetrics(fastify, services.metrics);

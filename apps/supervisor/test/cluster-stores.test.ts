@@ -119,10 +119,13 @@ describe('PgNodeStore', () => {
     expect(await nodes.drain('nobody')).toBe(false);
     expect(await nodes.heartbeat(report('b', 3))).toBe('draining');
     await database.query("UPDATE nodes SET heartbeat_at = now() - interval '6 seconds' WHERE node_id = 'c'");
+    // Load is counted from live leases (a session placed a moment ago counts), not from the last heartbeat.
+    await addSession(database, 's1', '2026-01-01T00:00:00.000Z');
+    await new PgLeaseStore(database).acquire('s1', 'a', timings);
     const listed = await nodes.list();
     expect(listed.map((node) => [node.nodeId, node.status, node.sessions])).toEqual([
-      ['a', 'alive', 0],
-      ['b', 'draining', 3],
+      ['a', 'alive', 1],
+      ['b', 'draining', 0],
       ['c', 'dead', 0],
     ]);
     expect(Date.parse(listed[0]!.heartbeatAt)).toBeGreaterThan(Date.now() - 60_000);

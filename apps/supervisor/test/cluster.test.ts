@@ -4,7 +4,10 @@
  * nothing (its sessions are ready elsewhere without a QR), and a node stopped with SIGTERM hands over at once.
  */
 import { createServer } from 'node:net';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PgSessionStore } from '../src/store/pg-session-store.js';
+import { PostgresDatabase } from '../src/store/postgres.js';
 import { ownedPids, removeDir, tempDataDir } from './helpers.js';
 import { testDatabase } from './postgres.js';
 import { startSupervisor, waitForRemoteSession, type SupervisorProcess } from './supervisor-process.js';
@@ -104,12 +107,15 @@ describe('cluster mode', () => {
     const placed = new Map<string, string>();
     for (const sessionId of ids) placed.set(sessionId, (await n1.call('GET', `/sessions/${sessionId}`)).body.node);
     expect(new Set(placed.values())).toEqual(new Set(['n1', 'n2', 'n3']));
-    const listed = (await n2.call('GET', '/nodes')).body;
-    expect(listed.map((node: any) => [node.nodeId, node.status, node.sessions])).toEqual([
-      ['n1', 'alive', 2],
-      ['n2', 'alive', 2],
-      ['n3', 'alive', 2],
-    ]);
+    // Each node's load as its heartbeats report it (one renewal period behind at most).
+    await until(
+      async () => {
+        const listed = (await n2.call('GET', '/nodes')).body.map((node: any) => `${node.nodeId}:${node.status}:${node.sessions}`);
+        return listed.join(' ') === 'n1:alive:2 n2:alive:2 n3:alive:2' ? true : undefined;
+      },
+      10_000,
+      'the nodes to report their load',
+    );
 
     // A send through a node that does not run the session, under an idempotency key, retried through another.
     const victim = [...placed].find(([, node]) => node === 'n2')![0];
@@ -134,5 +140,105 @@ describe('cluster mode', () => {
     const afterFailover = await n3.call('POST', `/sessions/${victim}/messages`, { to: '15550002222', text: 'hi' }, { 'idempotency-key': 'k-1' });
     expect(afterFailover.body).toEqual(sent.body);
     expect((await n1.call('GET', '/nodes')).body.find((node: any) => node.nodeId === 'n2').status).toBe('dead');
+
+    // What the outbox recorded after the kill: the moved sessions went stopped → starting → … → ready, never
+    // through a QR (their pairing came from the database), and no event was written twice.
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    const { rows } = await db.query<{ id: string; session_id: string; type: string; status: string | null }>(
+      `SELECT id, session_id, type, envelope::jsonb -> 'data' ->> 'status' AS status FROM events WHERE created_ms >= $1 ORDER BY id`,
+      [killedAt],
+    );
+    await db.end();
+    for (const sessionId of moved) {
+      const mine = rows.filter((row) => row.session_id === sessionId);
+      expect(mine.some((row) => row.type === 'session.qr')).toBe(false);
+      expect(mine.filter((row) => row.type === 'session.status').map((row) => row.status)).toContain('ready');
+      expect(mine.map((row) => row.status)).not.toContain('qr');
+    }
+    expect(new Set(rows.map((row) => row.id)).size).toBe(rows.length);
+  });
+
+  it('hands a SIGTERMed node\'s sessions over at once, and refuses starts once every node is full', async () => {
+    const databaseUrl = await testDatabase();
+    const n1 = await startNode(databaseUrl, 'n1', { MAX_SESSIONS: '2' });
+    const n2 = await startNode(databaseUrl, 'n2', { MAX_SESSIONS: '2' });
+    await until(async () => ((await n1.call('GET', '/nodes')).body.length === 2 ? true : undefined), 10_000, 'two nodes');
+    for (const sessionId of ['t0', 't1', 't2', 't3']) {
+      expect((await n1.call('POST', '/start-session', { sessionId })).status).toBe(202);
+      await waitForRemoteSession(n1, sessionId, (session) => session.status === 'qr');
+      await n2.call('POST', `/sessions/${sessionId}/simulate/scan`);
+    }
+    // Two nodes of two: the fifth start has nowhere to go.
+    const refused = await n2.call('POST', '/start-session', { sessionId: 't4' });
+    expect(refused.status).toBe(429);
+    expect(refused.body.code).toBe('WSM_TOO_MANY_SESSIONS');
+
+    // A third node joins; n1 leaves with SIGTERM: its two sessions go to n3 (n2 is full), sooner than a lease.
+    const n3 = await startNode(databaseUrl, 'n3', { MAX_SESSIONS: '2' });
+    const onN1 = (await n2.call('GET', '/sessions')).body.filter((session: any) => session.node === 'n1').map((session: any) => session.sessionId);
+    expect(onN1).toHaveLength(2);
+    const stoppedAt = Date.now();
+    n1.child.kill('SIGTERM');
+    expect((await n1.exited).code).toBe(0);
+    for (const sessionId of onN1) {
+      await waitForRemoteSession(n3, sessionId, (session) => session.status === 'ready' && session.node === 'n3', 20_000);
+    }
+    expect(Date.now() - stoppedAt).toBeLessThan(LEASE_MS);
+    expect((await n3.call('GET', '/nodes')).body.find((node: any) => node.nodeId === 'n1').status).toBe('dead');
+  });
+
+  it('fences a paused node: its workers end before its leases expire, its late writes are refused, and it rejoins', async () => {
+    const databaseUrl = await testDatabase();
+    const n1 = await startNode(databaseUrl, 'n1');
+    const n2 = await startNode(databaseUrl, 'n2', { MAX_SESSIONS: '0' });
+    for (const sessionId of ['p0', 'p1']) {
+      await n1.call('POST', '/start-session', { sessionId });
+      await waitForRemoteSession(n1, sessionId, (session) => session.status === 'qr');
+      await n1.call('POST', `/sessions/${sessionId}/simulate/scan`);
+    }
+    const workers = ownedPids(n1.dataDir);
+    expect(workers.length).toBeGreaterThanOrEqual(2);
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    const held = await admin.query<{ node_id: string; epoch: string }>("SELECT node_id, epoch FROM session_leases WHERE session_id = 'p0'");
+    await admin.end();
+    expect(held.rows[0]?.node_id).toBe('n1');
+    const n1Epoch = Number(held.rows[0]!.epoch);
+    // n2 may take sessions from now on; n1 is paused for longer than a lease.
+    const n3 = await startNode(databaseUrl, 'n3');
+    n1.child.kill('SIGSTOP');
+    const pausedAt = Date.now();
+    // The workers of the paused node end themselves at their deadline, before the leases expire.
+    await until(async () => (ownedPids(n1.dataDir).length === 0 ? true : undefined), LEASE_MS, 'the paused node\'s workers to end');
+    expect(Date.now() - pausedAt).toBeLessThan(LEASE_MS);
+    for (const sessionId of ['p0', 'p1']) {
+      await waitForRemoteSession(n3, sessionId, (session) => session.status === 'ready' && session.node === 'n3', 30_000);
+    }
+    n1.child.kill('SIGCONT');
+    // Resumed: it learns it lost the leases; whatever it then tries to write about them is refused.
+    await until(
+      async () => (n1.records.some((record) => /lost the lease|no lease renewal in time/.test(String(record.msg))) ? true : undefined),
+      10_000,
+      'the resumed node to notice',
+    );
+    await until(
+      async () => ((await n3.call('GET', '/nodes')).body.find((node: any) => node.nodeId === 'n1')?.status === 'alive' ? true : undefined),
+      10_000,
+      'n1 to rejoin',
+    );
+    for (const sessionId of ['p0', 'p1']) expect((await n1.call('GET', `/sessions/${sessionId}`)).body).toMatchObject({ node: 'n3', status: 'ready' });
+    // It ended what it still ran on its own, and wrote nothing about them.
+    expect(n1.records.filter((record) => record.msg === 'session abandoned by this node').map((record) => record.sessionId).sort()).toEqual(['p0', 'p1']);
+    // A write under the lease it held before the pause is refused by the database, whatever the node believes.
+    const database = await PostgresDatabase.open({ connectionString: databaseUrl });
+    const store = new PgSessionStore(database);
+    const row = (await store.get('p0'))!;
+    const stale = await store.update('p0', row.version, { status: 'stopped' }, { fence: { nodeId: 'n1', epoch: n1Epoch } });
+    expect(stale).toEqual({ ok: false, reason: 'fenced' });
+    const current = await database.query<{ node_id: string; epoch: string }>("SELECT node_id, epoch FROM session_leases WHERE session_id = 'p0'");
+    expect(current.rows[0]).toEqual({ node_id: 'n3', epoch: String(n1Epoch + 1) });
+    await store.close();
+    void n2;
   });
 });

@@ -10,7 +10,7 @@ export interface NodeReport {
   nodeId: string;
   url: string;
   maxSessions: number;
-  /** Sessions this node runs now. */
+  /** Sessions this node runs now (as it reports it; `list` counts its live leases instead). */
   sessions: number;
   /** Bytes of memory free on the node's machine (`os.freemem()`). */
   freeMemory: number;

@@ -68,7 +68,10 @@ export class PgNodeStore implements NodeStore {
 
   async list(): Promise<NodeView[]> {
     const { rows } = await this.#db.query<Row>(
-      `SELECT node_id, url, ${STATUS} AS status, max_sessions, sessions, free_memory, lease_ms, heartbeat_at
+      // Sessions counted from the live leases, not the last heartbeat: placement must see a session placed a
+      // moment ago, or a burst of creations would all land on the same node.
+      `SELECT node_id, url, ${STATUS} AS status, max_sessions, free_memory, lease_ms, heartbeat_at,
+         (SELECT count(*)::int FROM session_leases l WHERE l.node_id = nodes.node_id AND l.expires_at > now()) AS sessions
        FROM nodes ORDER BY node_id`,
     );
     return rows.map((row) => ({

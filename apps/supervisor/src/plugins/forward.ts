@@ -24,8 +24,11 @@ export interface ForwardOptions {
   nodes: NodeStore;
   /** Connecting to another node takes at most this long before the session counts as moving. */
   connectTimeoutMs: number;
-  /** A forwarded request's answer must start within this long (long polls included). */
-  answerTimeoutMs: number;
+  /**
+   * How long the owner may take to answer a request before the session counts as moving: a paused or hung
+   * owner still accepts connections (its kernel does), so only a deadline bounds the wait.
+   */
+  answerTimeoutMs: (request: FastifyRequest) => number;
 }
 
 /** Routes that make a session run somewhere: placed on the node with the most room when nobody runs it. */
@@ -48,7 +51,7 @@ function startsSession(request: FastifyRequest): boolean {
 
 export async function registerForwarding(app: FastifyInstance, options: ForwardOptions): Promise<void> {
   await app.register(replyFrom, {
-    undici: { connect: { timeout: options.connectTimeoutMs }, headersTimeout: options.answerTimeoutMs, bodyTimeout: 0 },
+    undici: { connect: { timeout: options.connectTimeoutMs } },
     disableRequestLogging: true,
   });
 
@@ -58,6 +61,7 @@ export async function registerForwarding(app: FastifyInstance, options: ForwardO
       rewriteRequestHeaders: (_request, headers) => ({ ...headers, [FORWARDED_BY]: options.nodeId }),
       // Never again: a request that reached the owner may have changed something before its connection broke.
       retryDelay: () => null,
+      timeout: options.answerTimeoutMs(request),
       onError: (failed, { error }) => {
         request.log.warn({ err: error, to: nodeId }, 'the node that runs the session did not answer');
         const moving = new Errors.SESSION_MOVING(sessionIdOf(request) ?? '', `node '${nodeId}' did not answer`);
