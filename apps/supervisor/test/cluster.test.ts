@@ -10,6 +10,8 @@ import { PgSessionStore } from '../src/store/pg-session-store.js';
 import { PostgresDatabase } from '../src/store/postgres.js';
 import { ownedPids, removeDir, tempDataDir } from './helpers.js';
 import { testDatabase } from './postgres.js';
+import { startPostgres } from './postgres-server.js';
+import { openEventStream } from './sse-client.js';
 import { startSupervisor, waitForRemoteSession, type SupervisorProcess } from './supervisor-process.js';
 
 const LEASE_MS = 5_000;
@@ -240,5 +242,65 @@ describe('cluster mode', () => {
     expect(current.rows[0]).toEqual({ node_id: 'n3', epoch: String(n1Epoch + 1) });
     await store.close();
     void n2;
+  });
+
+  it('streams every node\'s events on any node, resumes across nodes, and rides out a PostgreSQL restart', async () => {
+    // A server of its own: restarting the run's shared one would cut the other test files off.
+    const server = await startPostgres();
+    try {
+      const databaseUrl = await server.createDatabase();
+      const n1 = await startNode(databaseUrl, 'n1');
+      const n2 = await startNode(databaseUrl, 'n2');
+      await until(async () => ((await n1.call('GET', '/nodes')).body.length === 2 ? true : undefined), 10_000, 'two nodes');
+      for (const sessionId of ['e0', 'e1']) {
+        expect((await n1.call('POST', '/start-session', { sessionId })).status).toBe(202);
+        await waitForRemoteSession(n1, sessionId, (session) => session.status === 'qr');
+        await n1.call('POST', `/sessions/${sessionId}/simulate/scan`);
+      }
+      const stream = await openEventStream(`${n1.url}/events?types=message.received`, { 'x-api-key': API_KEY });
+      const texts: string[] = [];
+      const inbound = async (via: Node, sessionId: string, text: string): Promise<void> => {
+        // Acknowledged means durable: retried (as a client would) only while the answer is not a 2xx.
+        for (let attempt = 0; ; attempt++) {
+          const answer = await via.call('POST', `/sessions/${sessionId}/simulate/inbound`, { from: '15550003333', text }).catch(() => undefined);
+          if (answer !== undefined && answer.status < 300) break;
+          if (attempt > 100) throw new Error(`inbound ${text} never acknowledged: ${JSON.stringify(answer?.body)}`);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        texts.push(text);
+      };
+      // Written by whichever node runs each session, asked through either node: one stream on n1 has them all.
+      for (let index = 0; index < 6; index++) await inbound(index % 2 === 0 ? n1 : n2, `e${index % 2}`, `before-${index}`);
+      await stream.waitFor(6);
+      expect(stream.events.map((event) => event.envelope.data.body)).toEqual(texts);
+      stream.close();
+
+      // Resumed on the other node from the third event: the three after it, in order, nothing before.
+      const third = stream.events[2]!.id;
+      const resumed = await openEventStream(`${n2.url}/events?types=message.received`, { 'x-api-key': API_KEY, 'last-event-id': third });
+      await resumed.waitFor(3);
+      expect(resumed.events.map((event) => event.envelope.data.body)).toEqual(texts.slice(3));
+      resumed.close();
+
+      // PostgreSQL restarts (every connection cut): acknowledged messages before, during and after are all
+      // there once, and each session still runs on exactly one node.
+      const during = inbound(n2, 'e1', 'during-0');
+      server.restart();
+      await during;
+      for (let index = 0; index < 4; index++) await inbound(index % 2 === 0 ? n2 : n1, `e${index % 2}`, `after-${index}`);
+      const all = await openEventStream(`${n2.url}/events?types=message.received`, { 'x-api-key': API_KEY, 'last-event-id': stream.events[0]!.id });
+      await all.waitFor(texts.length - 1, 30_000);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      all.close();
+      const bodies = all.events.map((event) => event.envelope.data.body);
+      expect(bodies.sort()).toEqual(texts.slice(1).sort());
+      for (const sessionId of ['e0', 'e1']) {
+        await waitForRemoteSession(n1, sessionId, (session) => session.status === 'ready', 30_000);
+      }
+      const workers = ownedPids(n1.dataDir).length + ownedPids(n2.dataDir).length;
+      expect(workers).toBe(2);
+    } finally {
+      server.stop();
+    }
   });
 });
