@@ -12,6 +12,7 @@ import { ownedPids, removeDir, tempDataDir } from './helpers.js';
 import { testDatabase } from './postgres.js';
 import { startPostgres } from './postgres-server.js';
 import { openEventStream } from './sse-client.js';
+import { startTcpProxy } from './tcp-proxy.js';
 import { startSupervisor, waitForRemoteSession, type SupervisorProcess } from './supervisor-process.js';
 
 const LEASE_MS = 5_000;
@@ -301,6 +302,49 @@ describe('cluster mode', () => {
       expect(workers).toBe(2);
     } finally {
       server.stop();
+    }
+  });
+
+  it('fences a node cut off from PostgreSQL before its leases expire; another runs its sessions, never both at once', async () => {
+    const databaseUrl = await testDatabase();
+    const direct = new URL(databaseUrl);
+    const proxy = await startTcpProxy(Number(direct.port));
+    try {
+      const viaProxy = new URL(databaseUrl);
+      viaProxy.port = String(proxy.port);
+      const n1 = await startNode(viaProxy.toString(), 'n1');
+      for (const sessionId of ['x0', 'x1']) {
+        await n1.call('POST', '/start-session', { sessionId });
+        await waitForRemoteSession(n1, sessionId, (session) => session.status === 'qr');
+        await n1.call('POST', `/sessions/${sessionId}/simulate/scan`);
+      }
+      const n2 = await startNode(databaseUrl, 'n2');
+      await until(async () => ((await n2.call('GET', '/nodes')).body.length === 2 ? true : undefined), 10_000, 'two nodes');
+      proxy.blackhole();
+      const cutAt = Date.now();
+      // n1's workers end (n1 fences itself, and each worker at its own deadline) before its leases can expire.
+      await until(async () => (ownedPids(n1.dataDir).length === 0 ? true : undefined), LEASE_MS, 'n1 to fence itself');
+      const fencedAfterMs = Date.now() - cutAt;
+      expect(fencedAfterMs).toBeLessThan(LEASE_MS);
+      // n2 takes them over after the leases expired and the grace passed: from then on, only n2 runs them.
+      for (const sessionId of ['x0', 'x1']) {
+        await waitForRemoteSession(n2, sessionId, (session) => session.status === 'ready' && session.node === 'n2', 30_000);
+      }
+      expect(Date.now() - cutAt).toBeGreaterThanOrEqual(LEASE_MS);
+      expect(ownedPids(n1.dataDir)).toEqual([]);
+      expect(ownedPids(n2.dataDir)).toHaveLength(2);
+      expect(n1.records.some((record) => record.msg === 'no lease renewal in time: killing every worker before the leases can expire')).toBe(true);
+      // Back in reach, n1 rejoins without taking anything back.
+      proxy.restore();
+      await until(
+        async () => ((await n2.call('GET', '/nodes')).body.find((node: any) => node.nodeId === 'n1')?.status === 'alive' ? true : undefined),
+        30_000,
+        'n1 to rejoin',
+      );
+      expect(ownedPids(n2.dataDir)).toHaveLength(2);
+      expect(ownedPids(n1.dataDir)).toEqual([]);
+    } finally {
+      await proxy.close();
     }
   });
 });

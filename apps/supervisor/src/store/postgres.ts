@@ -51,6 +51,10 @@ export class PostgresDatabase {
       max: options.max ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
       statement_timeout: options.statementTimeoutMs ?? 10_000,
+      // The server cancels a slow statement; this bounds one whose answer never comes (a cut or blackholed
+      // network): the query fails and its connection is dropped from the pool instead of hanging for ever.
+      query_timeout: (options.statementTimeoutMs ?? 10_000) + 2_000,
+      keepAlive: true,
       application_name: options.applicationName ?? 'wsm',
       // Idle connections are closed, so a restarted server is met with fresh ones.
       idleTimeoutMillis: 30_000,
