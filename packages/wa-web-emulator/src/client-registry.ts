@@ -86,6 +86,13 @@ export class ClientRegistry extends EventEmitter {
     );
   }
 
+  /** Live pages online as the device `token` names, but `except`. */
+  onlineAsDevice(token: string, except: ClientRecord): ClientRecord[] {
+    return this.all().filter(
+      (record) => record !== except && record.link.kind === 'linked' && record.link.token === token && record.link.online,
+    );
+  }
+
   views(): ClientView[] {
     return this.all().map(viewOf);
   }
