@@ -9,14 +9,17 @@
  *        └────────────────────┬───────────────────────┘
  *                             ▼
  *            linked(online) ──dropConnection──▶ linked(offline) ──page says hello again──▶ linked(online)
- *                             │ logout (phone or client)
+ *                │            │ logout (phone or client)          ▲
+ *                │ the device comes online in another page        │ the page takes over (says hello again)
+ *                └─────────────────▶ linked(offline, CONFLICT) ───┘
  *                             ▼
  *            record removed; the page clears its pairing and reloads as a new, unpaired client
  *
  * Devices (token → account) outlive pages: a page that comes back with a known token is linked at once.
  * One device is one token: the page keeps it with its pairing (a restored profile brings it back), while its
  * keys are made anew on every load. A device goes online from a second page while a first is still online
- * as it: that overlap is recorded (see overlap-log.ts).
+ * as it: that overlap is recorded (see overlap-log.ts), and the first is told `conflict`, as WhatsApp's server
+ * replaces a device's older connection with the newer one.
  */
 import type { ServerResponse } from 'node:http';
 import type { Account, HelloReply, HelloRequest, PageCommand, PairingCodeReply, SentReport } from '../page/protocol.js';
@@ -332,15 +335,23 @@ export class Emulation {
     return this.#replyFor(record);
   }
 
-  /** `record` has just come online as its device: any other page online as that device overlaps with it. */
+  /**
+   * `record` has just come online as its device: any other page online as that device overlaps with it, and
+   * is displaced (offline, told `conflict`) — the newer connection wins, as on WhatsApp's server.
+   */
   #cameOnline(record: ClientRecord): void {
     if (record.link.kind !== 'linked') return;
     const { token, account } = record.link;
-    for (const first of this.clients.onlineAsDevice(token, record)) {
+    const displaced = this.clients.onlineAsDevice(token, record);
+    for (const first of displaced) {
       const overlap = { wid: account.wid, device: deviceIdOf(token), firstClientId: first.clientId, secondClientId: record.clientId, at: new Date().toISOString() };
       this.overlaps.add(overlap);
       this.#settings.log(`overlap: device ${overlap.device} of ${account.wid} came online in ${record.clientId} while still online in ${first.clientId}`);
+      first.link.online = false;
+      // not awaited: a page stopped or dying may never confirm, and the newer connection must not wait for it
+      void this.#push(first, { type: 'conflict' });
     }
+    if (displaced.length > 0) this.clients.changed();
   }
 
   #replyFor(record: ClientRecord): HelloReply {

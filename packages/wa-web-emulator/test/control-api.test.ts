@@ -51,7 +51,7 @@ describe('the control API', () => {
     });
   });
 
-  it('records an overlap when a paired device comes online from a second page while the first is online', async () => {
+  it('records an overlap when a paired device comes online from a second page while the first is online, and displaces the first', async () => {
     const first = await FakePage.connect(emulator.origin, null);
     const { wid } = await emulator.scan(first.qr);
     const second = await FakePage.connect(emulator.origin, first.token);
@@ -62,6 +62,15 @@ describe('the control API', () => {
       expect(await call(emulator.origin, emulator.spkiSha256, 'GET', `${CONTROL_PREFIX}/status`)).toMatchObject({ json: { clients: 2, devices: 1, overlaps: 1 } });
       expect(emulator.overlaps()).toEqual([overlap]);
       expect(Date.parse(emulator.overlaps()[0]?.at ?? '')).toBeCloseTo(Date.now(), -4);
+      // the newer connection wins: the first page is told and taken offline, the second gets what comes
+      await first.waitForCommand('conflict');
+      expect(emulator.clients().map(({ clientId, online }) => ({ clientId, online }))).toEqual([
+        { clientId: first.clientId, online: false },
+        { clientId: second.clientId, online: true },
+      ]);
+      await emulator.deliver(wid, { from: '15550002222', body: 'to the newer one' });
+      expect(second.commands.filter((command) => command.type === 'message')).toHaveLength(1);
+      expect(first.commands.filter((command) => command.type === 'message')).toHaveLength(0);
     } finally {
       first.close();
       second.close();

@@ -5,13 +5,14 @@
  */
 import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
-import { request, type RequestOptions } from 'node:https';
+import { Agent, request, type RequestOptions } from 'node:https';
 import type { DeviceKeys, HelloReply, PageCommand, PushedCommand } from '../../page/protocol.js';
 import { PAGE_PREFIX } from '../../src/index-html.js';
 
 const KEYS: DeviceKeys = { staticKey: 'c3RhdGlj', identityKey: 'aWRlbnRpdHk=', advSecret: 'YWR2', platform: 'WEB' };
-// the emulator's certificate is self-signed; these pages never leave 127.0.0.1
-const TLS: RequestOptions = { rejectUnauthorized: false };
+// The emulator's certificate is self-signed; these pages never leave 127.0.0.1. Their own agent: sockets and
+// TLS sessions shared with a test's pinned calls would let those resume without showing a certificate.
+const TLS: RequestOptions = { agent: new Agent({ rejectUnauthorized: false }) };
 
 async function postJson(origin: string, op: string, body: unknown): Promise<unknown> {
   const req = request(new URL(`${PAGE_PREFIX}/${op}`, origin), { ...TLS, method: 'POST', headers: { 'content-type': 'application/json' } });
