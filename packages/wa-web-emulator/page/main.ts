@@ -22,5 +22,5 @@ window.Debug = { VERSION: WEB_VERSION };
 
 session.start().catch((error: unknown) => {
   console.error('the emulated page could not start', error);
-  render({ state: String(stores.socket.get('state')), qr: null, wid: null, note: `error: ${String(error)}` });
+  render({ clientId: null, state: String(stores.socket.get('state')), qr: null, wid: null, note: `error: ${String(error)}` });
 });

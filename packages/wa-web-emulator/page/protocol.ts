@@ -110,6 +110,8 @@ export type PageCommand =
   | { type: 'message'; message: InboundMessage }
   | { type: 'ack'; serialized: string; ack: number }
   | { type: 'drop'; forMs: number }
+  /** The device came online in another page: this one is displaced until it takes over. */
+  | { type: 'conflict' }
   | { type: 'logout' };
 
 export interface PushedCommand {

@@ -9,6 +9,12 @@
  *                                          `drop`   ▼ │ hello again, after forMs
  *                                             TIMEOUT ─▶ OPENING
  *
+ *   CONNECTED ──`conflict` (the device came online in another page)──▶ CONFLICT ──Socket.takeover()──▶ OPENING
+ *   whatsapp-web.js reads CONFLICT as a disconnect (`disconnected` 'CONFLICT', then it destroys the client),
+ *   or with `takeoverOnConflict` calls `takeover()`, which says hello again and displaces the other page.
+ *   whatsapp-web.js listens for state changes only after sync, just before `ready`: displaced earlier, it hears
+ *   nothing (a page displaced before whatsapp-web.js listened for `hasSynced` never syncs: no ready either).
+ *
  *   `logout`, or the server no longer knowing the device: pairing cleared, Cmd `logout`, reload at
  *   `/?post_logout=1` (whatsapp-web.js reads that as LOGOUT). The socket state is left alone meanwhile:
  *   whatsapp-web.js would take any state but CONNECTED/OPENING/PAIRING/TIMEOUT as a disconnect of its own.
@@ -43,7 +49,12 @@ export class Session {
   constructor(stores: Stores, keys: KeyMaterial) {
     this.#stores = stores;
     this.#keys = keys;
-    stores.socket.actions = { logout: () => this.#logoutFromClient(), reconnect: () => undefined, refreshQR: () => this.#refreshQR() };
+    stores.socket.actions = {
+      logout: () => this.#logoutFromClient(),
+      reconnect: () => undefined,
+      refreshQR: () => this.#refreshQR(),
+      takeover: () => void this.#reconnect(),
+    };
     stores.cmd.actions = stores.socket.actions;
   }
 
@@ -130,6 +141,9 @@ export class Session {
         this.#setState('TIMEOUT');
         setTimeout(() => void this.#reconnect(), command.forMs);
         return;
+      case 'conflict':
+        this.#setState('CONFLICT');
+        return;
       case 'logout':
         await this.#forget();
         this.#stores.cmd.trigger('logout');
@@ -150,6 +164,8 @@ export class Session {
     const { socket } = this.#stores;
     if (socket.get('hasSynced') === true) return;
     await socket.whenListened('change:hasSynced');
+    // displaced meanwhile: WhatsApp Web does not sync a connection the server has replaced
+    if (socket.get('state') === 'CONFLICT') return;
     if (this.#withholdReady) withholdUtils();
     socket.set({ hasSynced: true });
   }
@@ -160,6 +176,8 @@ export class Session {
     if (reply.status === 'connected') {
       this.#setState('CONNECTED');
       this.#flushOutbox();
+      // a page displaced before it synced, now taking over, syncs now
+      void this.#markSynced();
       return;
     }
     // the phone unlinked this device while it was away
@@ -208,7 +226,7 @@ export class Session {
     const ref = conn.get('ref');
     const keys = publicKeys(this.#keys);
     const qr = state === 'UNPAIRED' && typeof ref === 'string' ? [ref, keys.staticKey, keys.identityKey, keys.advSecret, keys.platform].join(',') : null;
-    render({ state, qr, wid: this.#stores.me()?._serialized ?? null, ...(note === undefined ? {} : { note }) });
+    render({ clientId: this.#clientId, state, qr, wid: this.#stores.me()?._serialized ?? null, ...(note === undefined ? {} : { note }) });
   }
 
   #requireClientId(): string {

@@ -11,12 +11,14 @@ export interface SocketActions {
   logout(): Promise<void>;
   reconnect(): void;
   refreshQR(): void;
+  takeover(): void;
 }
 
 const noActions: SocketActions = {
   logout: async () => undefined,
   reconnect: () => undefined,
   refreshQR: () => undefined,
+  takeover: () => undefined,
 };
 
 export class SocketModel extends Model {
@@ -30,8 +32,10 @@ export class SocketModel extends Model {
     this.actions.reconnect();
   }
 
-  /** Taking over from another browser: there is never another browser here. */
-  takeover(): void {}
+  /** "Use here" after a CONFLICT: connect again, displacing the page that displaced this one. */
+  takeover(): void {
+    this.actions.takeover();
+  }
 }
 
 export class ConnModel extends Model {

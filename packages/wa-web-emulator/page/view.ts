@@ -1,5 +1,7 @@
-/** What a person (or a screenshot) sees on the emulated page: the state, the QR text, the account. */
+/** What a person (or a screenshot) sees on the emulated page: its client id, the state, the QR text, the account. */
 export interface ViewState {
+  /** The id the emulator's log and control API name this page by. */
+  clientId: string | null;
   state: string;
   qr: string | null;
   wid: string | null;
@@ -11,6 +13,7 @@ export function render(view: ViewState): void {
   if (element === null) return;
   element.textContent = [
     'WhatsApp Web emulator',
+    view.clientId === null ? null : `client: ${view.clientId}`,
     `state: ${view.state}`,
     view.wid === null ? null : `account: ${view.wid}`,
     view.qr === null ? null : `qr: ${view.qr}`,

@@ -24,6 +24,10 @@ export interface ClientRecord {
   deferred: PageCommand[];
 }
 
+export type LinkedRecord = ClientRecord & { link: Extract<Link, { kind: 'linked' }> };
+
+const isLinked = (record: ClientRecord): record is LinkedRecord => record.link.kind === 'linked';
+
 export interface ClientView {
   clientId: string;
   state: string;
@@ -80,10 +84,13 @@ export class ClientRegistry extends EventEmitter {
   }
 
   /** Live pages paired as `wid` (an account may link several devices). */
-  linkedAs(wid: string): Array<ClientRecord & { link: Extract<Link, { kind: 'linked' }> }> {
-    return this.all().filter((record): record is ClientRecord & { link: Extract<Link, { kind: 'linked' }> } =>
-      record.link.kind === 'linked' && record.link.account.wid === wid,
-    );
+  linkedAs(wid: string): LinkedRecord[] {
+    return this.all().filter(isLinked).filter((record) => record.link.account.wid === wid);
+  }
+
+  /** Live pages online as the device `token` names, but `except`. */
+  onlineAsDevice(token: string, except: ClientRecord): LinkedRecord[] {
+    return this.all().filter(isLinked).filter((record) => record !== except && record.link.token === token && record.link.online);
   }
 
   views(): ClientView[] {

@@ -15,6 +15,8 @@ type Route = (emulation: Emulation, body: Body) => unknown;
 const GET: Record<string, (emulation: Emulation) => unknown> = {
   clients: (emulation) => emulation.clients.views(),
   sent: (emulation) => emulation.sentLog.all(),
+  overlaps: (emulation) => emulation.overlaps.all(),
+  status: (emulation) => emulation.status(),
   'unimplemented-modules': (emulation) => emulation.unimplementedModules(),
 };
 

@@ -9,18 +9,25 @@
  *        └────────────────────┬───────────────────────┘
  *                             ▼
  *            linked(online) ──dropConnection──▶ linked(offline) ──page says hello again──▶ linked(online)
- *                             │ logout (phone or client)
+ *                │            │ logout (phone or client)          ▲
+ *                │ the device comes online in another page        │ the page takes over (says hello again)
+ *                └─────────────────▶ linked(offline, CONFLICT) ───┘
  *                             ▼
  *            record removed; the page clears its pairing and reloads as a new, unpaired client
  *
  * Devices (token → account) outlive pages: a page that comes back with a known token is linked at once.
+ * One device is one token: the page keeps it with its pairing (a restored profile brings it back), while its
+ * keys are made anew on every load. A device goes online from a second page while a first is still online
+ * as it: that overlap is recorded (see overlap-log.ts), and the first is told `conflict`, as WhatsApp's server
+ * replaces a device's older connection with the newer one.
  */
 import type { ServerResponse } from 'node:http';
 import type { Account, HelloReply, HelloRequest, PageCommand, PairingCodeReply, SentReport } from '../page/protocol.js';
 import { ClientRegistry, qrOf, type ClientRecord, type ClientView } from './client-registry.js';
 import { errors } from './errors.js';
-import { newClientId, newDeviceToken, newInboundMessageId, newPairingCode, newPhoneNumber, newRef, normalizePairingCode } from './ids.js';
+import { deviceIdOf, newClientId, newDeviceToken, newInboundMessageId, newPairingCode, newPhoneNumber, newRef, normalizePairingCode } from './ids.js';
 import { PageChannel } from './page-channel.js';
+import { OverlapLog } from './overlap-log.js';
 import { SentLog, type SentRecord } from './sent-log.js';
 import { waitFor } from './wait-for.js';
 
@@ -42,6 +49,19 @@ export interface AccountRequest {
   pushname?: string;
 }
 
+/** Counts for a glance (the control API's `GET status`). */
+export interface EmulatorStatus {
+  /** Pages connected now, paired or not. */
+  clients: number;
+  /** Pages paired and online now. */
+  online: number;
+  /** Paired devices the emulator knows (a device outlives its pages). */
+  devices: number;
+  sent: number;
+  /** Overlaps recorded since start: a device online from two pages at once. Cluster tests expect 0. */
+  overlaps: number;
+}
+
 const DEFAULT_PUSHNAME = 'Emulated Phone';
 
 /** `15550001111`, `+1 555 000 1111` and `15550001111@c.us` all name the same user. */
@@ -57,6 +77,7 @@ const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 export class Emulation {
   readonly clients = new ClientRegistry();
   readonly sentLog = new SentLog();
+  readonly overlaps = new OverlapLog();
   readonly #settings: EmulationSettings;
   readonly #devices = new Map<string, Account>();
   readonly #missing = new Set<string>();
@@ -93,6 +114,7 @@ export class Emulation {
       this.#startRefreshing(record);
     }
     this.clients.add(record);
+    this.#cameOnline(record);
     // a page that never opens its event stream died between its two requests
     this.#later(this.#settings.pageTimeoutMs, () => {
       if (!record.channel.attached && this.clients.get(clientId) === record) this.clients.remove(clientId);
@@ -266,6 +288,17 @@ export class Emulation {
     return [...this.#missing];
   }
 
+  status(): EmulatorStatus {
+    const views = this.clients.views();
+    return {
+      clients: views.length,
+      online: views.filter((view) => view.online).length,
+      devices: this.#devices.size,
+      sent: this.sentLog.all().length,
+      overlaps: this.overlaps.count,
+    };
+  }
+
   close(): void {
     this.#closed = true;
     for (const timer of this.#timers) clearTimeout(timer);
@@ -290,6 +323,7 @@ export class Emulation {
     record.keys = request.keys;
     if (account !== undefined && request.token !== null) {
       record.link = { kind: 'linked', token: request.token, account, online: true };
+      this.#cameOnline(record);
       for (const command of record.deferred.splice(0)) void this.#push(record, command);
       this.#settings.log(`${record.clientId} reconnected as ${account.wid}`);
     } else {
@@ -299,6 +333,25 @@ export class Emulation {
     }
     this.clients.changed();
     return this.#replyFor(record);
+  }
+
+  /**
+   * `record` has just come online as its device: any other page online as that device overlaps with it, and
+   * is displaced (offline, told `conflict`) — the newer connection wins, as on WhatsApp's server.
+   */
+  #cameOnline(record: ClientRecord): void {
+    if (record.link.kind !== 'linked') return;
+    const { token, account } = record.link;
+    const displaced = this.clients.onlineAsDevice(token, record);
+    for (const first of displaced) {
+      const overlap = { wid: account.wid, device: deviceIdOf(token), firstClientId: first.clientId, secondClientId: record.clientId, at: new Date().toISOString() };
+      this.overlaps.add(overlap);
+      this.#settings.log(`overlap: device ${overlap.device} of ${account.wid} came online in ${record.clientId} while still online in ${first.clientId}`);
+      first.link.online = false;
+      // not awaited: a page stopped or dying may never confirm, and the newer connection must not wait for it
+      void this.#push(first, { type: 'conflict' });
+    }
+    if (displaced.length > 0) this.clients.changed();
   }
 
   #replyFor(record: ClientRecord): HelloReply {

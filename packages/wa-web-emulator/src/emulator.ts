@@ -7,9 +7,10 @@ import { createCertificate } from './certificate.js';
 import { chromiumArgs, WHATSAPP_WEB_HOST } from './chromium-args.js';
 import type { ClientView } from './client-registry.js';
 import { handleControlRequest } from './control-routes.js';
-import { Emulation, type AccountRequest, type Behavior } from './emulation.js';
+import { Emulation, type AccountRequest, type Behavior, type EmulatorStatus } from './emulation.js';
 import { sendError, sendJson } from './http-io.js';
 import { listen } from './https-server.js';
+import type { Overlap } from './overlap-log.js';
 import { handlePageRequest } from './page-routes.js';
 import type { SentRecord } from './sent-log.js';
 
@@ -53,6 +54,10 @@ export interface Emulator {
   waitForClient(predicate: (client: ClientView) => boolean, timeoutMs?: number): Promise<ClientView>;
   /** Modules whatsapp-web.js asked for that the emulated page lacks (it got `undefined`). */
   unimplementedModules(): string[];
+  /** Every time a paired device came online from a second page while still online in a first. */
+  overlaps(): Overlap[];
+  waitForOverlap(predicate?: (overlap: Overlap) => boolean, timeoutMs?: number): Promise<Overlap>;
+  status(): EmulatorStatus;
   close(): Promise<void>;
 }
 
@@ -97,6 +102,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clients: () => emulation.clients.views(),
     waitForClient: (predicate, timeoutMs = DEFAULTS.waitMs) => emulation.waitForClient(predicate, timeoutMs),
     unimplementedModules: () => emulation.unimplementedModules(),
+    overlaps: () => emulation.overlaps.all(),
+    waitForOverlap: (predicate = () => true, timeoutMs = DEFAULTS.waitMs) => emulation.overlaps.waitFor(predicate, timeoutMs),
+    status: () => emulation.status(),
     close: async () => {
       emulation.close();
       await listening.close();

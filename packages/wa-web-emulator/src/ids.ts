@@ -1,5 +1,5 @@
 /** Identifiers in the shapes WhatsApp uses: QR refs, pairing codes, message ids, phone numbers. */
-import { randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 
 /** The alphabet of WhatsApp's 8-character pairing codes (no 0/O, 1/I/L ambiguity). */
 const CODE_ALPHABET = '123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -10,6 +10,9 @@ export const newClientId = (): string => `c${randomBytes(6).toString('hex')}`;
 export const newRef = (): string => `2@${randomBytes(36).toString('base64')}`;
 
 export const newDeviceToken = (): string => randomBytes(24).toString('base64url');
+
+/** A name for the device a token belongs to that can be shown and logged: the token itself is a credential. */
+export const deviceIdOf = (token: string): string => createHash('sha256').update(token).digest('base64url').slice(0, 12);
 
 export const newPairingCode = (): string =>
   Array.from({ length: 8 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROL_PREFIX, startEmulator, type Emulator } from '../src/index.js';
+import { FakePage } from './helpers/fake-page.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
@@ -40,9 +41,39 @@ describe('the control API', () => {
     await emulator.close();
   });
 
-  it('lists clients, sent messages and missing modules', async () => {
-    for (const path of ['clients', 'sent', 'unimplemented-modules']) {
+  it('lists clients, sent messages, overlaps and missing modules, and counts them', async () => {
+    for (const path of ['clients', 'sent', 'overlaps', 'unimplemented-modules']) {
       expect(await call(emulator.origin, emulator.spkiSha256, 'GET', `${CONTROL_PREFIX}/${path}`)).toEqual({ status: 200, json: [] });
+    }
+    expect(await call(emulator.origin, emulator.spkiSha256, 'GET', `${CONTROL_PREFIX}/status`)).toEqual({
+      status: 200,
+      json: { clients: 0, online: 0, devices: 0, sent: 0, overlaps: 0 },
+    });
+  });
+
+  it('records an overlap when a paired device comes online from a second page while the first is online, and displaces the first', async () => {
+    const first = await FakePage.connect(emulator.origin, null);
+    const { wid } = await emulator.scan(first.qr);
+    const second = await FakePage.connect(emulator.origin, first.token);
+    try {
+      expect(second.reply).toMatchObject({ status: 'connected', account: { wid } });
+      const overlap = { wid, device: expect.stringMatching(/^[\w-]{12}$/), firstClientId: first.clientId, secondClientId: second.clientId, at: expect.any(String) };
+      expect(await call(emulator.origin, emulator.spkiSha256, 'GET', `${CONTROL_PREFIX}/overlaps`)).toEqual({ status: 200, json: [overlap] });
+      expect(await call(emulator.origin, emulator.spkiSha256, 'GET', `${CONTROL_PREFIX}/status`)).toMatchObject({ json: { clients: 2, devices: 1, overlaps: 1 } });
+      expect(emulator.overlaps()).toEqual([overlap]);
+      expect(Date.parse(emulator.overlaps()[0]?.at ?? '')).toBeCloseTo(Date.now(), -4);
+      // the newer connection wins: the first page is told and taken offline, the second gets what comes
+      await first.waitForCommand('conflict');
+      expect(emulator.clients().map(({ clientId, online }) => ({ clientId, online }))).toEqual([
+        { clientId: first.clientId, online: false },
+        { clientId: second.clientId, online: true },
+      ]);
+      await emulator.deliver(wid, { from: '15550002222', body: 'to the newer one' });
+      expect(second.commands.filter((command) => command.type === 'message')).toHaveLength(1);
+      expect(first.commands.filter((command) => command.type === 'message')).toHaveLength(0);
+    } finally {
+      first.close();
+      second.close();
     }
   });
 

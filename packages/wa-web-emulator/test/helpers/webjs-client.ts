@@ -26,7 +26,13 @@ export function newProfileDir(): string {
   return mkdtempSync(join(tmpdir(), 'wa-web-emulator-test-'));
 }
 
-export function newClient(emulator: Emulator, dataPath: string, options: { pairWithPhoneNumber?: { phoneNumber: string } } = {}): WebjsClient {
+export interface ClientOptions {
+  pairWithPhoneNumber?: { phoneNumber: string };
+  takeoverOnConflict?: boolean;
+  takeoverTimeoutMs?: number;
+}
+
+export function newClient(emulator: Emulator, dataPath: string, options: ClientOptions = {}): WebjsClient {
   return new Client({
     authStrategy: new LocalAuth({ dataPath }),
     webVersionCache: { type: 'none' },
