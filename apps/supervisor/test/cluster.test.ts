@@ -3,94 +3,18 @@
  * spread, any node answers for any session, events are one stream across nodes, a node killed with -9 loses
  * nothing (its sessions are ready elsewhere without a QR), and a node stopped with SIGTERM hands over at once.
  */
-import { createServer } from 'node:net';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PgSessionStore } from '../src/store/pg-session-store.js';
 import { PostgresDatabase } from '../src/store/postgres.js';
-import { ownedPids, removeDir, tempDataDir } from './helpers.js';
+import { ownedPids } from './helpers.js';
 import { testDatabase } from './postgres.js';
 import { startPostgres } from './postgres-server.js';
 import { openEventStream } from './sse-client.js';
 import { startTcpProxy } from './tcp-proxy.js';
-import { startSupervisor, waitForRemoteSession, type SupervisorProcess } from './supervisor-process.js';
+import { waitForRemoteSession } from './supervisor-process.js';
 
-const LEASE_MS = 5_000;
-const API_KEY = 'cluster-test-key';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
-
-interface Node extends SupervisorProcess {
-  nodeId: string;
-  dataDir: string;
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
-}
-
-const started: Node[] = [];
-afterEach(async () => {
-  for (const node of started.splice(0)) {
-    if (node.child.exitCode === null && node.child.signalCode === null) {
-      node.child.kill('SIGKILL');
-      await node.exited;
-    }
-    for (const pid of ownedPids(node.dataDir)) process.kill(pid, 'SIGKILL');
-    removeDir(node.dataDir);
-  }
-});
-
-async function startNode(databaseUrl: string, nodeId: string, env: Record<string, string> = {}): Promise<Node> {
-  const dataDir = tempDataDir();
-  const port = await freePort();
-  const process = await startSupervisor(dataDir, {
-    DATABASE_URL: databaseUrl,
-    NODE_ID: nodeId,
-    PORT: String(port),
-    LEASE_MS: String(LEASE_MS),
-    API_KEY,
-    RATE_LIMIT: '0',
-    LOG_LEVEL: 'info',
-    ...env,
-  });
-  const node: Node = {
-    ...process,
-    nodeId,
-    dataDir,
-    async call(method, path, body, headers = {}) {
-      const response = await fetch(`${process.url}${path}`, {
-        method,
-        headers: { 'x-api-key': API_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
-    },
-    request: async (method, path, body) => {
-      const { status, body: answer } = await node.call(method, path, body);
-      return { status, body: answer };
-    },
-  };
-  started.push(node);
-  return node;
-}
-
-const until = async <T>(what: () => Promise<T | undefined>, timeoutMs: number, label: string): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await what();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out: ${label}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-};
+import { LEASE_MS, API_KEY, startNode, until, type Node } from './cluster-nodes.js';
 
 describe('cluster mode', () => {
   it('spreads sessions, answers for any session on any node, and moves a killed node\'s sessions without a QR', async () => {

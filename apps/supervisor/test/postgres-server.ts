@@ -24,7 +24,7 @@ export interface PostgresServer {
 
 export const TEST_ROLE = 'wsm_test';
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -22,5 +22,6 @@ export const WorkerErrorCode = {
   READY_TIMEOUT: 'WSM_READY_TIMEOUT',
   QR_ATTEMPTS_EXHAUSTED: 'WSM_QR_ATTEMPTS_EXHAUSTED',
   DISCONNECTED: 'WSM_DISCONNECTED',
+  REPLACED: 'WSM_SESSION_REPLACED',
 } as const;
 export type WorkerErrorCode = (typeof WorkerErrorCode)[keyof typeof WorkerErrorCode];

@@ -207,6 +207,13 @@ export class WebjsEngine implements Engine {
       // whatsapp-web.js has destroyed its client by now: this worker cannot recover by itself.
       if (reason === 'LOGOUT' || reason === 'UNPAIRED' || reason === 'UNPAIRED_IDLE') {
         this.#fail({ code: WorkerErrorCode.LOGGED_OUT, message: `logged out from the phone (${reason})` }, false);
+      } else if (reason === 'CONFLICT') {
+        // Another client of this very pairing connected and took the account over. Restarting would take it
+        // back and displace that one in turn, over and over: the session waits for an explicit start instead.
+        this.#fail(
+          { code: WorkerErrorCode.REPLACED, message: 'another connection of this linked device took over the session (CONFLICT)' },
+          false,
+        );
       } else {
         this.#fail({ code: WorkerErrorCode.DISCONNECTED, message: `WhatsApp disconnected the session (${reason})` }, true);
       }

@@ -1,0 +1,77 @@
+/**
+ * Supervisor processes as nodes of one cluster, for the cluster tests: each with its own DATA_DIR and fixed port
+ * (other nodes must know its URL), short leases, an API key, as production runs. Killed and cleaned up after
+ * each test.
+ */
+import { afterEach } from 'vitest';
+import { ownedPids, removeDir, tempDataDir } from './helpers.js';
+import { freePort } from './postgres-server.js';
+import { startSupervisor, type SupervisorProcess } from './supervisor-process.js';
+
+export const LEASE_MS = 5_000;
+export const API_KEY = 'cluster-test-key';
+
+
+export interface Node extends SupervisorProcess {
+  nodeId: string;
+  dataDir: string;
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+}
+
+const started: Node[] = [];
+afterEach(async () => {
+  for (const node of started.splice(0)) {
+    if (node.child.exitCode === null && node.child.signalCode === null) {
+      node.child.kill('SIGKILL');
+      await node.exited;
+    }
+    for (const pid of ownedPids(node.dataDir)) process.kill(pid, 'SIGKILL');
+    removeDir(node.dataDir);
+  }
+});
+
+export async function startNode(databaseUrl: string, nodeId: string, env: Record<string, string> = {}): Promise<Node> {
+  const dataDir = tempDataDir();
+  const port = await freePort();
+  const process = await startSupervisor(dataDir, {
+    DATABASE_URL: databaseUrl,
+    NODE_ID: nodeId,
+    PORT: String(port),
+    LEASE_MS: String(LEASE_MS),
+    API_KEY,
+    RATE_LIMIT: '0',
+    LOG_LEVEL: 'info',
+    ...env,
+  });
+  const node: Node = {
+    ...process,
+    nodeId,
+    dataDir,
+    async call(method, path, body, headers = {}) {
+      const response = await fetch(`${process.url}${path}`, {
+        method,
+        headers: { 'x-api-key': API_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+    },
+    request: async (method, path, body) => {
+      const { status, body: answer } = await node.call(method, path, body);
+      return { status, body: answer };
+    },
+  };
+  started.push(node);
+  return node;
+}
+
+export const until = async <T>(what: () => Promise<T | undefined>, timeoutMs: number, label: string): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await what();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out: ${label}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+};
+
