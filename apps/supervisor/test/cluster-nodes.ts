@@ -15,6 +15,9 @@ export const API_KEY = 'cluster-test-key';
 export interface Node extends SupervisorProcess {
   nodeId: string;
   dataDir: string;
+  port: number;
+  /** SIGTERM (it must exit 0), then the same node again: same NODE_ID, DATA_DIR and port. */
+  restart(): Promise<Node>;
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
 }
 
@@ -30,9 +33,15 @@ afterEach(async () => {
   }
 });
 
-export async function startNode(databaseUrl: string, nodeId: string, env: Record<string, string> = {}): Promise<Node> {
-  const dataDir = tempDataDir();
-  const port = await freePort();
+export async function startNode(
+  databaseUrl: string,
+  nodeId: string,
+  env: Record<string, string> = {},
+  /** A node coming back: the same DATA_DIR and port as before. */
+  reuse?: Pick<Node, 'dataDir' | 'port'>,
+): Promise<Node> {
+  const dataDir = reuse?.dataDir ?? tempDataDir();
+  const port = reuse?.port ?? (await freePort());
   const process = await startSupervisor(dataDir, {
     DATABASE_URL: databaseUrl,
     NODE_ID: nodeId,
@@ -47,6 +56,13 @@ export async function startNode(databaseUrl: string, nodeId: string, env: Record
     ...process,
     nodeId,
     dataDir,
+    port,
+    restart: async () => {
+      node.child.kill('SIGTERM');
+      const exit = await node.exited;
+      if (exit.code !== 0) throw new Error(`${nodeId} exited with ${exit.code ?? exit.signal} on SIGTERM`);
+      return startNode(databaseUrl, nodeId, env, { dataDir, port });
+    },
     async call(method, path, body, headers = {}) {
       const response = await fetch(`${process.url}${path}`, {
         method,
