@@ -63,6 +63,7 @@ describe('cluster mode', () => {
     }
     const movedAfterMs = Date.now() - killedAt;
     expect(movedAfterMs).toBeGreaterThanOrEqual(LEASE_MS);
+    console.log(`kill -9: ${moved.length} sessions ready elsewhere ${movedAfterMs} ms after the kill (LEASE_MS ${LEASE_MS})`);
     // The idempotency key holds across the failover: the first result again, nothing sent twice.
     const afterFailover = await n3.call('POST', `/sessions/${victim}/messages`, { to: '15550002222', text: 'hi' }, { 'idempotency-key': 'k-1' });
     expect(afterFailover.body).toEqual(sent.body);
@@ -112,6 +113,7 @@ describe('cluster mode', () => {
       await waitForRemoteSession(n3, sessionId, (session) => session.status === 'ready' && session.node === 'n3', 20_000);
     }
     expect(Date.now() - stoppedAt).toBeLessThan(LEASE_MS);
+    console.log(`SIGTERM: 2 sessions ready on another node ${Date.now() - stoppedAt} ms after the signal`);
     expect((await n3.call('GET', '/nodes')).body.find((node: any) => node.nodeId === 'n1').status).toBe('dead');
   });
 
@@ -138,10 +140,12 @@ describe('cluster mode', () => {
     const pausedAt = Date.now();
     // The workers of the paused node end themselves at their deadline, before the leases expire.
     await until(async () => (ownedPids(n1.dataDir).length === 0 ? true : undefined), LEASE_MS, 'the paused node\'s workers to end');
-    expect(Date.now() - pausedAt).toBeLessThan(LEASE_MS);
+    const workersGoneMs = Date.now() - pausedAt;
+    expect(workersGoneMs).toBeLessThan(LEASE_MS);
     for (const sessionId of ['p0', 'p1']) {
       await waitForRemoteSession(n3, sessionId, (session) => session.status === 'ready' && session.node === 'n3', 30_000);
     }
+    console.log(`SIGSTOP: the paused node's workers gone after ${workersGoneMs} ms, sessions ready elsewhere after ${Date.now() - pausedAt} ms`);
     n1.child.kill('SIGCONT');
     // Resumed: it learns it lost the leases; whatever it then tries to write about them is refused.
     await until(
@@ -255,6 +259,7 @@ describe('cluster mode', () => {
         await waitForRemoteSession(n2, sessionId, (session) => session.status === 'ready' && session.node === 'n2', 30_000);
       }
       expect(Date.now() - cutAt).toBeGreaterThanOrEqual(LEASE_MS);
+      console.log(`cut off: workers gone after ${fencedAfterMs} ms, sessions ready elsewhere after ${Date.now() - cutAt} ms`);
       expect(ownedPids(n1.dataDir)).toEqual([]);
       expect(ownedPids(n2.dataDir)).toHaveLength(2);
       expect(n1.records.some((record) => record.msg === 'no lease renewal in time: killing every worker before the leases can expire')).toBe(true);
