@@ -1,7 +1,7 @@
 /**
  * Everything the supervisor runs besides HTTP, built in dependency order and stopped in reverse:
  * the data-dir lock and orphan clean-up, the registry, the runner and the session service, the event outbox with its
- * recorder and webhook dispatcher, idempotent sending, resource monitoring, metrics.
+ * recorder and webhook dispatcher, idempotent sending, the sessions' log records, resource monitoring, metrics.
  */
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
@@ -15,6 +15,7 @@ import { EventRecorder } from './events/event-recorder.js';
 import type { OutboxStore } from './events/outbox-store.js';
 import { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import { createLogger } from './logger.js';
+import { PgSessionLogStore } from './logs/pg-session-log-store.js';
 import { MessageSender } from './messages/message-sender.js';
 import { Metrics } from './metrics.js';
 import { lockDataDir } from './session/data-dir-lock.js';
@@ -85,6 +86,10 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     const { sessions: store, outbox, idempotency } = storage;
     const cluster =
       config.cluster === undefined || storage.postgres === undefined ? undefined : new ClusterMode(config, config.cluster, storage.postgres, log);
+    // In a cluster a session's log records follow it from node to node: they are kept in the shared database.
+    if (config.cluster !== undefined && storage.postgres !== undefined) {
+      sessionLogs.use(new PgSessionLogStore(storage.postgres, { nodeId: config.cluster.nodeId, perSession: config.sessionLogRecords, log }));
+    }
     const registry = await SessionRegistry.load(store, log, cluster === undefined ? {} : { fenceOf: cluster.fenceOf });
     const metrics: Metrics = new Metrics((): SessionRunner => runner, outbox);
     const dispatcher: WebhookDispatcher = new WebhookDispatcher({
@@ -193,11 +198,14 @@ export async function createServices(options: ServiceOptions): Promise<Services>
         await cluster?.close();
         await recorder.flush().catch((error: unknown) => log.error({ err: error }, 'events lost at shutdown'));
         await dispatcher.close();
+        // After everything that logs about sessions, before the database closes.
+        await sessionLogs.close();
         await storage.close();
         release();
       },
     };
   } catch (error) {
+    await sessionLogs.close();
     release();
     throw error;
   }

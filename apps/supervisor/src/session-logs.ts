@@ -1,67 +1,48 @@
 /**
  * The last log records of each session, supervisor's and worker's, for GET /sessions/:id/logs.
- * Fed by the logger's destination (logger.ts) with every JSON line that carries a `sessionId`, after pino's
- * redaction: what the API shows is exactly what the log shows.
+ * Fed by the logger's destination (logger.ts) with every JSON line, of which it keeps those that carry a
+ * `sessionId`, after pino's redaction: what the API shows is exactly what the log shows.
+ *
+ * The logger exists before the stores do, so records go to this process's memory until services.ts hands over
+ * the cluster's store with use(); nothing is logged about a session before then (its registry is not loaded yet).
  */
-import { Type, type Static } from '@sinclair/typebox';
-import { LEVEL_NAMES } from './logger-levels.js';
-
-/** One record as GET /sessions/:id/logs shows it: four fields always, and whatever it was logged with. */
-export const LogRecord = Type.Object(
-  {
-    time: Type.String({ format: 'date-time' }),
-    level: Type.String(),
-    source: Type.String({ description: 'supervisor, worker, worker-stderr or worker-stdout' }),
-    msg: Type.String(),
-  },
-  { additionalProperties: true },
-);
-export type LogRecord = Static<typeof LogRecord> & Record<string, unknown>;
-
-/** Fields of a pino line that the record re-expresses or that say nothing about the session. */
-const DROPPED = new Set(['time', 'level', 'pid', 'hostname', 'sessionId', 'source', 'msg']);
+import { parseLogLine, type LogRecord } from './logs/log-record.js';
+import { MemorySessionLogStore } from './logs/memory-session-log-store.js';
+import type { SessionLogStore } from './logs/session-log-store.js';
 
 export class SessionLogs {
-  readonly #perSession: number;
-  readonly #records = new Map<string, LogRecord[]>();
+  readonly #memory: MemorySessionLogStore;
+  #store: SessionLogStore;
 
   constructor(perSession: number) {
-    this.#perSession = perSession;
+    this.#memory = new MemorySessionLogStore(perSession);
+    this.#store = this.#memory;
   }
 
   /** Takes one pino JSON line; lines without a sessionId are not a session's. */
   ingest(line: string): void {
-    if (!line.includes('"sessionId"')) return;
-    let parsed: Record<string, unknown>;
-    try {
-      parsed = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    const sessionId = parsed.sessionId;
-    if (typeof sessionId !== 'string') return;
-    const record: LogRecord = {
-      time: new Date(typeof parsed.time === 'number' ? parsed.time : Date.now()).toISOString(),
-      level: LEVEL_NAMES[Number(parsed.level)] ?? String(parsed.level),
-      source: typeof parsed.source === 'string' ? parsed.source : 'supervisor',
-      msg: typeof parsed.msg === 'string' ? parsed.msg : '',
-    };
-    for (const [key, value] of Object.entries(parsed)) if (!DROPPED.has(key)) record[key] = value;
-    let records = this.#records.get(sessionId);
-    if (records === undefined) {
-      records = [];
-      this.#records.set(sessionId, records);
-    }
-    records.push(record);
-    if (records.length > this.#perSession) records.splice(0, records.length - this.#perSession);
+    const entry = parseLogLine(line);
+    if (entry !== undefined) this.#store.append(entry);
+  }
+
+  /** Cluster mode: records go to `store` from now on, and are read from it. */
+  use(store: SessionLogStore): void {
+    this.#store = store;
   }
 
   /** The most recent `limit` records, oldest first. */
-  recent(sessionId: string, limit: number): LogRecord[] {
-    return (this.#records.get(sessionId) ?? []).slice(-limit);
+  recent(sessionId: string, limit: number): Promise<LogRecord[]> {
+    return this.#store.recent(sessionId, limit);
   }
 
-  forget(sessionId: string): void {
-    this.#records.delete(sessionId);
+  forget(sessionId: string): Promise<void> {
+    return this.#store.forget(sessionId);
+  }
+
+  /** Writes what the store used still holds; what is logged after it (the last lines of a shutdown) goes to memory. */
+  async close(): Promise<void> {
+    const store = this.#store;
+    this.#store = this.#memory;
+    if (store !== this.#memory) await store.close();
   }
 }

@@ -25,6 +25,11 @@ declare module 'fastify' {
     /** Cluster mode's parts; undefined on a single node. */
     cluster: ClusterMode | undefined;
   }
+
+  interface FastifyContextConfig {
+    /** Cluster mode: served by the node asked, never forwarded to the session's node (plugins/forward.ts). */
+    anyNode?: boolean;
+  }
 }
 
 /** The app as routes see it: TypeBox schemas type their request and reply. */

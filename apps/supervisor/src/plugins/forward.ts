@@ -2,7 +2,8 @@
  * Cluster mode: any node answers any request about any session. A request about a session that another live
  * node runs is proxied to that node (@fastify/reply-from on undici) and its answer streamed back as it is; a
  * request that would start a session nobody runs goes to the node placement chooses. Everything else (a
- * session nobody runs, reads of the registry) is served here.
+ * session nobody runs, reads of the registry, routes marked `config: { anyNode: true }` because they read only the
+ * shared database) is served here.
  *
  * At most one hop: a forwarded request carries `x-wsm-forwarded-by`, and a node never forwards such a request
  * again (if it is not the owner after all, the session moved meanwhile: 503 WSM_SESSION_MOVING, retried by the
@@ -76,7 +77,7 @@ export async function registerForwarding(app: FastifyInstance, options: ForwardO
 
   // After validation: a malformed request is refused here, by the node that received it.
   app.addHook('preHandler', async (request, reply) => {
-    if (request.headers[FORWARDED_BY] !== undefined) return;
+    if (request.headers[FORWARDED_BY] !== undefined || request.routeOptions.config.anyNode === true) return;
     const sessionId = sessionIdOf(request);
     if (sessionId === undefined) return;
     const location = await options.locator.locate(sessionId);

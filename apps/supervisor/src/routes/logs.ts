@@ -4,9 +4,8 @@ import { Errors } from '../errors.js';
 import { reply as documented } from '../schemas/documented.js';
 import { API_REFUSALS, Refused, refusals } from '../schemas/errors.js';
 import { SessionParams } from '../schemas/session.js';
-import { LogRecord } from '../session-logs.js';
+import { LogRecord } from '../logs/log-record.js';
 import type { App } from '../types.js';
-
 
 /** Records carry the fields they were logged with, beyond the four every record has. */
 const LOG_EXAMPLE = [
@@ -18,12 +17,16 @@ export async function logRoutes(app: App): Promise<void> {
   app.get(
     '/sessions/:sessionId/logs',
     {
+      // In a cluster the records are in the database: any node reads them, even while the session's node is away.
+      config: { anyNode: true },
       schema: {
         tags: ['sessions'],
         operationId: 'getSessionLogs',
         summary: "A session's recent log records",
         description:
           "The session's last log records, oldest first: the supervisor's about it and its worker's (SESSION_LOG_RECORDS are kept per session, in memory). " +
+          'In cluster mode they are kept in PostgreSQL, whichever node logged them, and any node answers: each record names its `node`, ' +
+          "and a node's last fraction of a second may not be written yet. " +
           'Credentials and message texts are never logged.',
         params: SessionParams,
         querystring: Type.Object({

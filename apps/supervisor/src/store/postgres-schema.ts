@@ -98,12 +98,17 @@ export const MIGRATIONS: readonly string[] = [
      saved_at   timestamptz NOT NULL DEFAULT now()
    );
 
+   -- Each session's last log records (logs/pg-session-log-store.ts), whichever node logged them, in the order of
+   -- logged_ms (the record's time, epoch ms), then seq. No reference to sessions: a record logged just after its
+   -- session was deleted must not fail the batch it is written in; such rows are pruned.
    CREATE TABLE session_logs (
      seq        bigserial PRIMARY KEY,
      session_id text NOT NULL,
+     node_id    text NOT NULL,
+     logged_ms  bigint NOT NULL,
      record     jsonb NOT NULL
    );
-   CREATE INDEX session_logs_session ON session_logs (session_id, seq);`,
+   CREATE INDEX session_logs_session ON session_logs (session_id, logged_ms, seq);`,
   // Every change of a session row is announced to the nodes, which reload it into their registry caches; every
   // transaction that appends events wakes their event streams (one notification per transaction: identical
   // notifications of one transaction are delivered once). See cluster/pg-listener.ts.
