@@ -3,84 +3,10 @@
  * the first. Its records are in the database, so the second node shows them (without forwarding the request to
  * the first), and they are still there after a kill -9 of the first moved the session, before the second's own.
  */
-import { createServer } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ownedPids, removeDir, tempDataDir } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { startNode, until, type Node } from './cluster-nodes.js';
 import { testDatabase } from './postgres.js';
-import { startSupervisor, waitForRemoteSession, type SupervisorProcess } from './supervisor-process.js';
-
-const LEASE_MS = 5_000;
-const API_KEY = 'cluster-logs-test-key';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
-
-interface Node extends SupervisorProcess {
-  nodeId: string;
-  dataDir: string;
-  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
-}
-
-const started: Node[] = [];
-afterEach(async () => {
-  for (const node of started.splice(0)) {
-    if (node.child.exitCode === null && node.child.signalCode === null) {
-      node.child.kill('SIGKILL');
-      await node.exited;
-    }
-    for (const pid of ownedPids(node.dataDir)) process.kill(pid, 'SIGKILL');
-    removeDir(node.dataDir);
-  }
-});
-
-async function startNode(databaseUrl: string, nodeId: string): Promise<Node> {
-  const dataDir = tempDataDir();
-  const port = await freePort();
-  const process = await startSupervisor(dataDir, {
-    DATABASE_URL: databaseUrl,
-    NODE_ID: nodeId,
-    PORT: String(port),
-    LEASE_MS: String(LEASE_MS),
-    API_KEY,
-    RATE_LIMIT: '0',
-    LOG_LEVEL: 'info',
-  });
-  const node: Node = {
-    ...process,
-    nodeId,
-    dataDir,
-    async call(method, path, body) {
-      const response = await fetch(`${process.url}${path}`, {
-        method,
-        headers: { 'x-api-key': API_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : undefined };
-    },
-    request: (method, path, body) => node.call(method, path, body),
-  };
-  started.push(node);
-  return node;
-}
-
-const until = async <T>(what: () => Promise<T | undefined>, timeoutMs: number, label: string): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await what();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out: ${label}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-};
+import { waitForRemoteSession } from './supervisor-process.js';
 
 interface Logged {
   time: string;
