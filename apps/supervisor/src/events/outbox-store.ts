@@ -48,6 +48,12 @@ export interface NewEvent {
   targets: Array<{ url: string; claimed: boolean }>;
 }
 
+/** Events a change causes, written in the change's transaction; `claim` holds the deliveries written already claimed. */
+export interface CausedEvents {
+  events: ReadonlyArray<NewEvent>;
+  claim: Claim;
+}
+
 export interface AppendedEvent {
   /** The event's key in this store, naming its deliveries; not an order. */
   eventSeq: number;

@@ -4,7 +4,7 @@
  * still gets the first result.
  */
 import type { SentMessage } from '@wsm/ipc-protocol';
-import type { AppendedEvent, Claim, NewEvent } from '../events/outbox-store.js';
+import type { AppendedEvent, CausedEvents } from '../events/outbox-store.js';
 
 export type IdempotentSend =
   | { state: 'pending'; requestHash: string }
@@ -22,7 +22,7 @@ export interface IdempotencyStore {
     sessionId: string,
     key: string,
     result: SentMessage,
-    caused?: { events: ReadonlyArray<NewEvent>; claim: Claim },
+    caused?: CausedEvents,
   ): Promise<AppendedEvent[]>;
   /** The send certainly did not happen: the key may be used again. */
   abandon(sessionId: string, key: string): Promise<void>;

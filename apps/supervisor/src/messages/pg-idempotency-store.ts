@@ -1,6 +1,6 @@
 /** IdempotencyStore on the cluster's PostgreSQL database (store/postgres.ts): the same behaviour as SQLite's. */
 import type { SentMessage } from '@wsm/ipc-protocol';
-import type { AppendedEvent, Claim, NewEvent } from '../events/outbox-store.js';
+import type { AppendedEvent, CausedEvents } from '../events/outbox-store.js';
 import { appendPgEvents } from '../events/pg-events.js';
 import type { PostgresDatabase } from '../store/postgres.js';
 import type { IdempotencyStore, IdempotentSend } from './idempotency-store.js';
@@ -44,7 +44,7 @@ export class PgIdempotencyStore implements IdempotencyStore {
     sessionId: string,
     key: string,
     result: SentMessage,
-    caused?: { events: ReadonlyArray<NewEvent>; claim: Claim },
+    caused?: CausedEvents,
   ): Promise<AppendedEvent[]> {
     // The key's result and its event commit together: a key is never `sent` without its event.
     return this.#db.transaction(async (client) => {

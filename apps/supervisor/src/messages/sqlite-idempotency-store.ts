@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import type { SentMessage } from '@wsm/ipc-protocol';
 import { migrate, statementCache, type SqliteDatabase } from '../store/sqlite.js';
 import { appendEvents, MIGRATIONS as OUTBOX_MIGRATIONS } from '../events/sqlite-outbox-store.js';
-import type { AppendedEvent, Claim, NewEvent } from '../events/outbox-store.js';
+import type { AppendedEvent, CausedEvents } from '../events/outbox-store.js';
 import type { IdempotencyStore, IdempotentSend } from './idempotency-store.js';
 
 /** This part's migrations, in order (also applied to a file of an earlier version before it is imported). */
@@ -58,7 +58,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     sessionId: string,
     key: string,
     result: SentMessage,
-    caused?: { events: ReadonlyArray<NewEvent>; claim: Claim },
+    caused?: CausedEvents,
   ): Promise<AppendedEvent[]> {
     // The outbox's tables are in this file too (sqlite.ts): the key's result and its event commit together.
     return this.#db.transaction((): AppendedEvent[] => {

@@ -12,77 +12,19 @@
  * lands after the new owner took the session, not only none after the lease was seen expired. `expires_at` is
  * compared with the database's `now()`: one clock for the cluster.
  */
-import type { Me } from '@wsm/ipc-protocol';
 import { appendPgEvents } from '../events/pg-events.js';
 import type { AppendedEvent } from '../events/outbox-store.js';
-import type { LastError, SessionPatch, SessionRecord, WebhookTarget } from '../session/session-record.js';
+import type { SessionPatch, SessionRecord } from '../session/session-record.js';
+import { COLUMNS, JSON_FIELDS, toJson, toRecord as rowToRecord, type SessionRow } from './session-row.js';
 import type { Fence } from './fence.js';
 import type { PostgresDatabase, Queryable } from './postgres.js';
 import type { InsertResult, SessionStore, UpdateOptions, UpdateResult } from './session-store.js';
 
 /** A row as `pg` returns it: jsonb already parsed, integer as number. */
-interface Row {
-  session_id: string;
-  engine: string;
-  desired_state: string;
-  status: string;
-  restarts: number;
-  metadata: Record<string, unknown>;
-  webhooks: WebhookTarget[];
-  last_error: LastError | null;
-  me: Me | null;
-  created_at: string;
-  updated_at: string;
-  started_at: string | null;
-  ready_at: string | null;
-  proxy: string | null;
-  version: number;
-}
+type Row = SessionRow<false>;
 
 /** The update statement's one row: the written row (all null when refused), and why a refusal happened. */
 type Outcome = (Row | { [K in keyof Row]: null }) & { found: boolean; held: boolean };
-
-const COLUMNS: Record<keyof SessionPatch, keyof Row> = {
-  engine: 'engine',
-  desiredState: 'desired_state',
-  status: 'status',
-  restarts: 'restarts',
-  metadata: 'metadata',
-  webhooks: 'webhooks',
-  lastError: 'last_error',
-  me: 'me',
-  updatedAt: 'updated_at',
-  startedAt: 'started_at',
-  readyAt: 'ready_at',
-  proxy: 'proxy',
-};
-const JSON_FIELDS = new Set<keyof SessionPatch>(['metadata', 'webhooks', 'lastError', 'me']);
-
-/**
- * JSON text for jsonb parameters: `pg` would turn a JS array into a PostgreSQL array literal, not JSON. A null
- * lastError or me is SQL NULL, as in SQLite.
- */
-const toJson = (value: unknown): string | null => (value === null ? null : JSON.stringify(value));
-
-function toRecord(row: Row): SessionRecord {
-  return {
-    sessionId: row.session_id,
-    engine: row.engine as SessionRecord['engine'],
-    desiredState: row.desired_state as SessionRecord['desiredState'],
-    status: row.status as SessionRecord['status'],
-    restarts: row.restarts,
-    metadata: row.metadata,
-    webhooks: row.webhooks,
-    lastError: row.last_error,
-    me: row.me,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    startedAt: row.started_at,
-    readyAt: row.ready_at,
-    proxy: row.proxy,
-    version: row.version,
-  };
-}
 
 /** The compare-and-set (fenced when `fence` is given), with its parameters; see the header for the lock. */
 function updateStatement(sessionId: string, expectedVersion: number, patch: SessionPatch, fence: Fence | undefined): { text: string; values: unknown[] } {
@@ -204,3 +146,5 @@ export class PgSessionStore implements SessionStore {
     await this.#database.release();
   }
 }
+
+const toRecord = (row: Row): SessionRecord => rowToRecord(row, false);

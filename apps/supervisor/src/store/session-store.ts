@@ -3,7 +3,7 @@
  * when sessions span several machines. Every write resolves only once it is durable, and is compare-and-set
  * on the row's `version`, so two writers can never silently overwrite each other.
  */
-import type { AppendedEvent, Claim, NewEvent } from '../events/outbox-store.js';
+import type { AppendedEvent, CausedEvents } from '../events/outbox-store.js';
 import type { SessionPatch, SessionRecord } from '../session/session-record.js';
 import type { Fence } from './fence.js';
 
@@ -18,11 +18,7 @@ export type UpdateResult =
    */
   | { ok: false; reason: 'conflict' | 'missing' | 'fenced' };
 
-/** The events a change causes; `claim` holds the deliveries written already claimed (see outbox-store.ts). */
-export interface CausedEvents {
-  events: ReadonlyArray<NewEvent>;
-  claim: Claim;
-}
+export type { CausedEvents } from '../events/outbox-store.js';
 
 export interface UpdateOptions {
   /** Appended in the change's transaction: both are durable, or neither is. */

@@ -6,26 +6,12 @@
 import type Database from 'better-sqlite3';
 import { appendEvents, MIGRATIONS as OUTBOX_MIGRATIONS } from '../events/sqlite-outbox-store.js';
 import type { SessionPatch, SessionRecord } from '../session/session-record.js';
+import { COLUMNS, JSON_FIELDS, toJson, toRecord as rowToRecord, type SessionRow } from './session-row.js';
 import { migrate, statementCache, type SqliteDatabase } from './sqlite.js';
 import type { InsertResult, SessionStore, UpdateOptions, UpdateResult } from './session-store.js';
 
-interface Row {
-  session_id: string;
-  engine: string;
-  desired_state: string;
-  status: string;
-  restarts: number;
-  metadata: string;
-  webhooks: string;
-  last_error: string | null;
-  me: string | null;
-  created_at: string;
-  updated_at: string;
-  started_at: string | null;
-  ready_at: string | null;
-  proxy: string | null;
-  version: number;
-}
+/** A row as better-sqlite3 returns it: JSON fields as text. */
+type Row = SessionRow<true>;
 
 /** Schema versions, applied in order; `PRAGMA user_version` records the last one applied. */
 /** This part's migrations, in order (also applied to a file of an earlier version before it is imported). */
@@ -50,44 +36,9 @@ export const MIGRATIONS = [
   `ALTER TABLE sessions ADD COLUMN version INTEGER NOT NULL DEFAULT 1`,
 ];
 
-const COLUMNS: Record<keyof SessionPatch, keyof Row> = {
-  engine: 'engine',
-  desiredState: 'desired_state',
-  status: 'status',
-  restarts: 'restarts',
-  metadata: 'metadata',
-  webhooks: 'webhooks',
-  lastError: 'last_error',
-  me: 'me',
-  updatedAt: 'updated_at',
-  startedAt: 'started_at',
-  readyAt: 'ready_at',
-  proxy: 'proxy',
-};
-const JSON_FIELDS = new Set<keyof SessionPatch>(['metadata', 'webhooks', 'lastError', 'me']);
+const toRecord = (row: Row): SessionRecord => rowToRecord(row, true);
 
-function toRecord(row: Row): SessionRecord {
-  return {
-    sessionId: row.session_id,
-    engine: row.engine as SessionRecord['engine'],
-    desiredState: row.desired_state as SessionRecord['desiredState'],
-    status: row.status as SessionRecord['status'],
-    restarts: row.restarts,
-    metadata: JSON.parse(row.metadata) as SessionRecord['metadata'],
-    webhooks: JSON.parse(row.webhooks) as SessionRecord['webhooks'],
-    lastError: row.last_error === null ? null : (JSON.parse(row.last_error) as SessionRecord['lastError']),
-    me: row.me === null ? null : (JSON.parse(row.me) as SessionRecord['me']),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    startedAt: row.started_at,
-    readyAt: row.ready_at,
-    proxy: row.proxy,
-    version: row.version,
-  };
-}
-
-const toColumnValue = (field: keyof SessionPatch, value: unknown): unknown =>
-  JSON_FIELDS.has(field) ? (value === null ? null : JSON.stringify(value)) : value;
+const toColumnValue = (field: keyof SessionPatch, value: unknown): unknown => (JSON_FIELDS.has(field) ? toJson(value) : value);
 
 export class SqliteSessionStore implements SessionStore {
   readonly #db: Database.Database;
