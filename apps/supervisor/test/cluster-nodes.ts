@@ -28,7 +28,12 @@ afterEach(async () => {
       node.child.kill('SIGKILL');
       await node.exited;
     }
-    for (const pid of ownedPids(node.dataDir)) process.kill(pid, 'SIGKILL');
+    // Its workers (and their Chromium) outlive a SIGKILLed supervisor until their lease deadline: end them, and
+    // wait until none is left writing into the directory before removing it.
+    for (let round = 0; round < 50 && ownedPids(node.dataDir).length > 0; round++) {
+      for (const pid of ownedPids(node.dataDir)) process.kill(pid, 'SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     removeDir(node.dataDir);
   }
 });
