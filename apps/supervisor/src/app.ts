@@ -2,6 +2,7 @@
  * Builds the supervisor's HTTP API over its services (services.ts), without listening: tests build it,
  * `server.ts` listens. Closing the app stops every worker and closes the stores.
  */
+import { createHash } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { registerAuth } from './plugins/auth.js';
@@ -32,7 +33,8 @@ const SERVICE_VERSION = '0.1.0';
 
 /**
  * How long a forwarded request may wait for the owner's answer: a long poll its own timeout, a read a few
- * seconds, a command its COMMAND_TIMEOUT_MS; each plus a margin for the hop.
+ * seconds, a command its COMMAND_TIMEOUT_MS and the stop that may follow it (a logout, a delete: two
+ * STOP_TIMEOUT_MS at most); each plus a margin for the hop.
  */
 function forwardDeadlineMs(request: FastifyRequest, commandTimeoutMs: number): number {
   const margin = 5_000;
@@ -87,10 +89,11 @@ export async function buildApp(options: BuildOptions): Promise<App> {
     const { cluster } = services;
     await registerForwarding(fastify, {
       nodeId: cluster.node.nodeId,
+      hopSecret: createHash('sha256').update(`wsm-hop\0${cluster.settings.databaseUrl}`).digest('hex'),
       locator: cluster.locator,
       nodes: cluster.nodes,
       connectTimeoutMs: 2_000,
-      answerTimeoutMs: (request) => forwardDeadlineMs(request, config.commandTimeoutMs),
+      answerTimeoutMs: (request) => forwardDeadlineMs(request, config.commandTimeoutMs + 2 * config.stopTimeoutMs),
     });
   }
   registerMetrics(fastify, services.metrics);

@@ -39,8 +39,9 @@ function startFailed(error: unknown): never {
 
 const app = await buildApp({ config, logger: log, sessionLogs }).catch(startFailed);
 
-// Past this, workers that did not stop are killed: their own stop escalation gets two stop timeouts.
-const shutdownDeadlineMs = config.stopTimeoutMs * 2 + 2000;
+// Past this, workers that did not stop are killed: their own stop escalation gets two stop timeouts. A cluster
+// node first hands its sessions over, a few at a time, each stopped and its pairing saved: a minute more.
+const shutdownDeadlineMs = config.stopTimeoutMs * 2 + 2000 + (config.cluster === undefined ? 0 : 60_000);
 let shuttingDown = false;
 
 async function shutdown(signal: NodeJS.Signals): Promise<void> {

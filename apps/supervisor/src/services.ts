@@ -150,7 +150,11 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       runner,
       admission: config.admission,
       storeTimeoutMs: config.storeTimeoutMs,
-      onRemoved: [(sessionId) => sender.forget(sessionId), (sessionId) => sessionLogs.forget(sessionId)],
+      onRemoved: [
+        (sessionId) => sender.forget(sessionId),
+        (sessionId) => sessionLogs.forget(sessionId),
+        ...(cluster === undefined ? [] : [(sessionId: string) => cluster.forget(sessionId)]),
+      ],
       ...(cluster === undefined
         ? {}
         : { acquire: cluster.acquire, nodeOf: cluster.nodeOf, onLoggedOut: (sessionId: string) => cluster.forgetPairing(sessionId) }),

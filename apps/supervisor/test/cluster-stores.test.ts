@@ -31,15 +31,21 @@ describe('PgLeaseStore', () => {
     const { database } = await open();
     const leases = new PgLeaseStore(database);
     await addSession(database, 's1', '2026-01-01T00:00:00.000Z');
-    const first = await leases.acquire('s1', 'node-a', timings);
-    expect(first).toEqual({ sessionId: 's1', nodeId: 'node-a', epoch: 1 });
+    const first = (await leases.acquire('s1', 'node-a', timings))!;
+    expect(first).toEqual({ sessionId: 's1', nodeId: 'node-a', epoch: expect.any(Number) });
     expect(await leases.acquire('s1', 'node-b', timings)).toBeUndefined();
-    expect(await leases.holder('s1')).toEqual({ nodeId: 'node-a', epoch: 1, live: true });
+    expect(await leases.holder('s1')).toEqual({ nodeId: 'node-a', epoch: first.epoch, live: true });
     // A release by a holder that no longer holds it (stale epoch) changes nothing.
-    expect(await leases.release({ ...first!, epoch: 0 })).toBe(false);
-    expect(await leases.release(first!)).toBe(true);
-    expect(await leases.holder('s1')).toEqual({ nodeId: 'node-a', epoch: 1, live: false });
-    expect(await leases.acquire('s1', 'node-b', timings)).toEqual({ sessionId: 's1', nodeId: 'node-b', epoch: 2 });
+    expect(await leases.release({ ...first, epoch: 0 })).toBe(false);
+    expect(await leases.release(first)).toBe(true);
+    expect(await leases.holder('s1')).toEqual({ nodeId: 'node-a', epoch: first.epoch, live: false });
+    const second = (await leases.acquire('s1', 'node-b', timings))!;
+    expect(second).toMatchObject({ sessionId: 's1', nodeId: 'node-b' });
+    expect(second.epoch).toBeGreaterThan(first.epoch);
+    // Deleted and created again: the new incarnation's epochs continue, never repeat a token.
+    await database.query("DELETE FROM sessions WHERE session_id = 's1'");
+    await addSession(database, 's1', '2026-01-02T00:00:00.000Z');
+    expect((await leases.acquire('s1', 'node-a', timings))!.epoch).toBeGreaterThan(second.epoch);
     expect(await leases.acquire('missing', 'node-b', timings)).toBeUndefined();
   });
 
@@ -47,7 +53,7 @@ describe('PgLeaseStore', () => {
     const { database } = await open();
     const leases = new PgLeaseStore(database);
     await addSession(database, 's1', '2026-01-01T00:00:00.000Z');
-    await leases.acquire('s1', 'node-a', timings);
+    const taken = (await leases.acquire('s1', 'node-a', timings))!;
     // Expired 500 ms ago: within the 1 s grace, nobody may take it yet; its holder may not renew it either.
     await database.query("UPDATE session_leases SET expires_at = now() - interval '500 milliseconds'");
     expect(await leases.acquire('s1', 'node-b', timings)).toBeUndefined();
@@ -55,7 +61,9 @@ describe('PgLeaseStore', () => {
     expect(await leases.orphans(timings.graceMs, 10)).toEqual([]);
     await database.query("UPDATE session_leases SET expires_at = now() - interval '1500 milliseconds'");
     expect(await leases.orphans(timings.graceMs, 10)).toEqual([{ sessionId: 's1', createdAt: '2026-01-01T00:00:00.000Z' }]);
-    expect(await leases.acquire('s1', 'node-b', timings)).toMatchObject({ nodeId: 'node-b', epoch: 2 });
+    const takenOver = (await leases.acquire('s1', 'node-b', timings))!;
+    expect(takenOver.nodeId).toBe('node-b');
+    expect(takenOver.epoch).toBeGreaterThan(taken.epoch);
   });
 
   it('renews the listed unexpired leases of a node in one statement, and only its own', async () => {
@@ -92,10 +100,10 @@ describe('PgLeaseStore', () => {
     await addSession(database, 'old', '2026-01-01T00:00:00.000Z');
     await addSession(database, 'stopped', '2025-01-01T00:00:00.000Z', 'stopped');
     await addSession(database, 'owned', '2025-06-01T00:00:00.000Z');
-    await leases.acquire('owned', 'node-a', timings);
+    const owned = (await leases.acquire('owned', 'node-a', timings))!;
     expect((await leases.orphans(timings.graceMs, 10)).map((orphan) => orphan.sessionId)).toEqual(['old', 'young']);
     expect((await leases.orphans(timings.graceMs, 1)).map((orphan) => orphan.sessionId)).toEqual(['old']);
-    expect([...(await leases.liveHolders())]).toEqual([['owned', { nodeId: 'node-a', epoch: 1 }]]);
+    expect([...(await leases.liveHolders())]).toEqual([['owned', { nodeId: 'node-a', epoch: owned.epoch }]]);
   });
 });
 

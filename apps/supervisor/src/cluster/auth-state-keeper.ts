@@ -4,6 +4,7 @@
  * node's lease and skipped when unchanged; a save that fails is logged and tried again at the next occasion:
  * the last snapshot saved stays valid meanwhile.
  */
+import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { EngineName } from '@wsm/ipc-protocol';
 import type { Fence } from '../store/fence.js';
@@ -30,12 +31,17 @@ export class AuthStateKeeper {
     this.#options = options;
   }
 
-  /** Before a taken-over session's worker starts: its saved pairing replaces whatever this disk has. */
+  /**
+   * Before a taken-over session's worker starts: whatever this disk kept of the session (an earlier ownership's
+   * profile, send journal, caches: possibly of a session since deleted and re-created, or logged out) goes,
+   * and its saved pairing, if any, comes from the database, the only truth in a cluster.
+   */
   async restore(sessionId: string): Promise<void> {
     const engine = this.#options.engineOf(sessionId);
     if (engine === undefined) return;
     const stored = await this.#options.store.load(sessionId);
     this.#paired.delete(sessionId);
+    await rm(this.#options.sessionDir(sessionId), { recursive: true, force: true });
     if (stored === undefined) return;
     const restored = await unpackAuthState(stored.data, this.#options.sessionDir(sessionId), engine, {
       sha256: stored.sha256,

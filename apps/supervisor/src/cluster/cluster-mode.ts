@@ -119,6 +119,12 @@ export class ClusterMode {
     return controller;
   };
 
+  /** Deleted: its lease and pairing rows went with its row; this node forgets them too. */
+  forget = (sessionId: string): void => {
+    this.node.forget(sessionId);
+    this.#keeper?.drop(sessionId);
+  };
+
   /** Logged out: the saved pairing goes too (fenced by this node's lease). */
   forgetPairing = async (sessionId: string): Promise<void> => {
     await this.#keeper?.forget(sessionId);

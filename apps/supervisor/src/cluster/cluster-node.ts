@@ -1,12 +1,15 @@
 /**
  * This supervisor as a member of a cluster: it holds the leases of the sessions it runs and keeps them, or
- * stops running them. One loop, every `renewEveryMs`:
+ * stops running them. Every `renewEveryMs`, a renewal round:
  *
  *   1. renew the leases of the sessions it runs (one statement); a lease not renewed is lost: its worker is
- *      killed at once and the session is no longer run here (another node holds it, or will);
+ *      killed at once and the session is no longer run here (another node holds it, or will); a lease of a
+ *      session this process does not run (its start failed, its delete failed) is given back;
  *   2. tell every worker its new deadline (supervisor.lease), and re-arm the node's own fence timer;
  *   3. heartbeat: its load, and whether someone asked it to drain;
- *   4. take its share of the sessions nobody runs (placement-policy.ts), a few per round.
+ *
+ * and, on a chain of its own so that starting sessions never delays a renewal, a claim round: take its share
+ * of the sessions nobody runs (placement-policy.ts), a few at a time, again at once while there are more.
  *
  * If no renewal succeeds before the fence deadline (the database is out of reach, or this process was paused),
  * the node kills every worker and lets every lease go; the workers would have ended themselves at that
@@ -26,10 +29,16 @@ export interface LeaseHost {
   adopt(lease: Lease): Promise<boolean>;
   /** The lease is lost: kill the worker now and stop running the session here, writing nothing. */
   abandon(sessionId: string, reason: string): void;
-  /** Every worker's new deadline (CLOCK_MONOTONIC ms). */
-  extend(deadlineMs: number): void;
-  /** Stop the session's worker cleanly (its final auth save included), so that its lease can be released. */
-  handOver(sessionId: string): Promise<void>;
+  /** The new deadline (CLOCK_MONOTONIC ms) of the workers of these sessions, the ones whose leases are held. */
+  extend(deadlineMs: number, sessionIds: readonly string[]): void;
+  /**
+   * Stop the session's worker cleanly (its final auth save included), so that its lease can be released.
+   * Resolves true once no worker of the session runs here; false when that is not known (the lease is then
+   * left to expire, never released early).
+   */
+  handOver(sessionId: string): Promise<boolean>;
+  /** Whether this process runs the session (has its controller): a lease without one is given back. */
+  runs(sessionId: string): boolean;
 }
 
 export interface ClusterNodeOptions {
@@ -69,10 +78,13 @@ export class ClusterNode {
   #loop: NodeJS.Timeout | undefined;
   #fenceTimer: NodeJS.Timeout | undefined;
   #round: Promise<void> = Promise.resolve();
+  #claims: Promise<void> = Promise.resolve();
+  #claimPending = false;
+  /** Sessions this node could not run when it took them: not claimed again before `until` (monotonic). */
+  readonly #adoptFailures = new Map<string, { count: number; until: number }>();
   #status: NodeStatus = 'alive';
   #draining: Promise<void> | undefined;
   #stopped = false;
-  #nudged = false;
   /** How many rounds in a row each orphan has been seen unclaimed. */
   #orphanRounds = new Map<string, number>();
 
@@ -129,6 +141,9 @@ export class ClusterNode {
    * holds it. The caller then runs it.
    */
   async acquire(sessionId: string): Promise<Lease | undefined> {
+    // Draining, stopped, or past its own fence deadline (it could not run what it took): takes nothing.
+    const deadline = this.deadline();
+    if (this.#status !== 'alive' || this.#stopped || deadline === undefined || this.#now() >= deadline) return undefined;
     const takenAt = this.#now();
     const lease = await this.#options.leases.acquire(sessionId, this.nodeId, this.#options.timings);
     if (lease !== undefined) this.#held.set(sessionId, { lease, takenAt });
@@ -144,6 +159,12 @@ export class ClusterNode {
       // It expires on its own: the session moves after LEASE_MS instead of at once.
       this.#log.warn({ err: error, sessionId }, 'could not release a lease; it will expire');
     });
+  }
+
+  /** The session was deleted: its lease row went with it; nothing to renew or release. */
+  forget(sessionId: string): void {
+    this.#held.delete(sessionId);
+    this.#adoptFailures.delete(sessionId);
   }
 
   /** Hands every session over to the other nodes and takes no new ones (POST /nodes/:id/drain, SIGTERM). */
@@ -165,6 +186,7 @@ export class ClusterNode {
     clearTimeout(this.#loop);
     clearTimeout(this.#fenceTimer);
     await this.#round.catch(() => undefined);
+    await this.#claims.catch(() => undefined);
     if (leave) await this.#options.nodes.leave(this.nodeId).catch(() => undefined);
   }
 
@@ -173,22 +195,30 @@ export class ClusterNode {
    * waits make one round.
    */
   nudge(): void {
-    if (this.#nudged || this.#stopped) return;
-    this.#nudged = true;
-    this.#round = this.#round.then(() => {
-      this.#nudged = false;
-      return this.#runRound();
+    if (this.#claimPending || this.#stopped) return;
+    this.#claimPending = true;
+    this.#claims = this.#claims.then(async () => {
+      this.#claimPending = false;
+      if (this.#status !== 'alive' || this.#stopped) return;
+      try {
+        // A full batch taken: there may be more waiting; look again at once instead of a renewal period later.
+        if (await this.#claim()) this.nudge();
+      } catch (error) {
+        this.#log.error({ err: error }, 'claiming sessions failed; retrying at the next round');
+      }
     });
   }
 
-  /** One round now (tests, and after a drain request), after the one in progress. */
-  round(): Promise<void> {
+  /** One renewal round now, then a claim round (tests; the loop runs them on its own). */
+  async round(): Promise<void> {
     this.#round = this.#round.then(() => this.#runRound());
-    return this.#round;
+    await this.#round;
+    await this.#claims;
   }
 
   #schedule(): Promise<void> {
-    const round = this.round();
+    this.#round = this.#round.then(() => this.#runRound());
+    const round = this.#round.then(() => this.#claims);
     void round.finally(() => {
       if (!this.#stopped) this.#loop = setTimeout(() => void this.#schedule(), this.#options.timings.renewEveryMs);
     });
@@ -204,10 +234,10 @@ export class ClusterNode {
         this.#log.info('asked to drain: handing every session over');
         void this.drain();
       }
-      if (this.#status === 'alive') await this.#claim();
     } catch (error) {
       this.#log.error({ err: error }, 'cluster round failed; retrying at the next one');
     }
+    this.nudge();
   }
 
   async #renew(): Promise<void> {
@@ -225,15 +255,26 @@ export class ClusterNode {
       this.#host?.abandon(sessionId, 'the lease was lost');
     }
     const deadline = this.deadline();
-    if (deadline !== undefined) this.#host?.extend(deadline);
+    if (deadline !== undefined) this.#host?.extend(deadline, [...this.#held.keys()]);
+    // Held but not run here for two renewals (its start or its delete failed midway): no worker of it runs in
+    // this process, so it is given back rather than renewed for ever with nobody running it.
+    for (const [sessionId, held] of this.#held) {
+      if (this.#host === undefined || this.#host.runs(sessionId) || started - held.takenAt < 2 * this.#options.timings.renewEveryMs) continue;
+      this.#log.warn({ sessionId }, 'held a lease of a session this node does not run; releasing it');
+      await this.release(sessionId);
+    }
   }
 
-  async #claim(): Promise<void> {
+  /** Claims this node's share of the orphans, a batch at most; true when it took a full batch. */
+  async #claim(): Promise<boolean> {
     const { leases, nodes, timings } = this.#options;
-    const orphans = await leases.orphans(timings.graceMs, ORPHAN_WINDOW);
+    const now = this.#now();
+    const orphans = (await leases.orphans(timings.graceMs, ORPHAN_WINDOW)).filter(
+      (orphan) => (this.#adoptFailures.get(orphan.sessionId)?.until ?? 0) <= now,
+    );
     const rounds = new Map(orphans.map((orphan) => [orphan.sessionId, (this.#orphanRounds.get(orphan.sessionId) ?? 0) + 1]));
     this.#orphanRounds = rounds;
-    if (orphans.length === 0) return;
+    if (orphans.length === 0) return false;
     const members = await nodes.list();
     const assignment = assignOrphans(orphans, members);
     const me = members.find((member) => member.nodeId === this.nodeId);
@@ -241,28 +282,50 @@ export class ClusterNode {
     const mine = orphans.filter(
       (orphan) => assignment.get(orphan.sessionId) === this.nodeId || (rounds.get(orphan.sessionId) ?? 0) > PATIENCE_ROUNDS,
     );
-    for (const orphan of mine.slice(0, this.#options.claimBatch ?? DEFAULT_CLAIM_BATCH)) {
-      if (room-- <= 0) return;
-      if (this.#status !== 'alive' || this.#stopped) return;
+    const batch = mine.slice(0, this.#options.claimBatch ?? DEFAULT_CLAIM_BATCH);
+    let taken = 0;
+    for (const orphan of batch) {
+      if (room-- <= 0 || this.#status !== 'alive' || this.#stopped) return false;
       const lease = await this.acquire(orphan.sessionId);
       if (lease === undefined) continue;
+      let failure: unknown;
       const adopted = await this.#host?.adopt(lease).catch((error: unknown) => {
-        this.#log.error({ err: error, sessionId: lease.sessionId }, 'could not run a session taken over; letting it go');
+        failure = error;
         return false;
       });
-      if (adopted === true) this.#log.info({ sessionId: lease.sessionId, epoch: lease.epoch }, 'took over a session nobody ran');
-      else await this.release(lease.sessionId);
+      if (adopted === true) {
+        taken++;
+        this.#adoptFailures.delete(lease.sessionId);
+        this.#log.info({ sessionId: lease.sessionId, epoch: lease.epoch }, 'took over a session nobody ran');
+        continue;
+      }
+      if (failure !== undefined) {
+        // Not claimed again here for a while (doubling), so one session that cannot start is not retried in a
+        // tight loop by every node (each release wakes them all).
+        const count = (this.#adoptFailures.get(lease.sessionId)?.count ?? 0) + 1;
+        const backoffMs = Math.min(2 ** count * this.#options.timings.renewEveryMs, 60 * this.#options.timings.renewEveryMs);
+        this.#adoptFailures.set(lease.sessionId, { count, until: this.#now() + backoffMs });
+        this.#log.error({ err: failure, sessionId: lease.sessionId, retryInMs: backoffMs }, 'could not run a session taken over; letting it go');
+      }
+      await this.release(lease.sessionId);
     }
+    return taken === batch.length && batch.length > 0;
   }
 
   async #handOverAll(): Promise<void> {
     const queue = [...this.#held.keys()];
     const worker = async (): Promise<void> => {
       for (let sessionId = queue.shift(); sessionId !== undefined; sessionId = queue.shift()) {
-        await this.#host?.handOver(sessionId).catch((error: unknown) => {
-          this.#log.error({ err: error, sessionId }, 'hand-over failed; releasing the lease all the same');
+        const gone = await this.#host?.handOver(sessionId).catch((error: unknown) => {
+          this.#log.error({ err: error, sessionId }, 'hand-over failed; the lease is left to expire');
+          return false;
         });
-        await this.release(sessionId);
+        // Released only once no worker of it can run here: otherwise another node could start it alongside.
+        if (gone === true) await this.release(sessionId);
+        else {
+          this.#held.delete(sessionId);
+          this.#host?.abandon(sessionId, 'hand-over failed');
+        }
       }
     };
     const concurrency = this.#options.handOverConcurrency ?? DEFAULT_HAND_OVER_CONCURRENCY;

@@ -17,14 +17,15 @@ export class PgLeaseStore implements LeaseStore {
   }
 
   async acquire(sessionId: string, nodeId: string, timings: LeaseTimings): Promise<Lease | undefined> {
-    // One statement: insert the first lease, or take a free one with the next epoch. Concurrent claimants are
+    // One statement: insert the first lease, or take a free one, with a new epoch from the cluster's sequence
+    // (larger than any handed out before, for any session). Concurrent claimants are
     // serialized on the row; the loser's WHERE sees the winner's fresh lease and takes nothing. The session row
     // must exist (foreign key): a deleted session is not claimed.
     const { rows } = await this.#db.query<{ epoch: string }>(
       `INSERT INTO session_leases AS l (session_id, node_id, epoch, expires_at)
-       SELECT session_id, $2, 1, now() + ($3 * interval '1 millisecond') FROM sessions WHERE session_id = $1
+       SELECT session_id, $2, nextval('lease_epochs'), now() + ($3 * interval '1 millisecond') FROM sessions WHERE session_id = $1
        ON CONFLICT (session_id) DO UPDATE
-         SET node_id = excluded.node_id, epoch = l.epoch + 1, expires_at = excluded.expires_at
+         SET node_id = excluded.node_id, epoch = excluded.epoch, expires_at = excluded.expires_at
          WHERE ${FREE('l', '$4')}
        RETURNING epoch`,
       [sessionId, nodeId, timings.leaseMs, timings.graceMs],

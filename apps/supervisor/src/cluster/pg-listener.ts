@@ -8,6 +8,11 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 
 const RECONNECT_FIRST_MS = 250;
+/**
+ * An idle connection whose server died (or whose NAT entry expired) raises no error by itself: a probe this often
+ * finds it, within the probe's query timeout, so that the node reconnects and reloads instead of going deaf.
+ */
+const PROBE_MS = 5_000;
 const RECONNECT_MAX_MS = 5_000;
 const CHANNEL = /^[a-z_]+$/;
 
@@ -19,6 +24,7 @@ export class PgListener {
   #client: pg.Client | undefined;
   #closed = false;
   #retryTimer: NodeJS.Timeout | undefined;
+  #probe: NodeJS.Timeout | undefined;
   #delay = RECONNECT_FIRST_MS;
 
   constructor(connectionString: string, log: Logger) {
@@ -47,11 +53,17 @@ export class PgListener {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#retryTimer);
+    clearInterval(this.#probe);
     await this.#client?.end().catch(() => undefined);
   }
 
   async #connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#connectionString, application_name: 'wsm-listen' });
+    const client = new pg.Client({
+      connectionString: this.#connectionString,
+      application_name: 'wsm-listen',
+      keepAlive: true,
+      query_timeout: PROBE_MS,
+    });
     client.on('notification', ({ channel, payload }) => this.#channels.get(channel)?.(payload ?? ''));
     const lost = (error?: Error): void => {
       if (this.#client !== client || this.#closed) return;
@@ -67,6 +79,16 @@ export class PgListener {
       for (const channel of this.#channels.keys()) await client.query(`LISTEN ${channel}`);
       for (const reload of this.#connected) await reload();
       this.#delay = RECONNECT_FIRST_MS;
+      clearInterval(this.#probe);
+      this.#probe = setInterval(() => {
+        if (this.#client !== client) return;
+        client.query('SELECT 1').catch((error: Error) => {
+          // Dropped: the 'end' that follows (or this) schedules the reconnection.
+          client.end().catch(() => undefined);
+          lost(error);
+        });
+      }, PROBE_MS);
+      this.#probe.unref();
     } catch (error) {
       if (this.#client === client) this.#client = undefined;
       await client.end().catch(() => undefined);

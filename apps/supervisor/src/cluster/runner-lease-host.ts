@@ -39,7 +39,13 @@ export async function takeHere(options: LeaseHostOptions, sessionId: string): Pr
   await options.beforeStart?.(sessionId);
   const stale = !AT_REST.has(record.status);
   const controller = runner.run({ ...record, status: stale ? 'stopped' : record.status });
-  if (stale) await registry.update(sessionId, { status: 'stopped' });
+  if (stale) {
+    await registry.update(sessionId, { status: 'stopped' }).catch((error: unknown) => {
+      // Not run here after all: no controller stays behind without the lease the caller now gives back.
+      runner.release(sessionId);
+      throw error;
+    });
+  }
   return controller;
 }
 
@@ -61,18 +67,22 @@ export function runnerLeaseHost(options: LeaseHostOptions): LeaseHost {
     abandon(sessionId: string, reason: string): void {
       runner.release(sessionId)?.abandon(reason);
     },
-    extend(deadlineMs: number): void {
-      for (const controller of runner.controllers()) controller.worker?.lease(deadlineMs);
+    extend(deadlineMs: number, sessionIds: readonly string[]): void {
+      for (const sessionId of sessionIds) runner.get(sessionId)?.worker?.lease(deadlineMs);
     },
-    async handOver(sessionId: string): Promise<void> {
+    async handOver(sessionId: string): Promise<boolean> {
       const controller = runner.get(sessionId);
-      if (controller === undefined) return;
+      // Nothing of it runs in this process.
+      if (controller === undefined) return true;
       await controller.shutdown();
+      if (controller.worker?.alive === true) return false;
       runner.release(sessionId);
       await options.afterStop?.(sessionId).catch((error: unknown) => {
         log.error({ err: error, sessionId }, 'could not save the auth state at hand-over');
       });
+      return true;
     },
+    runs: (sessionId: string): boolean => runner.get(sessionId) !== undefined,
   };
 }
 

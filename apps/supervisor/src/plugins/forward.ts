@@ -10,6 +10,7 @@
  * client, routed afresh). Nothing is retried here: a POST may have taken effect before its connection broke.
  * An owner that cannot be reached answers as a session moving, with Retry-After, within a bounded time.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import replyFrom from '@fastify/reply-from';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { NodeStore } from '../cluster/node-store.js';
@@ -21,6 +22,11 @@ export const FORWARDED_BY = 'x-wsm-forwarded-by';
 
 export interface ForwardOptions {
   nodeId: string;
+  /**
+   * A secret every node has and no client does (derived from DATABASE_URL): the hop header is signed with it, so
+   * a client cannot pass a request off as forwarded to skip routing, placement or a drain.
+   */
+  hopSecret: string;
   locator: SessionLocator;
   nodes: NodeStore;
   /** Connecting to another node takes at most this long before the session counts as moving. */
@@ -56,10 +62,30 @@ export async function registerForwarding(app: FastifyInstance, options: ForwardO
     disableRequestLogging: true,
   });
 
+  const proof = (method: string, url: string): string =>
+    createHmac('sha256', options.hopSecret).update(`${options.nodeId}\n${method}\n${url}`).digest('base64url');
+  /** A hop header another node of this cluster wrote for this very request. */
+  const forwarded = (request: FastifyRequest): boolean => {
+    const header = request.headers[FORWARDED_BY];
+    if (typeof header !== 'string') return false;
+    const [nodeId, signature] = header.split(' ');
+    if (nodeId === undefined || signature === undefined) return false;
+    const expected = Buffer.from(
+      createHmac('sha256', options.hopSecret).update(`${nodeId}\n${request.method}\n${request.url}`).digest('base64url'),
+    );
+    const given = Buffer.from(signature);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+
   const forward = (request: FastifyRequest, reply: FastifyReply, nodeId: string, url: string): FastifyReply => {
     request.log.debug({ to: nodeId }, 'forwarding to the node that runs the session');
     return reply.from(`${url}${request.url}`, {
-      rewriteRequestHeaders: (_request, headers) => ({ ...headers, [FORWARDED_BY]: options.nodeId }),
+      // The client's Host stays: the owner checks a cookie-authenticated write's Origin against it.
+      rewriteRequestHeaders: (_request, headers) => ({
+        ...headers,
+        ...(request.headers.host === undefined ? {} : { host: request.headers.host }),
+        [FORWARDED_BY]: `${options.nodeId} ${proof(request.method, request.url)}`,
+      }),
       // Never again: a request that reached the owner may have changed something before its connection broke.
       retryDelay: () => null,
       timeout: options.answerTimeoutMs(request),
@@ -77,7 +103,7 @@ export async function registerForwarding(app: FastifyInstance, options: ForwardO
 
   // After validation: a malformed request is refused here, by the node that received it.
   app.addHook('preHandler', async (request, reply) => {
-    if (request.headers[FORWARDED_BY] !== undefined || request.routeOptions.config.anyNode === true) return;
+    if (request.routeOptions.config.anyNode === true || forwarded(request)) return;
     const sessionId = sessionIdOf(request);
     if (sessionId === undefined) return;
     const location = await options.locator.locate(sessionId);

@@ -16,6 +16,12 @@ export function describeExit(exit: WorkerExit, heartbeatTimeoutMs: number, at: s
         message: `the worker sent nothing for ${heartbeatTimeoutMs} ms of time it could run and was killed`,
         at,
       };
+    case 'lease-expired':
+      return {
+        code: LastErrorCode.LEASE_EXPIRED,
+        message: 'the worker ended itself at its lease deadline: this node could not renew its lease in time',
+        at,
+      };
     case 'spawn-failed':
       return { code: LastErrorCode.SPAWN_FAILED, message: `the worker could not be started: ${exit.detail}`, at };
     default:
@@ -46,6 +52,11 @@ export function decideAfterExit(policy: RestartPolicy, facts: ExitFacts, random:
   if (exit.cause === 'requested') return { action: 'none' };
   const lastError = describeExit(exit, facts.heartbeatTimeoutMs, facts.at);
   if (!facts.meantToRun) return { action: 'stopped', lastError };
+  // Ended by its lease deadline while this node still holds the lease (a renewal came late): not the worker's
+  // fault, so not a crash; started again after the first delay if the lease allows it.
+  if (exit.cause === 'lease-expired') {
+    return { action: 'backoff', lastError, delayMs: policy.baseDelayMs, consecutiveCrashes: facts.previousCrashes };
+  }
   if (exit.fatal !== undefined && !exit.fatal.retry) {
     return { action: 'fail', lastError, consecutiveCrashes: facts.previousCrashes };
   }

@@ -81,7 +81,7 @@ export class SessionLifecycle {
     for (const field of LIFECYCLE_FIELDS) {
       if (patch[field] !== undefined) (this.#fields as Record<string, unknown>)[field] = patch[field];
     }
-    this.#env.registry.update(this.#sessionId, patch, options).catch((error: unknown) => {
+    this.#env.registry.update(this.#sessionId, patch, { ...options, asOwner: true }).catch((error: unknown) => {
       // Refused by compare-and-set or deleted: the registry logged it; nothing of ours to retry.
       this.#log.warn({ err: error }, 'the registry refused a session change');
     });

@@ -1,7 +1,9 @@
 /**
- * The registry: the only durable truth of sessions. Reads come from a cache of committed rows (this process
- * is the only writer of its store); every write goes to the store first and reaches the cache only once it is
- * durable, so what the API shows is always what the store holds.
+ * The registry: the only durable truth of sessions. Reads come from a cache of committed rows; every write
+ * goes to the store first and reaches the cache only once it is durable, so what the API shows is what the
+ * store holds. On one node this process is the store's only writer; in a cluster the other nodes' changes
+ * reach the cache through `refresh` and `reload` (cluster/pg-listener.ts), and a write of a session this node
+ * runs carries the node's fence: once another node holds the session, it is refused.
  *
  * One failure rule for every write: writes of one session run in order, and a write the store fails is
  * retried in place (later writes of that session wait behind it) until it is durable. A caller that cannot
@@ -29,6 +31,11 @@ export interface WriteOptions {
   /** The lease this node writes under (cluster): once another holds the session, the write is refused, 409 WSM_SESSION_FENCED. */
   fence?: Fence;
   /**
+   * A write of the session's owner (its controller): in a cluster it must carry a fence, and one made once this
+   * node no longer holds the session is refused, never written unfenced.
+   */
+  asOwner?: boolean;
+  /**
    * Runs as soon as the write is settled, before anything waiting on the session's writes resumes: with the
    * events as appended when it is durable, with undefined when it was refused (its events were not written).
    */
@@ -50,51 +57,65 @@ export class SessionRegistry {
   readonly #store: SessionStore;
   readonly #log: Logger;
   readonly #records = new Map<string, SessionRecord>();
+  /** When each session was last refreshed (a counter), so that a reload does not undo a newer refresh. */
+  readonly #refreshes = new Map<string, number>();
+  #refreshCount = 0;
   /** Each session's write chain: the last write queued, settled once it is durable or refused. */
   readonly #tails = new Map<string, Promise<unknown>>();
 
   /** In a cluster, the lease this node writes a session's changes under (undefined: it does not hold it). */
   readonly #fenceOf: (sessionId: string) => Fence | undefined;
 
-  private constructor(store: SessionStore, log: Logger, fenceOf: (sessionId: string) => Fence | undefined) {
+  readonly #clustered: boolean;
+
+  private constructor(store: SessionStore, log: Logger, fenceOf: ((sessionId: string) => Fence | undefined) | undefined) {
     this.#store = store;
     this.#log = log;
-    this.#fenceOf = fenceOf;
+    this.#fenceOf = fenceOf ?? (() => undefined);
+    this.#clustered = fenceOf !== undefined;
   }
 
   static async load(store: SessionStore, log: Logger, options: RegistryOptions = {}): Promise<SessionRegistry> {
-    const registry = new SessionRegistry(store, log, options.fenceOf ?? (() => undefined));
+    const registry = new SessionRegistry(store, log, options.fenceOf);
     for (const record of await store.list()) registry.#records.set(record.sessionId, record);
     return registry;
   }
 
   /**
-   * Takes the store's row of one session (another node changed it), after this node's own writes of it: a
-   * newer version replaces the cached one, a missing row removes it. Resolves with the cached row.
+   * Takes the store's row of one session (another node changed it), after this node's own writes of it: the
+   * stored row replaces the cached one whatever its version (a session deleted and created again starts at
+   * version 1), a missing row removes it. Resolves with the cached row.
    */
   refresh(sessionId: string): Promise<SessionRecord | undefined> {
+    this.#refreshes.set(sessionId, ++this.#refreshCount);
     return this.#enqueue(
       sessionId,
       async () => {
         const stored = await this.#retrying(sessionId, 'read', () => this.#store.get(sessionId));
-        const cached = this.#records.get(sessionId);
         if (stored === undefined) this.#records.delete(sessionId);
-        else if (cached === undefined || stored.version > cached.version) this.#records.set(sessionId, stored);
-        return this.#records.get(sessionId);
+        else this.#records.set(sessionId, stored);
+        return stored;
       },
       {},
     );
   }
 
-  /** Takes every row of the store (after a lost notification connection): refreshes, adds and removes. */
+  /**
+   * Takes every row of the store (after a lost notification connection). A session refreshed since the list
+   * was read keeps what its refresh found: the list may predate its deletion or its new incarnation.
+   */
   async reload(): Promise<void> {
+    const mark = this.#refreshCount;
     const stored = await this.#store.list();
+    const changedSince = (sessionId: string): boolean => (this.#refreshes.get(sessionId) ?? 0) > mark;
     const ids = new Set(stored.map((record) => record.sessionId));
     for (const record of stored) {
+      if (changedSince(record.sessionId)) continue;
       const cached = this.#records.get(record.sessionId);
-      if (cached === undefined || record.version > cached.version) this.#records.set(record.sessionId, record);
+      const newer = cached === undefined || cached.createdAt !== record.createdAt || record.version > cached.version;
+      if (newer) this.#records.set(record.sessionId, record);
     }
-    for (const sessionId of [...this.#records.keys()]) if (!ids.has(sessionId)) void this.refresh(sessionId);
+    for (const sessionId of [...this.#records.keys()]) if (!ids.has(sessionId) && !changedSince(sessionId)) void this.refresh(sessionId);
   }
 
   get size(): number {
@@ -131,6 +152,10 @@ export class SessionRegistry {
       let appended: AppendedEvent[] | undefined;
       try {
         const fence = options.fence ?? this.#fenceOf(sessionId);
+        if (fence === undefined && options.asOwner === true && this.#clustered) {
+          this.#log.warn({ sessionId }, 'an owner write after this node gave the session up; refused');
+          throw new Refused(new Errors.SESSION_FENCED(sessionId));
+        }
         const written = await this.#writeUntilDurable(sessionId, stamped, { events: options.events, fence });
         appended = written.appended;
         return written.record;

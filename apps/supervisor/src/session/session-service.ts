@@ -182,9 +182,10 @@ export class SessionService extends EventEmitter<RunnerEvents> {
   /** Stops the worker, deletes every file of the session, its registry row, and what else it left. */
   async remove(sessionId: string): Promise<void> {
     const controller = await this.#acquire(sessionId);
-    this.#runner.release(sessionId);
     const removal = (async () => {
+      // Run here until its worker is gone: in a cluster, a hand-over meanwhile must find it and wait for it.
       await controller.remove();
+      if (this.#runner.get(sessionId) === controller) this.#runner.release(sessionId);
       await this.#registry.remove(sessionId);
       for (const forget of this.#options.onRemoved ?? []) await forget(sessionId);
     })().finally(() => this.#removing.delete(sessionId));

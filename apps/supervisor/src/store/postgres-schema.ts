@@ -126,4 +126,8 @@ export const MIGRATIONS: readonly string[] = [
    END $$;
    CREATE TRIGGER events_notify AFTER INSERT ON events
      FOR EACH STATEMENT EXECUTE FUNCTION wsm_notify_events();`,
+  // Epochs from one sequence for every session and incarnation: a fencing token is never handed out twice, even
+  // to a session deleted and created again under the same id (whose lease would otherwise start at 1 again).
+  `CREATE SEQUENCE lease_epochs;
+   SELECT setval('lease_epochs', coalesce((SELECT max(epoch) FROM session_leases), 0) + 1, false);`,
 ];
