@@ -13,7 +13,7 @@ import type { SessionController } from '../session/session-controller.js';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { SessionRunner } from '../session/session-runner.js';
 import type { Fence } from '../store/fence.js';
-import type { PostgresDatabase } from '../store/postgres.js';
+import { PostgresDatabase } from '../store/postgres.js';
 import { AuthStateKeeper } from './auth-state-keeper.js';
 import { DEFAULT_AUTH_STATE_MAX_BYTES } from './auth-snapshot.js';
 import { ClusterNode } from './cluster-node.js';
@@ -42,6 +42,8 @@ export class ClusterMode {
   readonly nodes: NodeStore;
   readonly locator: SessionLocator;
   readonly #postgres: PostgresDatabase;
+  /** The lease loop's own connections: API load, event streams and webhooks cannot make a renewal wait. */
+  readonly #leasePool: PostgresDatabase;
   readonly #leases: PgLeaseStore;
   readonly #log: Logger;
   #listener: PgListener | undefined;
@@ -56,8 +58,9 @@ export class ClusterMode {
     this.settings = settings;
     this.#postgres = postgres;
     this.#log = log;
-    this.#leases = new PgLeaseStore(postgres);
-    this.nodes = new PgNodeStore(postgres);
+    this.#leasePool = PostgresDatabase.pool({ connectionString: settings.databaseUrl, max: 2, applicationName: `wsm:${settings.nodeId}:leases` });
+    this.#leases = new PgLeaseStore(this.#leasePool);
+    this.nodes = new PgNodeStore(this.#leasePool);
     this.node = new ClusterNode({
       nodeId: settings.nodeId,
       url: settings.nodeUrl,

@@ -46,6 +46,18 @@ export class PostgresDatabase {
 
   /** Connects and brings the schema up to date; rejects if the database cannot be reached or migrated. */
   static async open(options: PostgresOptions): Promise<PostgresDatabase> {
+    const database = PostgresDatabase.pool(options);
+    try {
+      await database.migrate();
+    } catch (error) {
+      await database.pool.end();
+      throw error;
+    }
+    return database;
+  }
+
+  /** A pool of its own on a database already migrated (a node's lease loop, so nothing else can starve it). */
+  static pool(options: PostgresOptions): PostgresDatabase {
     const pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.max ?? 10,
@@ -62,14 +74,7 @@ export class PostgresDatabase {
     // A pooled idle connection the server dropped (restart, pg_terminate_backend) emits here; without a
     // listener it would crash the process. The next query gets a fresh connection.
     pool.on('error', () => {});
-    const database = new PostgresDatabase(pool);
-    try {
-      await database.migrate();
-    } catch (error) {
-      await pool.end();
-      throw error;
-    }
-    return database;
+    return new PostgresDatabase(pool);
   }
 
   acquire(): this {
