@@ -36,6 +36,17 @@ export async function startNode({ dir, nodeId, databaseUrl, leaseMs, env = {}, a
       client.close();
       await server.stop('SIGKILL');
     },
+    /** Gone at once, workers included (the end of a part: nothing to hand over). */
+    destroy: async () => {
+      await node.kill();
+      for (const pid of node.workers()) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+    },
     /** SIGTERM; resolves with how long the node took to exit (it hands every session over first). */
     stop: async () => {
       client.close();

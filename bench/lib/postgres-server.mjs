@@ -46,12 +46,14 @@ export async function startPostgres() {
   run('initdb', ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C']);
   pgCtl('-w', 'start');
   running = true;
-  const psql = (sql) => run('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qAtc', sql]);
+  const psql = (sql, database = 'postgres') =>
+    run('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql]).trim();
   psql(`CREATE ROLE ${ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`);
   let databases = 0;
   const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   return {
     port,
+    version: psql('SHOW server_version'),
     /** A new, empty database owned by the role, with `settings` (e.g. { synchronous_commit: 'off' }); its URL. */
     createDatabase(settings = {}) {
       const name = `wsm_bench_${++databases}`;
@@ -59,7 +61,7 @@ export async function startPostgres() {
       for (const [key, value] of Object.entries(settings)) psql(`ALTER DATABASE ${name} SET ${key} = '${value}'`);
       return `postgres://${ROLE}@127.0.0.1:${port}/${name}`;
     },
-    /** A one-line query as the superuser (the answer as text: -A -t). */
+    /** A one-line query as the superuser, in `database` (a name or URL; default postgres); the answer as text (-A -t). */
     query: psql,
     /** CPU time the whole server (postmaster and backends) has used so far, in ms. */
     cpuMs: () => treeCpuTimeMs(postmaster),
