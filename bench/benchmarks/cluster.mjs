@@ -22,7 +22,7 @@ import { loadGets } from '../lib/get-load.mjs';
 import { mapLimit } from '../lib/http.mjs';
 import { closedLoop, cpuText, inboundRuns } from '../lib/inbound-load.mjs';
 import { startPostgres } from '../lib/postgres-server.mjs';
-import { describeProfile, summarizeProfile } from '../lib/profile.mjs';
+import { describeProfile, stackShares, summarizeProfile } from '../lib/profile.mjs';
 import { emit, progress, row } from '../lib/result.mjs';
 import { median, summarize } from '../lib/stats.mjs';
 import { startReceiver } from '../lib/webhook-receiver.mjs';
@@ -44,6 +44,13 @@ const EVENT_WARMUP = 500;
 const EVENT_IN_FLIGHT = 64;
 const RESTORE_SESSIONS = 200;
 const FROM = '15550002222@c.us';
+/** What a forwarding node's time is spent on, by the code on the stack (profile.mjs stackShares). */
+const FORWARD_CONCERNS = {
+  'proxying (@fastify/reply-from, undici)': /@fastify\/reply-from|\/undici\//,
+  'locating the owner (SELECT on session_leases: pg)': /session-locator|\/pg\/|\/pg-protocol\/|\/pg-pool\//,
+  'API key check': /supervisor\/dist\/plugins\/auth/,
+  'Fastify': /\/fastify\//,
+};
 const log = progress('cluster');
 
 const only = process.argv.slice(2);
@@ -257,7 +264,8 @@ async function forward() {
     await profiled.stop();
     const [file] = readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile'));
     const profile = file === undefined ? undefined : summarizeProfile(join(profileDir, file), 12, profiledRun.window);
-    return { sessions: ids.length, bytes: Buffer.byteLength(JSON.stringify(template)), runs, profile, profiledRps: profiledRun.rps };
+    const concerns = file === undefined ? undefined : stackShares(join(profileDir, file), FORWARD_CONCERNS, profiledRun.window);
+    return { sessions: ids.length, bytes: Buffer.byteLength(JSON.stringify(template)), runs, profile, concerns, profiledRps: profiledRun.rps };
   } finally {
     await nodes.close();
   }
@@ -390,7 +398,7 @@ if (fo) {
   rows.push(
     row(`failover: kill -9 → ready elsewhere, per session (min / median / max of ${fo.sessions})`, {
       figure: spread(fo.readyAfter),
-      reference: `${ms(floorMs)} (LEASE_MS + grace)`,
+      reference: `${ms(floorMs)} (LEASE_MS + grace after the last renewal)`,
       ratio: fo.readyAfter.max / floorMs,
     }),
   );
@@ -435,12 +443,14 @@ if (fw) {
   notes.push(
     `Forwarding: ${fw.sessions} linked sessions run by A; autocannon (this process) with ${FORWARD_CONNECTIONS} connections, x-api-key, paths cycling through them, ` +
       `${FORWARD_ROUNDS} alternating rounds of ${FORWARD_SECONDS} s per side after a ${FORWARD_WARMUP_SECONDS} s warm-up each (dropped), medians over rounds; ${fw.bytes}-byte answers. ` +
-      `CPU busy (of one core) asked of A: A ${share('owner', 'a')}; asked of B: B ${share('forwarder', 'b')}, A ${share('forwarder', 'a')}. ` +
+      `CPU busy (of one core) asked of A: A ${share('owner', 'a')}; asked of B: B ${share('forwarder', 'b')}, A ${share('forwarder', 'a')} ` +
+      '(neither near 100%: through B a request waits on two more round trips, B→PostgreSQL to locate the owner and B→A, each a process to wake on the shared cores). ' +
       `Per request via B: B ${num(pick('forwarder', (run) => run.cpu.b.usPerRequest), 0)} µs, A ${num(pick('forwarder', (run) => run.cpu.a.usPerRequest), 0)} µs.`,
   );
   if (fw.profile) {
     notes.push(
-      `Where a forwarding node spends its time: a third node C under the same load for ${FORWARD_SECONDS} s with --cpu-prof (${num(fw.profiledRps, 0)} req/s, not in the figures): ${describeProfile(fw.profile, 8)}.`,
+      `Where a forwarding node spends its time: a third node C under the same load for ${FORWARD_SECONDS} s with --cpu-prof (${num(fw.profiledRps, 0)} req/s, not in the figures): ${describeProfile(fw.profile, 8)}. ` +
+        `Share of its busy time with each on the stack (overlapping): ${Object.entries(fw.concerns).map(([label, share]) => `${label} ${Math.round(share * 100)}%`).join(', ')}.`,
     );
   }
 }
@@ -481,7 +491,9 @@ if (ev) {
   );
   notes.push(
     `Events, how PostgreSQL was written: ${num(ev.perMessage.one, 1)} (1 node) and ${num(ev.perMessage.two, 1)} (2 nodes) committed transactions per inbound message over the runs, ` +
-      `and ${num(ev.perAppend.one, 2)} and ${num(ev.perAppend.two, 2)} message.received events per appending transaction.`,
+      `and ${num(ev.perAppend.one, 2)} and ${num(ev.perAppend.two, 2)} message.received events per appending transaction. ` +
+      'An append is BEGIN, INSERT events, INSERT deliveries, COMMIT, and a node writes one append at a time (events/event-recorder.ts batches what was recorded ' +
+      'in one turn of the event loop): at about one event per append, the rate is bound by that chain of round trips and the commit, not by CPU (see the shares above).',
   );
 }
 if (re) {
@@ -505,7 +517,9 @@ if (re) {
   notes.push(
     `Restore: ${RESTORE_SESSIONS} linked simulated sessions on a SQLite supervisor and on a one-node cluster (MAX_SESSIONS=${RESTORE_SESSIONS * 2}, RESTORE_CONCURRENCY at its default), ` +
       'one after the other: set up, SIGTERMed, started again; time from the spawn to the latest `readyAt` (GET /sessions polled every 100 ms). ' +
-      `First ready / median / last: SQLite ${spread(re.sqlite.readyAfter)}; PostgreSQL ${spread(re.postgres.readyAfter)}; first answer after the spawn: SQLite ${ms(re.sqlite.servingMs)}, PostgreSQL ${ms(re.postgres.servingMs)}.`,
+      `First ready / median / last: SQLite ${spread(re.sqlite.readyAfter)}; PostgreSQL ${spread(re.postgres.readyAfter)}; first answer after the spawn: SQLite ${ms(re.sqlite.servingMs)}, PostgreSQL ${ms(re.postgres.servingMs)}. ` +
+      `A cluster node does not restore in bulk: it claims sessions nobody runs, at most 4 per lease round (cluster-node.ts), a round every LEASE_MS/5 = ${RENEW_MS} ms here, ` +
+      `so ${RESTORE_SESSIONS} sessions take at least ${RESTORE_SESSIONS / 4} rounds; SIGTERM hands them over 4 at a time.`,
   );
 }
 for (const [part, message] of Object.entries(failures)) notes.push(`${part}: did not finish: ${message}`);
