@@ -405,6 +405,8 @@ if (fo) {
   notes.push(
     `Failover: LEASE_MS=${LEASE_MS}, so leases renew every ${RENEW_MS} ms, f1's workers fence themselves ${0.6 * LEASE_MS} ms after its last renewal and a survivor may take a session ` +
       `${ms(floorMs)} (LEASE_MS + grace ${GRACE_MS} ms) after it: ${ms(floorMs - RENEW_MS)}–${ms(floorMs)} after the kill, depending on where in the renewal period it fell. ` +
+      `Each survivor claims at most 4 sessions per round (cluster-node.ts), so ${fo.sessions} sessions over 2 survivors take at least ${Math.ceil(fo.sessions / 8)} rounds: ` +
+      'the spread above the floor. ' +
       `Before: ${fo.before}; after: ${fo.after}. All seen ready by polling ${ms(fo.seenAllMs)} after the kill; f1's orphaned workers were all gone ${ms(fo.workersGoneMs)} after it.`,
   );
 }
