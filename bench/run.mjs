@@ -34,6 +34,8 @@ const BENCHMARKS = [
   { name: 'webjs', args: ['5'], inProcess: true, profile: false, timeoutMs: 240_000 },
   { name: 'scale', args: ['200'], profileArgs: ['200'], timeoutMs: 300_000 },
   { name: 'events', args: ['10000', '10'], profileArgs: ['5000', '10'], timeoutMs: 300_000 },
+  // Profiles a forwarding node itself; it sets no target, so run.mjs never re-runs it.
+  { name: 'cluster', args: [], profile: false, timeoutMs: 600_000 },
 ];
 
 /** Runs one benchmark script in a child process of its own group; resolves with its JSON result. */

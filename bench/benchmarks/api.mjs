@@ -10,11 +10,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { ms, num } from '../lib/format.mjs';
+import { loadGets } from '../lib/get-load.mjs';
 import { jsonClient, mapLimit } from '../lib/http.mjs';
 import { startNodeServer } from '../lib/node-server.mjs';
-import { cpuTimeMs } from '../lib/proc.mjs';
 import { emit, progress, row } from '../lib/result.mjs';
 import { median } from '../lib/stats.mjs';
 import { startSupervisor } from '../lib/supervisor-process.mjs';
@@ -32,6 +31,7 @@ const supervisor = await startSupervisor({ dataDir: join(dir, 'data') });
 const client = jsonClient(supervisor.base, { maxSockets: 16 });
 log(`registering ${SESSIONS} sessions`);
 const ids = Array.from({ length: SESSIONS }, (_, index) => `api-${index}`);
+const paths = ids.map((sessionId) => `/sessions/${sessionId}`);
 await mapLimit(ids, 16, (sessionId) => client.call('POST', '/sessions', { sessionId, engine: 'simulated', start: false }));
 const template = await client.call('GET', '/sessions/api-0');
 client.close();
@@ -42,34 +42,13 @@ const reference = await startNodeServer({
   logDir: dir,
 });
 
-/** One autocannon run; the path walks through the 1,000 ids, so no one entry stays hot. Also the server's CPU time. */
+/** One autocannon run over the 1,000 ids, and the server's CPU time. */
 async function load({ base, pid }, duration) {
-  let next = 0;
-  const cpuBefore = cpuTimeMs(pid);
-  const startedMs = monotonicMs();
-  const result = await autocannon({
-    url: base,
-    connections: CONNECTIONS,
-    duration,
-    requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: `/sessions/api-${next++ % SESSIONS}` }) }],
-  });
-  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
-    throw new Error(`${base}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
-  }
-  const cpuMs = cpuTimeMs(pid) - cpuBefore;
-  return {
-    rps: result.requests.average,
-    p99: result.latency.p99,
-    total: result.requests.total,
-    cpuShare: cpuMs / (duration * 1000),
-    cpuUsPerRequest: (cpuMs * 1000) / result.requests.total,
-    window: { fromMs: startedMs, toMs: monotonicMs() },
-  };
+  const run = await loadGets({ base, paths, connections: CONNECTIONS, seconds: duration, processes: { server: pid } });
+  return { rps: run.rps, p99: run.p99, total: run.total, cpuShare: run.cpu.server.share, cpuUsPerRequest: run.cpu.server.usPerRequest, window: run.window };
 }
 
 const sides = { supervisor, reference };
-// The clock of V8's profiles, for the window a profiling re-run looks at.
-const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 log(`warm-up ${WARMUP_SECONDS} s each, then ${rounds} rounds of ${seconds} s each, ${CONNECTIONS} connections`);
 for (const side of Object.values(sides)) await load(side, WARMUP_SECONDS);
 const runs = { supervisor: [], reference: [] };

@@ -14,11 +14,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ms, num } from '../lib/format.mjs';
 import { jsonClient, mapLimit } from '../lib/http.mjs';
+import { closedLoop as closedLoopOf, cpuText, inboundRuns, steadyLoop as steadyLoopOf } from '../lib/inbound-load.mjs';
 import { startNodeServer } from '../lib/node-server.mjs';
-import { cpuTimeMs } from '../lib/proc.mjs';
-import { openLoop } from '../lib/open-loop.mjs';
 import { emit, progress, row } from '../lib/result.mjs';
-import { summarize } from '../lib/stats.mjs';
 import { startSupervisor } from '../lib/supervisor-process.mjs';
 import { startReceiver } from '../lib/webhook-receiver.mjs';
 
@@ -58,88 +56,15 @@ const relay = await startNodeServer({
 const lister = jsonClient(supervisor.base, { maxSockets: 1 });
 const workerPids = (await lister.call('GET', '/sessions')).map((session) => session.pid);
 lister.close();
+const targets = (base) => ids.map((sessionId) => ({ base, sessionId }));
 // Whose CPU time each side's runs are charged with (the benchmark process itself is counted on both).
 const sides = {
-  supervisor: { base: supervisor.base, processes: { supervisor: [supervisor.pid], workers: workerPids } },
-  reference: { base: relay.base, processes: { relay: [relay.pid] } },
+  supervisor: { targets: targets(supervisor.base), processes: { supervisor: [supervisor.pid], workers: workerPids } },
+  reference: { targets: targets(relay.base), processes: { relay: [relay.pid] } },
 };
-const monotonicMs = (now) => now + (Number(process.hrtime.bigint()) / 1e6 - performance.now());
-
-/** CPU ms used so far by each group of processes, and by this process. */
-function cpuNow(processes) {
-  const used = { benchmark: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000 };
-  for (const [label, pids] of Object.entries(processes)) used[label] = pids.reduce((sum, pid) => sum + cpuTimeMs(pid), 0);
-  return used;
-}
-
-let runNumber = 0;
-/** Drives one run of inbound messages (`drive` calls `inbound(index, dueTime)`), waits for their arrival, measures it. */
-async function measure({ base, processes }, drive) {
-  const run = ++runNumber;
-  const cpuBefore = cpuNow(processes);
-  const client = jsonClient(base, { maxSockets: IN_FLIGHT });
-  const sentAt = new Map();
-  let rejected = 0;
-  const inbound = (index, at) => {
-    const token = `r${run}-${index}`;
-    sentAt.set(token, at);
-    return client
-      .request('POST', `/sessions/${ids[index % SESSIONS]}/simulate/inbound`, { from: FROM, text: token })
-      .then((answer) => {
-        if (answer.status !== 200) rejected++;
-      })
-      .catch(() => rejected++);
-  };
-  const firstSend = performance.now();
-  const { sendMs } = await drive(inbound);
-  const tokens = [...sentAt.keys()];
-  await receiver.waitFor(tokens, DRAIN_TIMEOUT_MS);
-  const cpuAfter = cpuNow(processes);
-  const runMs = performance.now() - firstSend;
-  client.close();
-  const latencies = [];
-  let lastArrival = firstSend;
-  for (const token of tokens) {
-    const arrived = receiver.arrivals.get(token);
-    if (arrived === undefined) continue;
-    latencies.push(arrived - sentAt.get(token));
-    lastArrival = Math.max(lastArrival, arrived);
-  }
-  return {
-    sent: tokens.length,
-    rejected,
-    delivered: latencies.length,
-    acceptedPerSecond: ((tokens.length - rejected) / sendMs) * 1000,
-    deliveredPerSecond: (latencies.length / (lastArrival - firstSend)) * 1000,
-    latency: summarize(latencies),
-    // Share of one core each group used over the run, sending and draining.
-    cpu: Object.fromEntries(Object.keys(cpuAfter).map((label) => [label, (cpuAfter[label] - cpuBefore[label]) / runMs])),
-    window: { fromMs: monotonicMs(firstSend), toMs: monotonicMs(lastArrival) },
-  };
-}
-
-/** Closed loop: IN_FLIGHT requests always outstanding, spread over the sessions, until `count` were sent. */
-const closedLoop = (count) => async (inbound) => {
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < count) {
-        const index = next++;
-        await inbound(index, performance.now());
-      }
-    }),
-  );
-  return { sendMs: performance.now() - started };
-};
-
-/** Open loop at STEADY_RATE/s for `seconds`; each message's latency counts from its due time. */
-const steadyLoop = (seconds) => async (inbound) => {
-  const load = openLoop({ rate: STEADY_RATE, durationMs: seconds * 1000, send: inbound });
-  await load.done;
-  const { elapsedMs } = await load.finish();
-  return { sendMs: elapsedMs };
-};
+const { measure } = inboundRuns({ receiver, from: FROM, inFlight: IN_FLIGHT, drainTimeoutMs: DRAIN_TIMEOUT_MS });
+const closedLoop = (count) => closedLoopOf(count, IN_FLIGHT);
+const steadyLoop = (seconds) => steadyLoopOf(STEADY_RATE, seconds);
 
 log(`warm-up: ${WARMUP_MESSAGES} messages closed loop per side (dropped)`);
 for (const side of Object.values(sides)) await measure(side, closedLoop(WARMUP_MESSAGES));
@@ -163,7 +88,6 @@ rmSync(dir, { recursive: true, force: true });
 
 const best = (runs, key) => Math.max(...runs.map((run) => run[key]));
 const bestRun = (runs) => runs.reduce((top, run) => (run.deliveredPerSecond > top.deliveredPerSecond ? run : top));
-const cpuText = (run) => Object.entries(run.cpu).map(([label, share]) => `${label} ${Math.round(share * 100)}%`).join(', ');
 const maxRate = { figure: best(results.max.supervisor, 'deliveredPerSecond'), reference: best(results.max.reference, 'deliveredPerSecond') };
 const maxP99 = {
   figure: Math.max(...results.max.supervisor.map((run) => run.latency.p99)),

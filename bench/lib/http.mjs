@@ -3,8 +3,11 @@ import http from 'node:http';
 import { createServer } from 'node:net';
 import { delay } from './delay.mjs';
 
-/** A client with its own keep-alive pool; `request` resolves { status, body, ms } (ms from call to full answer). */
-export function jsonClient(base, { maxSockets = 64 } = {}) {
+/**
+ * A client with its own keep-alive pool; `request` resolves { status, body, ms } (ms from call to full answer).
+ * `headers` go with every request (an API key).
+ */
+export function jsonClient(base, { maxSockets = 64, headers = {} } = {}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets });
   const url = new URL(base);
   const request = (method, path, payload) =>
@@ -18,7 +21,7 @@ export function jsonClient(base, { maxSockets = 64 } = {}) {
           port: url.port,
           method,
           path,
-          headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
         },
         (res) => {
           const chunks = [];

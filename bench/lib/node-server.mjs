@@ -2,7 +2,7 @@
  * A Node HTTP server as a real child process on 127.0.0.1 (the supervisor, or a reference server), started
  * with the same node flags and environment whatever it is, so the two sides of a comparison differ only in code.
  * Its stdout/stderr go to a log file in `logDir`. BENCH_PROFILE_DIR (a profiling re-run of run.mjs) adds
- * --cpu-prof to the servers that ask for it.
+ * --cpu-prof to the servers that ask for it; `profileDir` adds it to this one whatever the run.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -15,12 +15,13 @@ import { freePort, waitUntilServing } from './http.mjs';
 const CLEARED = ['API_KEY', 'WEBHOOK_URL', 'WEBHOOK_SECRET', 'MAX_SESSIONS', 'RESTORE_CONCURRENCY', 'RESTART_BACKOFF_MS', 'CHROMIUM_ARGS', 'NODE_OPTIONS', 'LOG_LEVEL'];
 
 /** Spawns it; `serving` resolves (to performance.now()) once GET /health answers. */
-export async function spawnNodeServer({ script, env = {}, logDir, port, profile = false }) {
+export async function spawnNodeServer({ script, env = {}, logDir, port, profile = false, profileDir }) {
   const chosen = port ?? (await freePort());
   const inherited = { ...process.env };
   for (const name of CLEARED) delete inherited[name];
   const logFile = openSync(join(logDir, `${basename(script)}-${chosen}-${Date.now()}.log`), 'a');
-  const profiling = profile && process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const cpuProfileDir = profileDir ?? (profile ? process.env.BENCH_PROFILE_DIR : undefined);
+  const profiling = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
   const spawnedAt = performance.now();
   const child = own(
     spawn(process.execPath, [...profiling, script], {

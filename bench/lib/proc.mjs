@@ -41,11 +41,48 @@ export function groupMemory(pgids) {
   return total;
 }
 
+/** Live processes whose environment holds `entry` (NAME=value): e.g. a supervisor's workers by their owner mark. */
+export function pidsWithEnv(entry) {
+  const found = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(entry)) found.push(Number(name));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
 /** CPU time (user + system) a process has used so far, in ms (/proc/<pid>/stat fields 14 and 15, at 100 ticks/s). */
 export function cpuTimeMs(pid) {
   const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * (1000 / TICKS_PER_SECOND);
+}
+
+/**
+ * CPU time of a server and its direct children (PostgreSQL's postmaster and its backends), in ms: the live
+ * children's own time, and what the ones already reaped had used (the root's cutime and cstime).
+ */
+export function treeCpuTimeMs(rootPid) {
+  const stat = (pid) => {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  };
+  const root = stat(rootPid);
+  let ticks = Number(root[11]) + Number(root[12]) + Number(root[13]) + Number(root[14]);
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const fields = stat(name);
+      if (Number(fields[1]) === rootPid) ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks * (1000 / TICKS_PER_SECOND);
 }
 
 // USER_HZ is 100 on every Linux architecture Node ships for (getconf CLK_TCK).

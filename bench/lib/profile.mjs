@@ -95,3 +95,39 @@ export function describeProfile(summary, top = 5) {
     summary.functions.slice(0, top).map((entry) => `${entry.name} ${pct(entry.share)}`).join(', ')
   );
 }
+
+/**
+ * Inclusive shares: for each group ({ label: RegExp on a frame's URL }), the share of the busy time in `window`
+ * whose stack holds a frame of that group (a sample can count for several groups). Answers "how much of the
+ * work happened on behalf of X", which self time by place does not (a socket write counts under no package).
+ */
+export function stackShares(file, groups, window = undefined) {
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const entries = Object.entries(groups);
+  const inGroup = new Map();
+  const groupsOf = (id) => {
+    if (!inGroup.has(id)) {
+      const { url } = byId.get(id).callFrame;
+      const own = entries.filter(([, pattern]) => pattern.test(url)).map(([label]) => label);
+      const parent = parentOf.get(id);
+      inGroup.set(id, new Set([...own, ...(parent === undefined ? [] : groupsOf(parent))]));
+    }
+    return inGroup.get(id);
+  };
+  const sums = Object.fromEntries(entries.map(([label]) => [label, 0]));
+  let busyMs = 0;
+  let atMs = profile.startTime / 1000;
+  for (let index = 0; index < profile.samples.length; index++) {
+    const id = profile.samples[index];
+    const delta = (profile.timeDeltas[index + 1] ?? 0) / 1000;
+    atMs += (profile.timeDeltas[index] ?? 0) / 1000;
+    if (window !== undefined && (atMs < window.fromMs || atMs > window.toMs)) continue;
+    if (IDLE.has(byId.get(id).callFrame.functionName)) continue;
+    busyMs += delta;
+    for (const label of groupsOf(id)) sums[label] += delta;
+  }
+  return Object.fromEntries(entries.map(([label]) => [label, busyMs === 0 ? 0 : sums[label] / busyMs]));
+}

@@ -9,14 +9,18 @@ import { spawnNodeServer } from './node-server.mjs';
 
 export const SUPERVISOR = fileURLToPath(new URL('../../apps/supervisor/dist/server.js', import.meta.url));
 
-/** Spawns it; `serving` resolves once it answers GET /health. Its log goes next to its data dir. `profile: false` keeps a profiling re-run off it. */
-export function spawnSupervisor({ dataDir, env = {}, port, profile = true }) {
+/**
+ * Spawns it; `serving` resolves once it answers GET /health. Its log goes next to its data dir. `profile: false`
+ * keeps a profiling re-run off it; `profileDir` profiles it in any run.
+ */
+export function spawnSupervisor({ dataDir, env = {}, port, profile = true, profileDir }) {
   return spawnNodeServer({
     script: SUPERVISOR,
     env: { DATA_DIR: dataDir, DEFAULT_ENGINE: 'simulated', LOG_LEVEL: 'warn', RATE_LIMIT: '0', ...env },
     logDir: dirname(dataDir),
     port,
     profile,
+    profileDir,
   });
 }
 
