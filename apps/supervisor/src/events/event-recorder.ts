@@ -51,6 +51,8 @@ export class EventRecorder extends EventEmitter<RecorderEvents> implements Event
   readonly #nextId = createEventIds();
   #queue: NewEvent[] = [];
   #scheduled = false;
+  /** A write is chained and has not started: it will take everything queued by then. */
+  #writePending = false;
   #tail: Promise<void> = Promise.resolve();
   #writeError: unknown;
 
@@ -126,12 +128,20 @@ export class EventRecorder extends EventEmitter<RecorderEvents> implements Event
     return [...new Set([...this.#options.globalTargets, ...own])];
   }
 
+  /**
+   * Chains one write of whatever is queued when it starts (not when it was asked for): while a write is in
+   * flight, every event recorded meanwhile, and every flush asked for, joins the next one. One transaction for
+   * many events (a group commit), instead of one each behind the other.
+   */
   #write(): void {
     this.#scheduled = false;
-    const batch = this.#queue;
-    if (batch.length === 0) return;
-    this.#queue = [];
+    if (this.#queue.length === 0 || this.#writePending) return;
+    this.#writePending = true;
     this.#tail = this.#tail.then(async () => {
+      this.#writePending = false;
+      const batch = this.#queue;
+      if (batch.length === 0) return;
+      this.#queue = [];
       for (;;) {
         try {
           const appended = await this.#options.store.append(batch, this.#options.claim());
