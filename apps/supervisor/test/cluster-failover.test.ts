@@ -83,7 +83,7 @@ describe('failover of a node with simulated and webjs sessions', () => {
     const killedAt = Date.now();
     n1.child.kill('SIGKILL');
     await n1.exited;
-    // The kill took n1's workers with it? Not by itself: they end at their lease deadline (never later).
+    // n1's workers end when their IPC channel closes with it, and at their lease deadline at the latest.
     await until(async () => (ownedPids(n1.dataDir).length === 0 ? true : undefined), LEASE_MS, "n1's workers to end");
 
     const readyAfter = new Map<string, number>();
