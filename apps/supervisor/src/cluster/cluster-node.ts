@@ -209,13 +209,6 @@ export class ClusterNode {
     });
   }
 
-  /** One renewal round now, then a claim round (tests; the loop runs them on its own). */
-  async round(): Promise<void> {
-    this.#round = this.#round.then(() => this.#runRound());
-    await this.#round;
-    await this.#claims;
-  }
-
   #schedule(): Promise<void> {
     this.#round = this.#round.then(() => this.#runRound());
     const round = this.#round.then(() => this.#claims);

@@ -15,16 +15,6 @@ export type Queryable = Pick<pg.PoolClient, 'query'>;
 /** `hashtext('wsm:migrate')` would do as well; a fixed number keeps the lock visible in pg_locks. */
 const MIGRATION_LOCK = 0x77736d01;
 
-/** Connection errors (the server restarting, a cut network) that a retried statement may outlive. */
-const TRANSIENT = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '53300']);
-
-export function isTransientPgError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && TRANSIENT.has(code)) return true;
-  const message = error instanceof Error ? error.message : '';
-  return /Connection terminated|ECONNREFUSED|ECONNRESET|EPIPE|timeout exceeded when trying to connect/i.test(message);
-}
-
 export interface PostgresOptions {
   connectionString: string;
   /** Connections in the pool; every node holds up to this many. */
