@@ -1,17 +1,9 @@
 // Where PostgreSQL's server programs are: PG_BIN, else Debian's /usr/lib/postgresql/<version>/bin (the highest
 // version), else the PATH. Shared by ensure-postgres.mjs and the tests' throwaway servers.
-import { accessSync, constants, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-
-const runnable = (path) => {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { isExecutable } from './ensure-debian-package.mjs';
 
 /** The directory holding `initdb`, `pg_ctl` and `postgres`, or undefined when there is none. */
 export function postgresBinDir() {
@@ -27,5 +19,5 @@ export function postgresBinDir() {
   }
   const onPath = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' });
   if (onPath.status === 0 && onPath.stdout.trim() !== '') candidates.push(onPath.stdout.trim().replace(/\/initdb$/, ''));
-  return candidates.find((dir) => ['initdb', 'pg_ctl', 'postgres'].every((program) => runnable(join(dir, program))));
+  return candidates.find((dir) => ['initdb', 'pg_ctl', 'postgres'].every((program) => isExecutable(join(dir, program))));
 }
