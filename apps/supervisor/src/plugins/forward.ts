@@ -62,17 +62,16 @@ export async function registerForwarding(app: FastifyInstance, options: ForwardO
     disableRequestLogging: true,
   });
 
-  const proof = (method: string, url: string): string =>
-    createHmac('sha256', options.hopSecret).update(`${options.nodeId}\n${method}\n${url}`).digest('base64url');
+  /** What a hop header proves: that `nodeId`, holding the cluster's secret, forwarded this very request. */
+  const sign = (nodeId: string, method: string, url: string): string =>
+    createHmac('sha256', options.hopSecret).update(`${nodeId}\n${method}\n${url}`).digest('base64url');
   /** A hop header another node of this cluster wrote for this very request. */
   const forwarded = (request: FastifyRequest): boolean => {
     const header = request.headers[FORWARDED_BY];
     if (typeof header !== 'string') return false;
     const [nodeId, signature] = header.split(' ');
     if (nodeId === undefined || signature === undefined) return false;
-    const expected = Buffer.from(
-      createHmac('sha256', options.hopSecret).update(`${nodeId}\n${request.method}\n${request.url}`).digest('base64url'),
-    );
+    const expected = Buffer.from(sign(nodeId, request.method, request.url));
     const given = Buffer.from(signature);
     return given.length === expected.length && timingSafeEqual(given, expected);
   };
@@ -84,7 +83,7 @@ export async function registerForwarding(app: FastifyInstance, options: ForwardO
       rewriteRequestHeaders: (_request, headers) => ({
         ...headers,
         ...(request.headers.host === undefined ? {} : { host: request.headers.host }),
-        [FORWARDED_BY]: `${options.nodeId} ${proof(request.method, request.url)}`,
+        [FORWARDED_BY]: `${options.nodeId} ${sign(options.nodeId, request.method, request.url)}`,
       }),
       // Never again: a request that reached the owner may have changed something before its connection broke.
       retryDelay: () => null,
