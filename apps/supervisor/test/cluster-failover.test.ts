@@ -8,8 +8,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmulator, type Emulator } from '@wsm/wa-web-emulator';
-import { API_KEY, LEASE_MS, startNode, until, type Node } from './cluster-nodes.js';
-import { ownedPids } from './helpers.js';
+import { API_KEY, LEASE_MS, startNode, type Node } from './cluster-nodes.js';
+import { eventually, ownedPids } from './helpers.js';
 import { testDatabase } from './postgres.js';
 import { waitForRemoteSession } from './supervisor-process.js';
 
@@ -62,7 +62,7 @@ describe('failover of a node with simulated and webjs sessions', () => {
     const n2 = await startNode(databaseUrl, 'n2', env);
     const n3 = await startNode(databaseUrl, 'n3', env);
     const nodes: Node[] = [n2, n3];
-    await until(async () => ((await n2.call('GET', '/nodes')).body.length === 3 ? true : undefined), 10_000, 'three nodes');
+    await eventually(async () => ((await n2.call('GET', '/nodes')).body.length === 3 ? true : undefined), 10_000, 'three nodes');
 
     // Sends under idempotency keys, and inbound messages, acknowledged before the kill.
     const sends = new Map<string, unknown>();
@@ -84,7 +84,7 @@ describe('failover of a node with simulated and webjs sessions', () => {
     n1.child.kill('SIGKILL');
     await n1.exited;
     // n1's workers end when their IPC channel closes with it, and at their lease deadline at the latest.
-    await until(async () => (ownedPids(n1.dataDir).length === 0 ? true : undefined), LEASE_MS, "n1's workers to end");
+    await eventually(async () => (ownedPids(n1.dataDir).length === 0 ? true : undefined), LEASE_MS, "n1's workers to end");
 
     const readyAfter = new Map<string, number>();
     for (const sessionId of [...SIMULATED, ...WEBJS]) {

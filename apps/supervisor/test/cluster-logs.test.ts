@@ -4,7 +4,8 @@
  * the first), and they are still there after a kill -9 of the first moved the session, before the second's own.
  */
 import { describe, expect, it } from 'vitest';
-import { startNode, until, type Node } from './cluster-nodes.js';
+import { startNode, type Node } from './cluster-nodes.js';
+import { eventually } from './helpers.js';
 import { testDatabase } from './postgres.js';
 import { waitForRemoteSession } from './supervisor-process.js';
 
@@ -23,13 +24,13 @@ describe('session logs in cluster mode', () => {
     await waitForRemoteSession(a, 'roamer', (session) => session.status === 'qr');
     expect((await a.call('POST', '/sessions/roamer/simulate/scan')).body.status).toBe('ready');
     const b = await startNode(databaseUrl, 'b');
-    await until(async () => ((await b.call('GET', '/nodes')).body.filter((node: any) => node.status === 'alive').length === 2 ? true : undefined), 10_000, 'two nodes alive');
+    await eventually(async () => ((await b.call('GET', '/nodes')).body.filter((node: any) => node.status === 'alive').length === 2 ? true : undefined), 10_000, 'two nodes alive');
     expect((await b.call('GET', '/sessions/roamer')).body.node).toBe('a');
 
     // The worker on a logs a connection drop; b reads it from the database within a's flush interval.
     expect((await a.call('POST', '/sessions/roamer/simulate/disconnect')).status).toBe(200);
     const logs = (node: Node) => node.call('GET', '/sessions/roamer/logs?limit=500');
-    const beforeKill = await until(
+    const beforeKill = await eventually(
       async () => {
         const { body } = await logs(b);
         return (body as Logged[]).some((record) => record.node === 'a' && record.msg === 'simulated connection drop; reconnecting') ? (body as Logged[]) : undefined;

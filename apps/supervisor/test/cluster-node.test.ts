@@ -13,6 +13,7 @@ import type { Lease, LeaseStore } from '../src/cluster/lease-store.js';
 import { PgLeaseStore } from '../src/cluster/pg-lease-store.js';
 import { PgNodeStore } from '../src/cluster/pg-node-store.js';
 import { PostgresDatabase } from '../src/store/postgres.js';
+import { eventually } from './helpers.js';
 import { testDatabase } from './postgres.js';
 
 const timings: ClusterTimings = { leaseMs: 1_500, renewEveryMs: 250, fenceAfterMs: 900, graceMs: 300 };
@@ -96,13 +97,6 @@ async function cluster(sessions: number) {
   return { admin, node };
 }
 
-const until = async (what: () => boolean, timeoutMs = 10_000): Promise<void> => {
-  const started = Date.now();
-  while (!what()) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
 
 describe('ClusterNode', () => {
   it('shares orphans out between nodes, each session run by exactly one', async () => {
@@ -114,7 +108,7 @@ describe('ClusterNode', () => {
     await a.member.start(a.host);
     expect(a.host.running.size).toBe(4);
     await b.member.start(b.host);
-    await until(() => a.host.running.size + b.host.running.size === 8);
+    await eventually(() => a.host.running.size + b.host.running.size === 8, 10_000);
     const owners = [...a.host.running.keys(), ...b.host.running.keys()];
     expect(new Set(owners).size).toBe(8);
     expect(b.host.running.size).toBeGreaterThan(0);
@@ -124,13 +118,13 @@ describe('ClusterNode', () => {
     const { node } = await cluster(3);
     const a = await node('a');
     await a.member.start(a.host);
-    await until(() => a.host.running.size === 3);
+    await eventually(() => a.host.running.size === 3, 10_000);
     const b = await node('b');
     await b.member.start(b.host);
     // a stops dead (as with kill -9): no renewal, no release.
     const silentAt = monotonicNowMs();
     await a.member.stop(false);
-    await until(() => b.host.running.size === 3);
+    await eventually(() => b.host.running.size === 3, 10_000);
     expect(monotonicNowMs() - silentAt).toBeGreaterThanOrEqual(timings.leaseMs + timings.graceMs - timings.renewEveryMs);
     const before = new Map([...a.host.running].map(([sessionId, lease]) => [sessionId, lease.epoch]));
     for (const [sessionId, lease] of b.host.running) expect(lease.epoch).toBeGreaterThan(before.get(sessionId) ?? Infinity);
@@ -140,11 +134,11 @@ describe('ClusterNode', () => {
     const { node, admin } = await cluster(2);
     const a = await node('a');
     await a.member.start(a.host);
-    await until(() => a.host.running.size === 2);
+    await eventually(() => a.host.running.size === 2, 10_000);
     const firstEpochs = new Map([...a.host.running].map(([sessionId, lease]) => [sessionId, lease.epoch]));
     const lastDeadline = a.host.deadline;
     a.leases.down = true;
-    await until(() => a.host.abandoned.length === 2);
+    await eventually(() => a.host.abandoned.length === 2, 10_000);
     // Abandoned at the deadline the workers were given, and the leases still unexpired at that moment.
     expect(a.host.abandoned[0]!.at).toBeGreaterThanOrEqual(lastDeadline - 5);
     const { rows } = await admin.query<{ left_ms: string }>('SELECT extract(epoch FROM min(expires_at) - now()) * 1000 AS left_ms FROM session_leases');
@@ -152,7 +146,7 @@ describe('ClusterNode', () => {
     expect(a.member.mayRun('s0')).toBe(false);
     // Back in reach: the leases it gave up are not renewed; it takes them again only once they are free.
     a.leases.down = false;
-    await until(() => a.host.running.size === 2);
+    await eventually(() => a.host.running.size === 2, 10_000);
     for (const [sessionId, lease] of a.host.running) expect(lease.epoch).toBeGreaterThan(firstEpochs.get(sessionId) ?? Infinity);
   });
 
@@ -160,13 +154,13 @@ describe('ClusterNode', () => {
     const { node } = await cluster(4);
     const a = await node('a');
     await a.member.start(a.host);
-    await until(() => a.host.running.size === 4);
+    await eventually(() => a.host.running.size === 4, 10_000);
     const b = await node('b');
     await b.member.start(b.host);
     const drainedAt = monotonicNowMs();
     await a.member.drain();
     expect(a.host.handedOver.sort()).toEqual(['s0', 's1', 's2', 's3']);
-    await until(() => b.host.running.size === 4);
+    await eventually(() => b.host.running.size === 4, 10_000);
     expect(monotonicNowMs() - drainedAt).toBeLessThan(timings.leaseMs);
     expect(a.member.status).toBe('draining');
   });

@@ -85,14 +85,3 @@ export async function startNode(
   started.push(node);
   return node;
 }
-
-export const until = async <T>(what: () => Promise<T | undefined>, timeoutMs: number, label: string): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await what();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out: ${label}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-};
-

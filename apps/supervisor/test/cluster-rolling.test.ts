@@ -4,7 +4,8 @@
  * session's downtime (time not `ready`) is measured from polling.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { startNode, until, type Node } from './cluster-nodes.js';
+import { startNode, type Node } from './cluster-nodes.js';
+import { eventually } from './helpers.js';
 import { testDatabase } from './postgres.js';
 import { waitForRemoteSession } from './supervisor-process.js';
 import { startReceiver } from './webhook-receiver.js';
@@ -20,7 +21,7 @@ describe('rolling restart of a cluster', () => {
       const databaseUrl = await testDatabase();
       const env = { WEBHOOK_URL: receiver.url, WEBHOOK_BACKOFF_MS: '200' };
       let nodes: Node[] = [await startNode(databaseUrl, 'r1', env), await startNode(databaseUrl, 'r2', env), await startNode(databaseUrl, 'r3', env)];
-      await until(async () => ((await nodes[0]!.call('GET', '/nodes')).body.length === 3 ? true : undefined), 10_000, 'three nodes');
+      await eventually(async () => ((await nodes[0]!.call('GET', '/nodes')).body.length === 3 ? true : undefined), 10_000, 'three nodes');
       for (const sessionId of SESSIONS) {
         expect((await nodes[0]!.call('POST', '/start-session', { sessionId })).status).toBe(202);
         await waitForRemoteSession(nodes[0]!, sessionId, (session) => session.status === 'qr');

@@ -7,21 +7,21 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { PgSessionStore } from '../src/store/pg-session-store.js';
 import { PostgresDatabase } from '../src/store/postgres.js';
-import { ownedPids } from './helpers.js';
+import { eventually, ownedPids } from './helpers.js';
 import { testDatabase } from './postgres.js';
 import { startPostgres } from './postgres-server.js';
 import { openEventStream } from './sse-client.js';
 import { startTcpProxy } from './tcp-proxy.js';
 import { waitForRemoteSession } from './supervisor-process.js';
 
-import { LEASE_MS, API_KEY, startNode, until, type Node } from './cluster-nodes.js';
+import { LEASE_MS, API_KEY, startNode, type Node } from './cluster-nodes.js';
 
 describe('cluster mode', () => {
   it('spreads sessions, answers for any session on any node, and moves a killed node\'s sessions without a QR', async () => {
     const databaseUrl = await testDatabase();
     const nodes = [await startNode(databaseUrl, 'n1'), await startNode(databaseUrl, 'n2'), await startNode(databaseUrl, 'n3')];
     const [n1, n2, n3] = nodes as [Node, Node, Node];
-    await until(async () => ((await n1.call('GET', '/nodes')).body.filter((node: any) => node.status === 'alive').length === 3 ? true : undefined), 10_000, 'three nodes alive');
+    await eventually(async () => ((await n1.call('GET', '/nodes')).body.filter((node: any) => node.status === 'alive').length === 3 ? true : undefined), 10_000, 'three nodes alive');
 
     // Created through one node, placed on the nodes with the most room.
     const ids = ['c0', 'c1', 'c2', 'c3', 'c4', 'c5'];
@@ -35,7 +35,7 @@ describe('cluster mode', () => {
     for (const sessionId of ids) placed.set(sessionId, (await n1.call('GET', `/sessions/${sessionId}`)).body.node);
     expect(new Set(placed.values())).toEqual(new Set(['n1', 'n2', 'n3']));
     // Each node's load as its heartbeats report it (one renewal period behind at most).
-    await until(
+    await eventually(
       async () => {
         const listed = (await n2.call('GET', '/nodes')).body.map((node: any) => `${node.nodeId}:${node.status}:${node.sessions}`);
         return listed.join(' ') === 'n1:alive:2 n2:alive:2 n3:alive:2' ? true : undefined;
@@ -91,7 +91,7 @@ describe('cluster mode', () => {
     const databaseUrl = await testDatabase();
     const n1 = await startNode(databaseUrl, 'n1', { MAX_SESSIONS: '2' });
     const n2 = await startNode(databaseUrl, 'n2', { MAX_SESSIONS: '2' });
-    await until(async () => ((await n1.call('GET', '/nodes')).body.length === 2 ? true : undefined), 10_000, 'two nodes');
+    await eventually(async () => ((await n1.call('GET', '/nodes')).body.length === 2 ? true : undefined), 10_000, 'two nodes');
     for (const sessionId of ['t0', 't1', 't2', 't3']) {
       expect((await n1.call('POST', '/start-session', { sessionId })).status).toBe(202);
       await waitForRemoteSession(n1, sessionId, (session) => session.status === 'qr');
@@ -120,7 +120,8 @@ describe('cluster mode', () => {
   it('fences a paused node: its workers end before its leases expire, its late writes are refused, and it rejoins', async () => {
     const databaseUrl = await testDatabase();
     const n1 = await startNode(databaseUrl, 'n1');
-    const n2 = await startNode(databaseUrl, 'n2', { MAX_SESSIONS: '0' });
+    // A member without room: the sessions start on n1, and move only to n3, which joins later.
+    await startNode(databaseUrl, 'n2', { MAX_SESSIONS: '0' });
     for (const sessionId of ['p0', 'p1']) {
       await n1.call('POST', '/start-session', { sessionId });
       await waitForRemoteSession(n1, sessionId, (session) => session.status === 'qr');
@@ -134,12 +135,12 @@ describe('cluster mode', () => {
     await admin.end();
     expect(held.rows[0]?.node_id).toBe('n1');
     const n1Epoch = Number(held.rows[0]!.epoch);
-    // n2 may take sessions from now on; n1 is paused for longer than a lease.
+    // n3 may take sessions from now on; n1 is paused for longer than a lease.
     const n3 = await startNode(databaseUrl, 'n3');
     n1.child.kill('SIGSTOP');
     const pausedAt = Date.now();
     // The workers of the paused node end themselves at their deadline, before the leases expire.
-    await until(async () => (ownedPids(n1.dataDir).length === 0 ? true : undefined), LEASE_MS, 'the paused node\'s workers to end');
+    await eventually(async () => (ownedPids(n1.dataDir).length === 0 ? true : undefined), LEASE_MS, 'the paused node\'s workers to end');
     const workersGoneMs = Date.now() - pausedAt;
     expect(workersGoneMs).toBeLessThan(LEASE_MS);
     for (const sessionId of ['p0', 'p1']) {
@@ -148,12 +149,12 @@ describe('cluster mode', () => {
     console.log(`SIGSTOP: the paused node's workers gone after ${workersGoneMs} ms, sessions ready elsewhere after ${Date.now() - pausedAt} ms`);
     n1.child.kill('SIGCONT');
     // Resumed: it learns it lost the leases; whatever it then tries to write about them is refused.
-    await until(
+    await eventually(
       async () => (n1.records.some((record) => /lost the lease|no lease renewal in time/.test(String(record.msg))) ? true : undefined),
       10_000,
       'the resumed node to notice',
     );
-    await until(
+    await eventually(
       async () => ((await n3.call('GET', '/nodes')).body.find((node: any) => node.nodeId === 'n1')?.status === 'alive' ? true : undefined),
       10_000,
       'n1 to rejoin',
@@ -171,7 +172,6 @@ describe('cluster mode', () => {
     expect(current.rows[0]?.node_id).toBe('n3');
     expect(Number(current.rows[0]?.epoch)).toBeGreaterThan(n1Epoch);
     await store.close();
-    void n2;
   });
 
   it('streams every node\'s events on any node, resumes across nodes, and rides out a PostgreSQL restart', async () => {
@@ -181,7 +181,7 @@ describe('cluster mode', () => {
       const databaseUrl = await server.createDatabase();
       const n1 = await startNode(databaseUrl, 'n1');
       const n2 = await startNode(databaseUrl, 'n2');
-      await until(async () => ((await n1.call('GET', '/nodes')).body.length === 2 ? true : undefined), 10_000, 'two nodes');
+      await eventually(async () => ((await n1.call('GET', '/nodes')).body.length === 2 ? true : undefined), 10_000, 'two nodes');
       for (const sessionId of ['e0', 'e1']) {
         expect((await n1.call('POST', '/start-session', { sessionId })).status).toBe(202);
         await waitForRemoteSession(n1, sessionId, (session) => session.status === 'qr');
@@ -248,11 +248,11 @@ describe('cluster mode', () => {
         await n1.call('POST', `/sessions/${sessionId}/simulate/scan`);
       }
       const n2 = await startNode(databaseUrl, 'n2');
-      await until(async () => ((await n2.call('GET', '/nodes')).body.length === 2 ? true : undefined), 10_000, 'two nodes');
+      await eventually(async () => ((await n2.call('GET', '/nodes')).body.length === 2 ? true : undefined), 10_000, 'two nodes');
       proxy.blackhole();
       const cutAt = Date.now();
       // n1's workers end (n1 fences itself, and each worker at its own deadline) before its leases can expire.
-      await until(async () => (ownedPids(n1.dataDir).length === 0 ? true : undefined), LEASE_MS, 'n1 to fence itself');
+      await eventually(async () => (ownedPids(n1.dataDir).length === 0 ? true : undefined), LEASE_MS, 'n1 to fence itself');
       const fencedAfterMs = Date.now() - cutAt;
       expect(fencedAfterMs).toBeLessThan(LEASE_MS);
       // n2 takes them over after the leases expired and the grace passed: from then on, only n2 runs them.
@@ -266,7 +266,7 @@ describe('cluster mode', () => {
       expect(n1.records.some((record) => record.msg === 'no lease renewal in time: killing every worker before the leases can expire')).toBe(true);
       // Back in reach, n1 rejoins without taking anything back.
       proxy.restore();
-      await until(
+      await eventually(
         async () => ((await n2.call('GET', '/nodes')).body.find((node: any) => node.nodeId === 'n1')?.status === 'alive' ? true : undefined),
         30_000,
         'n1 to rejoin',
