@@ -181,3 +181,38 @@ describe('the registry on a fenced refusal', () => {
     expect(await store.get('shop')).toMatchObject({ status: 'stopped', version: 2 });
   });
 });
+
+describe('the registry following notifications', () => {
+  it("reads back another node's update, and not one its own cache already has", async () => {
+    const client = new (await import('pg')).default.Client({ connectionString: url });
+    await client.connect();
+    const payloads: string[] = [];
+    client.on('notification', (message) => payloads.push(message.payload ?? ''));
+    await client.query('LISTEN wsm_sessions');
+    let reads = 0;
+    const counting = new (class extends PgSessionStore {
+      override get(sessionId: string) {
+        reads++;
+        return super.get(sessionId);
+      }
+    })(database);
+    opened.push(counting);
+    const registry = await SessionRegistry.load(counting, pino({ level: 'silent' }));
+
+    // This node's own write: the notification names the version its cache already holds.
+    await registry.update('shop', { status: 'starting' });
+    await eventually(() => payloads.length === 1, 5_000, 'the notification');
+    expect(payloads).toEqual(['shop 2']);
+    await registry.updated('shop', 2);
+    expect(reads).toBe(0);
+
+    // Another node's write: read back.
+    const other = await otherNode();
+    await other.update('shop', 2, { metadata: { by: 'other' } });
+    await eventually(() => payloads.length === 2, 5_000, 'the second notification');
+    const [, version] = payloads[1]!.split(' ');
+    expect(await registry.updated('shop', Number(version))).toMatchObject({ version: 3, metadata: { by: 'other' } });
+    expect(reads).toBe(1);
+    await client.end();
+  });
+});

@@ -98,7 +98,12 @@ export class ClusterMode {
       if (change.status === 'ready') void keeper.ready(change.sessionId);
     });
     this.#listener = new PgListener(this.settings.databaseUrl, this.#log)
-      .on('wsm_sessions', (sessionId) => void registry.refresh(sessionId).catch(() => undefined))
+      .on('wsm_sessions', (payload) => {
+        // "<id>" (created or deleted) or "<id> <version>" (updated): see postgres-schema.ts.
+        const [sessionId = '', version] = payload.split(' ');
+        const refreshed = version === undefined ? registry.refresh(sessionId) : registry.updated(sessionId, Number(version));
+        void refreshed.catch(() => undefined);
+      })
       .on('wsm_events', () => feed.wake())
       .on('wsm_leases', () => this.node.nudge())
       .onConnected(() => registry.reload());

@@ -101,6 +101,16 @@ export class SessionRegistry {
   }
 
   /**
+   * Another node (or this one) updated the session's row to `version`: refreshed unless the cache already has
+   * that version or a later one of this row, as the node that made the change has (no read of its own write).
+   */
+  updated(sessionId: string, version: number): Promise<SessionRecord | undefined> {
+    const cached = this.#records.get(sessionId);
+    if (cached !== undefined && cached.version >= version) return Promise.resolve(cached);
+    return this.refresh(sessionId);
+  }
+
+  /**
    * Takes every row of the store (after a lost notification connection). A session refreshed since the list
    * was read keeps what its refresh found: the list may predate its deletion or its new incarnation.
    */

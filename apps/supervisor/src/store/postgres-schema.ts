@@ -130,4 +130,14 @@ export const MIGRATIONS: readonly string[] = [
   // to a session deleted and created again under the same id (whose lease would otherwise start at 1 again).
   `CREATE SEQUENCE lease_epochs;
    SELECT setval('lease_epochs', coalesce((SELECT max(epoch) FROM session_leases), 0) + 1, false);`,
+  // An update's notification names the version it wrote ("<session id> <version>"), so the node that wrote it,
+  // whose cache has that version already, does not read its own write back; inserts and deletes name the id only.
+  `CREATE OR REPLACE FUNCTION wsm_notify_session() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     PERFORM pg_notify('wsm_sessions', CASE
+       WHEN TG_OP = 'DELETE' THEN OLD.session_id
+       WHEN TG_OP = 'UPDATE' THEN NEW.session_id || ' ' || NEW.version
+       ELSE NEW.session_id END);
+     RETURN NULL;
+   END $$;`,
 ];
