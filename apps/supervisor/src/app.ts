@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Config } from './config.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { registerAuth } from './plugins/auth.js';
 import { registerCors } from './plugins/cors.js';
@@ -18,6 +19,8 @@ import { authRoutes } from './routes/auth.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { logRoutes } from './routes/logs.js';
+import { chatRoutes } from './routes/chats.js';
+import { mediaRoutes } from './routes/media.js';
 import { messageRoutes } from './routes/messages.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { qrRoutes } from './routes/qr.js';
@@ -33,14 +36,20 @@ const SERVICE_VERSION = '0.1.0';
 
 /**
  * How long a forwarded request may wait for the owner's answer: a long poll its own timeout, a read a few
- * seconds, a command its COMMAND_TIMEOUT_MS and the stop that may follow it (a logout, a delete: two
- * STOP_TIMEOUT_MS at most); each plus a margin for the hop.
+ * seconds unless the worker answers it (media, screenshots, number checks), a command its timeout and the stop
+ * that may follow it (a logout, a delete: two STOP_TIMEOUT_MS at most); each plus a margin for the hop.
  */
-function forwardDeadlineMs(request: FastifyRequest, commandTimeoutMs: number): number {
+function forwardDeadlineMs(request: FastifyRequest, config: Config): number {
   const margin = 5_000;
+  const commandMs = config.commandTimeoutMs + 2 * config.stopTimeoutMs;
+  const mediaMs = Math.max(commandMs, config.mediaStore.commandTimeoutMs);
   const query = request.query as { wait?: unknown; timeout?: unknown } | undefined;
+  const path = request.url.split('?')[0] ?? '';
   if (request.method === 'GET' && query?.wait !== undefined) return Number(query.timeout ?? 30) * 1000 + margin;
-  return request.method === 'GET' ? margin : commandTimeoutMs + margin;
+  if (request.method === 'GET' && path.endsWith('/media')) return mediaMs + margin;
+  if (request.method === 'GET' && /\/(screenshot|contacts\/[^/]+)$/.test(path)) return config.commandTimeoutMs + margin;
+  if (request.method === 'GET') return margin;
+  return (/\/messages$/.test(path) ? mediaMs : commandMs) + margin;
 }
 
 export async function buildApp(options: BuildOptions): Promise<App> {
@@ -67,6 +76,7 @@ export async function buildApp(options: BuildOptions): Promise<App> {
   app.decorate('webhooks', services.dispatcher);
   app.decorate('sessionLogs', services.sessionLogs);
   app.decorate('sender', services.sender);
+  app.decorate('media', services.media);
   app.decorate('cluster', services.cluster);
 
   installErrorHandlers(fastify, config.bodyLimitBytes);
@@ -93,11 +103,11 @@ export async function buildApp(options: BuildOptions): Promise<App> {
       locator: cluster.locator,
       nodes: cluster.nodes,
       connectTimeoutMs: 2_000,
-      answerTimeoutMs: (request) => forwardDeadlineMs(request, config.commandTimeoutMs + 2 * config.stopTimeoutMs),
+      answerTimeoutMs: (request) => forwardDeadlineMs(request, config),
     });
   }
   registerMetrics(fastify, services.metrics);
-  for (const routes of [healthRoutes, nodeRoutes, sessionRoutes, qrRoutes, simulateRoutes, messageRoutes, eventRoutes, webhookRoutes, logRoutes]) {
+  for (const routes of [healthRoutes, nodeRoutes, sessionRoutes, qrRoutes, simulateRoutes, messageRoutes, mediaRoutes, chatRoutes, eventRoutes, webhookRoutes, logRoutes]) {
     await app.register(routes);
   }
   if (auth !== undefined) await app.register(authRoutes(auth));

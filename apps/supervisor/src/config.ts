@@ -81,6 +81,15 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Events (and their finished or failed deliveries) older than this are pruned from the outbox. */
   outboxRetentionMs: number;
+  /** Media of sent and received messages kept under `<DATA_DIR>/media` (media/media-store.ts). */
+  mediaStore: {
+    /** MEDIA_RETENTION_HOURS: stored media older than this is deleted. */
+    retentionMs: number;
+    /** MEDIA_STORE_MAX_MB: past this, the oldest media is deleted first. */
+    maxBytes: number;
+    /** MEDIA_COMMAND_TIMEOUT_MS: how long a worker may take to send or download one file. */
+    commandTimeoutMs: number;
+  };
   /** The worker's entry: compiled JavaScript, or a .ts file run through tsx in development. */
   workerEntry: string;
   /** Cluster mode (DATABASE_URL set): this node of several sharing one PostgreSQL; undefined on one node (SQLite). */
@@ -307,6 +316,11 @@ export function loadConfig(env: Env = process.env): Config {
     blockPrivateAddresses: flag(env, 'BLOCK_PRIVATE_ADDRESSES', false),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT', 6000, 0, 10_000_000),
     outboxRetentionMs: integer(env, 'OUTBOX_RETENTION_HOURS', 72, 1, 24 * 365) * 3_600_000,
+    mediaStore: {
+      retentionMs: integer(env, 'MEDIA_RETENTION_HOURS', 72, 1, 24 * 365) * 3_600_000,
+      maxBytes: integer(env, 'MEDIA_STORE_MAX_MB', 10_240, 1, 100 * 1_048_576) * 1_048_576,
+      commandTimeoutMs: integer(env, 'MEDIA_COMMAND_TIMEOUT_MS', 180_000, 1000, 3_600_000),
+    },
     workerEntry: resolve(optional(env.WORKER_ENTRY) ?? defaultWorkerEntry()),
     cluster: clusterConfig(env, host, port),
   };

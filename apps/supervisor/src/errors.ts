@@ -60,6 +60,8 @@ export const Errors = {
   QR_NOT_AVAILABLE: createError('WSM_QR_NOT_AVAILABLE', "Session '%s' has no QR code: its status is '%s'", 409),
   SESSION_NOT_READY: createError('WSM_SESSION_NOT_READY', "Session '%s' is not ready: its status is '%s'", 409),
   NOT_SIMULATED: createError('WSM_NOT_SIMULATED', "Session '%s' uses engine '%s', not 'simulated'", 409),
+  NOT_WEBJS: createError('WSM_NOT_WEBJS', "Session '%s' uses engine '%s': only a webjs session has a WhatsApp Web page", 409),
+  NUMBER_NOT_ON_WHATSAPP: createError('WSM_NUMBER_NOT_ON_WHATSAPP', "%s is not on WhatsApp: nothing was sent", 422),
   WORKER_UNAVAILABLE: createError(WorkerFailure.UNAVAILABLE, "Session '%s' has no running worker: %s", 503),
   COMMAND_TIMEOUT: createError(WorkerFailure.TIMEOUT, "Session '%s' did not answer '%s' within %d ms", 504),
   ENGINE_FAILED: createError(WorkerFailure.MALFORMED_RESULT, "Session '%s' failed '%s': %s", 502),
@@ -135,13 +137,19 @@ export const LastErrorCode = {
 
 /**
  * HTTP status of a command that failed in the worker (worker/worker-errors.ts), by its code: the session was in
- * the wrong state (409), the worker was not there or is starting (503), it did not answer in time (504), the
- * supervisor sent something malformed (500); any other code is the engine failing (502).
+ * the wrong state (409), a message or its media is not there (404) or no longer (410), WhatsApp refused the media
+ * (422), the worker was not there or is starting (503), it did not answer in time (504), the supervisor sent
+ * something malformed (500); any other code is the engine failing (502).
  */
 export const WORKER_CODE_STATUS: Readonly<Record<string, number>> = {
   [WorkerErrorCode.SESSION_NOT_READY]: 409,
   [WorkerErrorCode.QR_NOT_AVAILABLE]: 409,
   [WorkerErrorCode.NOT_SIMULATED]: 409,
+  [WorkerErrorCode.NOT_WEBJS]: 409,
+  [WorkerErrorCode.MESSAGE_NOT_FOUND]: 404,
+  [WorkerErrorCode.MEDIA_NOT_FOUND]: 404,
+  [WorkerErrorCode.MEDIA_EXPIRED]: 410,
+  [WorkerErrorCode.MEDIA_REJECTED]: 422,
   [WorkerErrorCode.NOT_STARTED]: 503,
   [WorkerErrorCode.MALFORMED_MESSAGE]: 500,
   [WorkerFailure.UNAVAILABLE]: 503,

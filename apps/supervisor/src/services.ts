@@ -4,6 +4,7 @@
  * recorder and webhook dispatcher, idempotent sending, the sessions' log records, resource monitoring, metrics.
  */
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { sessionDirectory } from '@wsm/ipc-protocol';
 import { killOwnedProcesses } from '@wsm/procfs';
@@ -16,6 +17,7 @@ import type { OutboxStore } from './events/outbox-store.js';
 import { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import { createLogger } from './logger.js';
 import { PgSessionLogStore } from './logs/pg-session-log-store.js';
+import { MediaStore } from './media/media-store.js';
 import { MessageSender } from './messages/message-sender.js';
 import { Metrics } from './metrics.js';
 import { lockDataDir } from './session/data-dir-lock.js';
@@ -53,6 +55,8 @@ export interface Services {
   cluster: ClusterMode | undefined;
   dispatcher: WebhookDispatcher;
   sender: MessageSender;
+  /** Media bytes of this node's messages. */
+  media: MediaStore;
   sessionLogs: SessionLogs;
   metrics: Metrics;
   monitor: ResourceMonitor;
@@ -144,7 +148,22 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     });
     // One node runs every session it has; a cluster node only those whose lease it takes.
     if (cluster === undefined) runner.adoptAll();
-    const sender = new MessageSender(idempotency, recorder);
+    const media = new MediaStore({
+      root: join(config.dataDir, 'media'),
+      retentionMs: config.mediaStore.retentionMs,
+      maxBytes: config.mediaStore.maxBytes,
+      log,
+    });
+    const sender = new MessageSender({ store: idempotency, recorder, media, mediaTimeoutMs: config.mediaStore.commandTimeoutMs, log });
+    // Received media is downloaded at once: it then outlives the worker, the browser and the phone's copy.
+    runner.on('event', ({ sessionId, event }) => {
+      if (event.type !== 'message.received' || event.data.media === null) return;
+      const controller = runner.get(sessionId);
+      if (controller === undefined) return;
+      media.prefetch(sessionId, event.data.id, (messageId, path) =>
+        controller.command('downloadMedia', { messageId, path }, config.mediaStore.commandTimeoutMs),
+      );
+    });
     const sessions = new SessionService({
       registry,
       runner,
@@ -152,6 +171,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       storeTimeoutMs: config.storeTimeoutMs,
       onRemoved: [
         (sessionId) => sender.forget(sessionId),
+        (sessionId) => media.forget(sessionId),
         (sessionId) => sessionLogs.forget(sessionId),
         ...(cluster === undefined ? [] : [(sessionId: string) => cluster.forget(sessionId)]),
       ],
@@ -165,6 +185,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       await idempotency.prune(before);
       const pruned = await outbox.prune(before);
       if (pruned > 0) log.info({ pruned }, 'pruned old events from the outbox');
+      const prunedMedia = await media.prune();
+      if (prunedMedia > 0) log.info({ pruned: prunedMedia }, 'pruned stored media (MEDIA_RETENTION_HOURS, MEDIA_STORE_MAX_MB)');
     };
     let pruner: NodeJS.Timeout | undefined;
 
@@ -180,6 +202,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       cluster,
       dispatcher,
       sender,
+      media,
       sessionLogs,
       metrics,
       monitor,

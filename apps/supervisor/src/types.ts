@@ -7,6 +7,7 @@ import type { EventFeed } from './events/event-feed.js';
 import type { EventRecorder } from './events/event-recorder.js';
 import type { OutboxStore } from './events/outbox-store.js';
 import type { WebhookDispatcher } from './events/webhook-dispatcher.js';
+import type { MediaStore } from './media/media-store.js';
 import type { MessageSender } from './messages/message-sender.js';
 import type { SessionLogs } from './session-logs.js';
 import type { SessionService } from './session/session-service.js';
@@ -21,6 +22,7 @@ declare module 'fastify' {
     outbox: OutboxStore;
     webhooks: WebhookDispatcher;
     sender: MessageSender;
+    media: MediaStore;
     sessionLogs: SessionLogs;
     /** Cluster mode's parts; undefined on a single node. */
     cluster: ClusterMode | undefined;

@@ -8,7 +8,7 @@ import { STREAM_START } from '../src/events/outbox-store.js';
 import { STORE_BACKENDS, useStorage } from './store-backends.js';
 
 const claim = { owner: 'local/test', untilMs: Date.now() + 60_000 };
-const result = { id: 'm1', to: '15550002222@c.us', timestamp: 1 };
+const result = { id: 'm1', to: '15550002222@c.us', timestamp: 1, type: 'chat' };
 
 function sent(id: string, sessionId = 'tx'): NewEvent {
   const envelope = { id, type: 'message.sent' as const, sessionId, timestamp: new Date().toISOString(), data: { id: 'm1' } };

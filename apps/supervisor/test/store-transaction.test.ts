@@ -67,7 +67,7 @@ describe('a send and its message.sent', () => {
     const keys = new SqliteIdempotencyStore(database);
     const outbox = new SqliteOutboxStore(database);
     const claim = { owner: 'local/test', untilMs: Date.now() + 60_000 };
-    const result = { id: 'm1', to: '15550002222@c.us', timestamp: 1 };
+    const result = { id: 'm1', to: '15550002222@c.us', timestamp: 1, type: 'chat' };
     expect(await keys.begin('tx', 'k-1', 'h')).toBe(true);
     expect(await keys.begin('tx', 'k-2', 'h')).toBe(true);
 

@@ -28,9 +28,37 @@ export async function dispatch<N extends CommandName>(
       result = { code: await engine.requestPairingCode(command.params.phoneNumber) };
       break;
     case 'command.sendText': {
-      const { to, text, idempotencyKey } = command.params;
-      const send = () => engine.sendText(to, text);
+      const { to, text, replyTo, idempotencyKey } = command.params;
+      const send = () => engine.sendText(to, text, replyTo === undefined ? {} : { replyTo });
       result = idempotencyKey === undefined ? await send() : await journal.once(idempotencyKey, send);
+      break;
+    }
+    case 'command.sendMedia': {
+      const { to, media, caption, asDocument, asVoice, asSticker, replyTo, idempotencyKey } = command.params;
+      const toSend = { ...media, ...(caption === undefined ? {} : { caption }), asDocument, asVoice, asSticker };
+      const send = () => engine.sendMedia(to, toSend, replyTo === undefined ? {} : { replyTo });
+      result = idempotencyKey === undefined ? await send() : await journal.once(idempotencyKey, send);
+      break;
+    }
+    case 'command.downloadMedia':
+      result = await engine.downloadMedia(command.params.messageId, command.params.path);
+      break;
+    case 'command.react':
+      await engine.react(command.params.messageId, command.params.emoji);
+      result = {};
+      break;
+    case 'command.markRead':
+      await engine.markRead(command.params.chatId);
+      result = {};
+      break;
+    case 'command.checkNumber':
+      result = await engine.checkNumber(command.params.phone);
+      break;
+    case 'command.screenshot': {
+      if (engine.screenshot === undefined) {
+        throw new WorkerError(WorkerErrorCode.NOT_WEBJS, 'only a webjs session has a WhatsApp Web page to take a screenshot of');
+      }
+      result = { png: (await engine.screenshot()).toString('base64') };
       break;
     }
     case 'command.logout':
@@ -40,8 +68,22 @@ export async function dispatch<N extends CommandName>(
     case 'command.simulate.scan':
       result = { me: await simulatorOf(engine).scan() };
       break;
-    case 'command.simulate.inbound':
-      result = await simulatorOf(engine).inbound(command.params.from, command.params.text);
+    case 'command.simulate.inbound': {
+      const { from, text, media, replyTo } = command.params;
+      result = await simulatorOf(engine).inbound(from, {
+        ...(text === undefined ? {} : { text }),
+        ...(media === undefined ? {} : { media }),
+        ...(replyTo === undefined ? {} : { replyTo }),
+      });
+      break;
+    }
+    case 'command.simulate.reaction':
+      await simulatorOf(engine).reaction(command.params.messageId, command.params.emoji, command.params.from);
+      result = {};
+      break;
+    case 'command.simulate.revoke':
+      await simulatorOf(engine).revoke(command.params.messageId);
+      result = {};
       break;
     case 'command.simulate.disconnect':
       await simulatorOf(engine).disconnect();

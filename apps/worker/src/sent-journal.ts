@@ -76,6 +76,8 @@ export class SentJournal {
       if (line.trim() === '') continue;
       try {
         const entry = JSON.parse(line) as Entry;
+        // Written before sent messages carried their type: they were all texts.
+        entry.result.type ??= 'chat';
         if (entry.at >= cutoff) entries.set(entry.key, entry);
         else dropped++;
       } catch {

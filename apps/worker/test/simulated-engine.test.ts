@@ -85,18 +85,18 @@ describe('the simulated engine', () => {
     const recorder = recordingSink();
     const engine = engineFor('talk', recorder.sink, { ackDelayMs: 1 });
     await engine.start();
-    await expect(engine.sendText('1555@c.us', 'too early')).rejects.toMatchObject({ code: 'WSM_SESSION_NOT_READY' });
-    await expect(engine.simulator.inbound('1555@c.us', 'too early')).rejects.toMatchObject({ code: 'WSM_SESSION_NOT_READY' });
+    await expect(engine.sendText('1555@c.us', 'too early', {})).rejects.toMatchObject({ code: 'WSM_SESSION_NOT_READY' });
+    await expect(engine.simulator.inbound('1555@c.us', { text: 'too early' })).rejects.toMatchObject({ code: 'WSM_SESSION_NOT_READY' });
     await engine.simulator.scan();
 
-    const sent = await engine.sendText('1555@c.us', 'hello');
+    const sent = await engine.sendText('1555@c.us', 'hello', {});
     expect(sent.id).toMatch(/^true_1555@c\.us_3EB0[0-9A-F]{16}$/);
     await recorder.waitFor(([kind, value]) => kind === 'event' && (value as { data: { ack: number } }).data.ack === 3);
     const acks = recorder.calls.filter(([kind]) => kind === 'event').map(([, value]) => value);
     expect(acks).toEqual([1, 2, 3].map((ack) => ({ type: 'message.ack', data: { id: sent.id, ack } })));
 
-    const inbound = await engine.simulator.inbound('4930@c.us', 'hi there');
-    expect(inbound).toMatchObject({ from: '4930@c.us', body: 'hi there', type: 'chat', hasMedia: false });
+    const inbound = await engine.simulator.inbound('4930@c.us', { text: 'hi there' });
+    expect(inbound).toMatchObject({ from: '4930@c.us', body: 'hi there', type: 'chat', hasMedia: false, media: null, replyTo: null });
     expect(recorder.calls.at(-1)).toEqual(['event', { type: 'message.received', data: inbound }]);
     await engine.stop();
   });

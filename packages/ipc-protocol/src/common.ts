@@ -69,6 +69,24 @@ export const MessageText = Type.String({ minLength: 1, maxLength: 65536 });
 /** Unix seconds, as WhatsApp stamps messages. */
 export const UnixSeconds = Type.Integer({ minimum: 0 });
 
+/** What a message's media is, without its bytes (they travel as files: see the media commands). */
+export const MediaInfo = Type.Object(
+  {
+    mimetype: Type.String({ minLength: 1, maxLength: 255 }),
+    filename: Type.Union([Type.String({ maxLength: 1024 }), Type.Null()]),
+    /** Bytes; 0 when WhatsApp did not say (the real size is known once downloaded). */
+    size: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type MediaInfo = Static<typeof MediaInfo>;
+
+/** A WhatsApp message id as whatsapp-web.js serializes it, e.g. `false_15550002222@c.us_3EB0…`. */
+export const MessageId = Type.String({ minLength: 1, maxLength: 256, pattern: '^[^\\s/]+$' });
+
+/** whatsapp-web.js's type names of what a session sends: `chat` for text. */
+export const SentType = Type.String({ minLength: 1, maxLength: 32 });
+
 export const InboundMessage = Type.Object(
   {
     id: Type.String({ minLength: 1 }),
@@ -78,13 +96,16 @@ export const InboundMessage = Type.Object(
     type: Type.String(),
     timestamp: UnixSeconds,
     hasMedia: Type.Boolean(),
+    media: Type.Union([MediaInfo, Type.Null()]),
+    /** The id of the message this one quotes. */
+    replyTo: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
   },
   { additionalProperties: false },
 );
 export type InboundMessage = Static<typeof InboundMessage>;
 
 export const SentMessage = Type.Object(
-  { id: Type.String({ minLength: 1 }), to: Type.String(), timestamp: UnixSeconds },
+  { id: Type.String({ minLength: 1 }), to: Type.String(), timestamp: UnixSeconds, type: SentType },
   { additionalProperties: false },
 );
 export type SentMessage = Static<typeof SentMessage>;
@@ -95,6 +116,21 @@ export const MessageAck = Type.Object(
   { additionalProperties: false },
 );
 export type MessageAck = Static<typeof MessageAck>;
+
+export const Reaction = Type.Object(
+  {
+    /** The message reacted to. */
+    id: Type.String({ minLength: 1 }),
+    /** Empty when the reaction was removed. */
+    emoji: Type.String({ maxLength: 64 }),
+    from: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type Reaction = Static<typeof Reaction>;
+
+export const Revoked = Type.Object({ id: Type.String({ minLength: 1 }) }, { additionalProperties: false });
+export type Revoked = Static<typeof Revoked>;
 
 /** A client's `Idempotency-Key`: printable ASCII, as HTTP headers carry it. */
 export const IdempotencyKey = Type.String({ pattern: '^[\\x21-\\x7E]{1,255}$' });

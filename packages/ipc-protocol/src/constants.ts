@@ -4,7 +4,7 @@
  */
 
 /** Bumped on any incompatible change; both sides refuse to talk across a mismatch. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The contract's session id rule. Anything that builds a path from a session id checks it first. */
 export const SESSION_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';

@@ -23,5 +23,12 @@ export const WorkerErrorCode = {
   QR_ATTEMPTS_EXHAUSTED: 'WSM_QR_ATTEMPTS_EXHAUSTED',
   DISCONNECTED: 'WSM_DISCONNECTED',
   REPLACED: 'WSM_SESSION_REPLACED',
+  NOT_WEBJS: 'WSM_NOT_WEBJS',
+  MESSAGE_NOT_FOUND: 'WSM_MESSAGE_NOT_FOUND',
+  MEDIA_NOT_FOUND: 'WSM_MEDIA_NOT_FOUND',
+  MEDIA_EXPIRED: 'WSM_MEDIA_EXPIRED',
+  /** WhatsApp Web refused the media (its own probe failed: a codec Chromium cannot play, a broken file). */
+  MEDIA_REJECTED: 'WSM_MEDIA_REJECTED',
+  NUMBER_NOT_ON_WHATSAPP: 'WSM_NUMBER_NOT_ON_WHATSAPP',
 } as const;
 export type WorkerErrorCode = (typeof WorkerErrorCode)[keyof typeof WorkerErrorCode];

@@ -26,6 +26,8 @@ import {
   Me,
   MemoryFigures,
   MessageAck,
+  Reaction,
+  Revoked,
   SessionId,
 } from './common.js';
 import { Commands, type CommandName, type CommandParams } from './commands.js';
@@ -138,6 +140,8 @@ export const WorkerQr = Type.Object(
 export const EngineEvent = Type.Union([
   Type.Object({ type: Type.Literal('message.received'), data: InboundMessage }, strict),
   Type.Object({ type: Type.Literal('message.ack'), data: MessageAck }, strict),
+  Type.Object({ type: Type.Literal('message.reaction'), data: Reaction }, strict),
+  Type.Object({ type: Type.Literal('message.revoked'), data: Revoked }, strict),
 ]);
 export type EngineEvent = Static<typeof EngineEvent>;
 

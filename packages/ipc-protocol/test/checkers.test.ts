@@ -26,8 +26,24 @@ describe('decodeWorkerMessage', () => {
       { type: 'worker.event', event: { type: 'message.ack', data: { id: 'x', ack: 3 } } },
       {
         type: 'worker.event',
-        event: { type: 'message.received', data: { id: 'm', from: 'a@c.us', to: 'b@c.us', body: 'hi', type: 'chat', timestamp: 1, hasMedia: false } },
+        event: {
+          type: 'message.received',
+          data: { id: 'm', from: 'a@c.us', to: 'b@c.us', body: 'hi', type: 'chat', timestamp: 1, hasMedia: false, media: null, replyTo: null },
+        },
       },
+      {
+        type: 'worker.event',
+        event: {
+          type: 'message.received',
+          data: {
+            ...{ id: 'm2', from: 'a@c.us', to: 'b@c.us', body: 'look', type: 'image', timestamp: 1, hasMedia: true },
+            media: { mimetype: 'image/jpeg', filename: null, size: 1234 },
+            replyTo: 'm',
+          },
+        },
+      },
+      { type: 'worker.event', event: { type: 'message.reaction', data: { id: 'm', emoji: '', from: 'a@c.us' } } },
+      { type: 'worker.event', event: { type: 'message.revoked', data: { id: 'm' } } },
       { type: 'worker.browser', browser: { pid: 10, pgid: 10 } },
       { type: 'worker.browser', browser: null },
       { type: 'worker.heartbeat', seq: 3, uptimeMs: 1200, memory },
@@ -74,8 +90,22 @@ describe('decodeSupervisorMessage', () => {
     expect(decodeSupervisorMessage({ type: 'supervisor.shutdown', reason: 'bye', timeoutMs: 5000 }).ok).toBe(true);
     const params: Record<string, unknown> = {
       requestPairingCode: { phoneNumber: '+4915550001111' },
-      sendText: { to: '1555@c.us', text: 'hi' },
+      sendText: { to: '1555@c.us', text: 'hi', replyTo: 'false_1555@c.us_3EB0' },
+      sendMedia: {
+        to: '1555@c.us',
+        media: { path: '/data/media-spool/1', mimetype: 'image/png', filename: null, size: 10 },
+        caption: 'look',
+        asDocument: false,
+        asVoice: false,
+        asSticker: false,
+      },
+      downloadMedia: { messageId: 'm', path: '/data/media/s/.tmp-1' },
+      react: { messageId: 'm', emoji: '👍' },
+      markRead: { chatId: '1555@c.us' },
+      checkNumber: { phone: '+15550002222' },
       'simulate.inbound': { from: '1555@c.us', text: 'hi' },
+      'simulate.reaction': { messageId: 'm', emoji: '', from: '1555@c.us' },
+      'simulate.revoke': { messageId: 'm' },
       'simulate.allocate': { megabytes: 10 },
     };
     for (const name of COMMAND_NAMES) {
@@ -106,8 +136,8 @@ describe('decodeCommandResult', () => {
   it('checks a reply against the command result schema', async () => {
     expect(decodeCommandResult('requestPairingCode', { code: 'ABCD1234' }).ok).toBe(true);
     expect(decodeCommandResult('requestPairingCode', { pairing: 'ABCD1234' }).ok).toBe(false);
-    expect(decodeCommandResult('sendText', { id: 'true_x', to: 'x@c.us', timestamp: 1 }).ok).toBe(true);
-    const empty = decodeCommandResult('sendText', { id: '', to: 'x@c.us', timestamp: 1 });
+    expect(decodeCommandResult('sendText', { id: 'true_x', to: 'x@c.us', timestamp: 1, type: 'chat' }).ok).toBe(true);
+    const empty = decodeCommandResult('sendText', { id: '', to: 'x@c.us', timestamp: 1, type: 'chat' });
     expect(!empty.ok && (await empty.details())).toMatch(/^malformed result of "sendText": \/id/);
   });
 });

@@ -3,7 +3,15 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 
-export const EVENT_TYPES = ['session.status', 'session.qr', 'message.received', 'message.sent', 'message.ack'] as const;
+export const EVENT_TYPES = [
+  'session.status',
+  'session.qr',
+  'message.received',
+  'message.sent',
+  'message.ack',
+  'message.reaction',
+  'message.revoked',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 export const EventTypeSchema = Type.Unsafe<EventType>({ type: 'string', enum: [...EVENT_TYPES] });
 

@@ -1,5 +1,5 @@
 /**
- * Sending a text through a session, idempotently when the caller gives an `Idempotency-Key`:
+ * Sending a message (text or media) through a session, idempotently when the caller gives an `Idempotency-Key`:
  *
  *   key unknown        → recorded `pending` (durably), sent, recorded `sent` with its result and its `message.sent`
  *                        event in one transaction
@@ -7,15 +7,24 @@
  *   key `pending`      → the same request in flight here is awaited; one left by a crash is sent again with the
  *                        key, and the worker's own journal answers with the first result if it had sent it
  *
- * A send that certainly did not happen (the session was not ready) frees its key for a later retry.
+ * A send that certainly did not happen (the session was not ready, the quoted message or the number is unknown,
+ * WhatsApp refused the media) frees its key for a later retry.
+ *
+ * Media: the bytes are loaded (a URL fetched) only once the key is known not to be sent already, so a retry
+ * replays without fetching. The spool file is moved into the media store once sent (GET .../media serves it)
+ * and removed on any other outcome.
  */
 import { createHash } from 'node:crypto';
-import { WorkerErrorCode, type SentMessage } from '@wsm/ipc-protocol';
+import { WorkerErrorCode, type MediaInfo, type SentMessage } from '@wsm/ipc-protocol';
+import type { Logger } from 'pino';
 import { Errors } from '../errors.js';
+import type { MediaStore } from '../media/media-store.js';
+import type { SpooledMedia } from '../media/spooled-media.js';
 import { WorkerError } from '../worker/worker-errors.js';
 import type { EventRecorder } from '../events/event-recorder.js';
 import type { SessionController } from '../session/session-controller.js';
 import type { IdempotencyStore } from './idempotency-store.js';
+import type { OutgoingMessage } from './outgoing-message.js';
 
 export interface SendResult {
   message: SentMessage;
@@ -23,20 +32,38 @@ export interface SendResult {
   replayed: boolean;
 }
 
-const requestHash = (to: string, text: string): string =>
+/** The hash a text's key was bound to before media existed; kept so that those keys still match. */
+export const textRequestHash = (to: string, text: string): string =>
   createHash('sha256').update(JSON.stringify([to, text])).digest('hex');
 
 /** Failures after which the message was certainly not sent. */
-const NOT_SENT: ReadonlySet<string> = new Set([WorkerErrorCode.SESSION_NOT_READY, WorkerErrorCode.NOT_STARTED]);
+const NOT_SENT: ReadonlySet<string> = new Set([
+  WorkerErrorCode.SESSION_NOT_READY,
+  WorkerErrorCode.NOT_STARTED,
+  WorkerErrorCode.MESSAGE_NOT_FOUND,
+  WorkerErrorCode.MEDIA_REJECTED,
+  WorkerErrorCode.NUMBER_NOT_ON_WHATSAPP,
+]);
+
+export interface SenderOptions {
+  store: IdempotencyStore;
+  recorder: EventRecorder;
+  media: MediaStore;
+  /** How long a media send may take in the worker (the bytes cross into the browser and are uploaded). */
+  mediaTimeoutMs: number;
+  log: Logger;
+}
 
 export class MessageSender {
   readonly #store: IdempotencyStore;
   readonly #recorder: EventRecorder;
+  readonly #options: SenderOptions;
   readonly #inFlight = new Map<string, { hash: string; result: Promise<SendResult> }>();
 
-  constructor(store: IdempotencyStore, recorder: EventRecorder) {
-    this.#store = store;
-    this.#recorder = recorder;
+  constructor(options: SenderOptions) {
+    this.#options = options;
+    this.#store = options.store;
+    this.#recorder = options.recorder;
   }
 
   /** A deleted session's keys go with it. */
@@ -44,39 +71,90 @@ export class MessageSender {
     return this.#store.forgetSession(sessionId);
   }
 
-  async send(session: SessionController, to: string, text: string, key: string | undefined): Promise<SendResult> {
+  async send(session: SessionController, outgoing: OutgoingMessage, key: string | undefined): Promise<SendResult> {
     if (key === undefined) {
-      session.assertReady();
-      const message = await session.command('sendText', { to, text });
-      this.#recorder.record(session.sessionId, 'message.sent', sentData(message, to, text, undefined));
-      return { message, replayed: false };
+      try {
+        session.assertReady();
+        const sent = await this.#deliver(session, await this.#recipient(session, outgoing), outgoing, undefined);
+        this.#recorder.record(session.sessionId, 'message.sent', sentData(sent, outgoing, undefined));
+        return { message: sent.message, replayed: false };
+      } finally {
+        await discard(outgoing);
+      }
     }
     const slot = `${session.sessionId}\u0000${key}`;
-    const hash = requestHash(to, text);
+    const hash = outgoing.requestHash;
     const running = this.#inFlight.get(slot);
     if (running !== undefined) {
+      await discard(outgoing);
       if (running.hash !== hash) throw new Errors.IDEMPOTENCY_MISMATCH(key);
       return { ...(await running.result), replayed: true };
     }
-    const result = this.#sendOnce(session, to, text, key, hash).finally(() => this.#inFlight.delete(slot));
+    const result = this.#sendOnce(session, outgoing, key, hash).finally(() => {
+      this.#inFlight.delete(slot);
+      return discard(outgoing);
+    });
     this.#inFlight.set(slot, { hash, result });
     return result;
   }
 
-  async #sendOnce(session: SessionController, to: string, text: string, key: string, hash: string): Promise<SendResult> {
+  /** Where to send: the chat as given, or with checkNumber the id WhatsApp has for that number (or a refusal). */
+  async #recipient(session: SessionController, outgoing: OutgoingMessage): Promise<string> {
+    const [user, server] = outgoing.to.split('@');
+    if (outgoing.checkNumber !== true || server !== 'c.us' || user === undefined) return outgoing.to;
+    const { exists, id } = await session.command('checkNumber', { phone: user });
+    if (!exists || id === null) throw new Errors.NUMBER_NOT_ON_WHATSAPP(user);
+    return id;
+  }
+
+  /** Sends in the worker; a media send's spool file is moved into the media store once sent. */
+  async #deliver(session: SessionController, to: string, outgoing: OutgoingMessage, key: string | undefined): Promise<Sent> {
+    const common = {
+      to,
+      ...(outgoing.replyTo === undefined ? {} : { replyTo: outgoing.replyTo }),
+      ...(key === undefined ? {} : { idempotencyKey: key }),
+    };
+    const { content } = outgoing;
+    if (content.kind === 'text') return { message: await session.command('sendText', { ...common, text: content.text }), to, media: null };
+    const { media } = content;
+    const spooled: SpooledMedia = await media.load();
+    const message = await session.command(
+      'sendMedia',
+      {
+        ...common,
+        media: { path: spooled.path, mimetype: spooled.mimetype, filename: spooled.filename, size: spooled.size },
+        ...(media.caption === undefined ? {} : { caption: media.caption }),
+        asDocument: media.asDocument,
+        asVoice: media.asVoice,
+        asSticker: media.asSticker,
+      },
+      this.#options.mediaTimeoutMs,
+    );
+    // Sent: from here on a failure to keep the bytes costs GET .../media of this message, not the send.
+    await this.#options.media.adopt(session.sessionId, message.id, spooled).catch((error: unknown) =>
+      this.#options.log.warn({ sessionId: session.sessionId, messageId: message.id, err: error }, 'could not keep the media of a sent message'),
+    );
+    return { message, to, media: { mimetype: spooled.mimetype, filename: spooled.filename, size: spooled.size } };
+  }
+
+  async #sendOnce(session: SessionController, outgoing: OutgoingMessage, key: string, hash: string): Promise<SendResult> {
     const earlier = await this.#store.get(session.sessionId, key);
     if (earlier !== undefined && earlier.requestHash !== hash) throw new Errors.IDEMPOTENCY_MISMATCH(key);
-    if (earlier?.state === 'sent') return { message: earlier.result, replayed: true };
+    // Results stored before sent messages carried their type were all texts.
+    if (earlier?.state === 'sent') return { message: { ...earlier.result, type: earlier.result.type ?? 'chat' }, replayed: true };
     session.assertReady();
+    // Before the key is taken: a number that is not on WhatsApp leaves nothing behind.
+    const to = await this.#recipient(session, outgoing);
     if (earlier === undefined) await this.#store.begin(session.sessionId, key, hash);
-    let message: SentMessage;
+    let sent: Sent;
     try {
-      message = await session.command('sendText', { to, text, idempotencyKey: key });
+      sent = await this.#deliver(session, to, outgoing, key);
     } catch (error) {
       if (error instanceof WorkerError && NOT_SENT.has(error.code)) await this.#store.abandon(session.sessionId, key);
       throw error;
     }
-    const event = this.#recorder.prepare(session.sessionId, 'message.sent', sentData(message, to, text, key));
+    const { message } = sent;
+    const event = this.#recorder.prepare(session.sessionId, 'message.sent', sentData(sent, outgoing, key));
     let appended;
     try {
       appended = await this.#store.complete(session.sessionId, key, message, { events: [event], claim: this.#recorder.claim() });
@@ -84,7 +162,7 @@ export class MessageSender {
       // Sent, but neither its result nor its event is recorded: the event still goes out (the recorder retries
       // until it is written), and a retry of the request finds the key pending and gets the worker's answer.
       this.#recorder.discard([event]);
-      this.#recorder.record(session.sessionId, 'message.sent', sentData(message, to, text, key));
+      this.#recorder.record(session.sessionId, 'message.sent', sentData(sent, outgoing, key));
       throw error;
     }
     this.#recorder.announce([event], appended);
@@ -92,6 +170,26 @@ export class MessageSender {
   }
 }
 
-function sentData(message: SentMessage, to: string, text: string, key: string | undefined): Record<string, unknown> {
-  return { id: message.id, to, body: text, ...(key === undefined ? {} : { idempotencyKey: key }) };
+async function discard(outgoing: OutgoingMessage): Promise<void> {
+  if (outgoing.content.kind === 'media') await outgoing.content.media.discard();
+}
+
+interface Sent {
+  message: SentMessage;
+  /** The chat it went to (with checkNumber, WhatsApp's id for the number). */
+  to: string;
+  media: MediaInfo | null;
+}
+
+function sentData({ message, to, media }: Sent, outgoing: OutgoingMessage, key: string | undefined): Record<string, unknown> {
+  const { content } = outgoing;
+  return {
+    id: message.id,
+    to,
+    type: message.type,
+    body: content.kind === 'text' ? content.text : (content.media.caption ?? ''),
+    media,
+    replyTo: outgoing.replyTo ?? null,
+    ...(key === undefined ? {} : { idempotencyKey: key }),
+  };
 }

@@ -23,6 +23,11 @@ export interface OutgoingMessage {
   to: string;
   /** Id of the message this one quotes. */
   replyTo?: string;
+  /**
+   * Check the number first: one not on WhatsApp is refused (422 WSM_NUMBER_NOT_ON_WHATSAPP) and nothing is
+   * sent; one on it is sent to the id WhatsApp gave.
+   */
+  checkNumber?: boolean;
   content: { kind: 'text'; text: string } | { kind: 'media'; media: OutgoingMedia };
   /**
    * What an Idempotency-Key is bound to: the same key with a different hash is refused. For a URL it covers the

@@ -2,6 +2,7 @@
 import { CloneType, Type } from '@sinclair/typebox';
 import { IdempotencyKey } from '@wsm/ipc-protocol';
 import { normalizeChatId } from '../messages/chat-id.js';
+import { textRequestHash } from '../messages/message-sender.js';
 import { Errors } from '../errors.js';
 import { reply as documented } from '../schemas/documented.js';
 import { API_REFUSALS, JSON_BODY_REFUSALS, Refused, refusals, WORKER_REFUSALS } from '../schemas/errors.js';
@@ -59,7 +60,8 @@ export async function messageRoutes(app: App): Promise<void> {
       const session = sessions.require(request.params.sessionId);
       const to = normalizeChatId(request.body.to, 'body.to');
       const { text } = request.body;
-      const { message, replayed } = await app.sender.send(session, to, text, request.headers['idempotency-key']);
+      const outgoing = { to, content: { kind: 'text' as const, text }, requestHash: textRequestHash(to, text) };
+      const { message, replayed } = await app.sender.send(session, outgoing, request.headers['idempotency-key']);
       if (replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(message);
     },

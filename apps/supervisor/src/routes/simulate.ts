@@ -1,6 +1,6 @@
 /** `engine: "simulated"` only: act as the phone, the other party and the network. */
 import { Type } from '@sinclair/typebox';
-import { InboundMessage, MessageText } from '@wsm/ipc-protocol';
+import { Emoji, InboundMessage, MessageId, MessageText, WorkerErrorCode } from '@wsm/ipc-protocol';
 import { Errors } from '../errors.js';
 import { normalizeChatId } from '../messages/chat-id.js';
 import { reply as documented, withExample } from '../schemas/documented.js';
@@ -9,10 +9,12 @@ import { disconnectedSession, inboundMessage, simulatedReadySession } from '../s
 import { Recipient, Session, SessionParams } from '../schemas/session.js';
 import type { SessionController } from '../session/session-controller.js';
 import type { App } from '../types.js';
+import { MessageParams } from './media.js';
 
 /** Refusals of every simulate route: the session must exist and run the simulated engine. */
 const SIMULATED = [...API_REFUSALS, Refused.invalidSessionId, Refused.sessionNotFound, Refused.notSimulated] as const;
 const notReady = new Errors.SESSION_NOT_READY('shop-42', 'qr');
+const messageNotFound = { statusCode: 404, code: WorkerErrorCode.MESSAGE_NOT_FOUND, message: "no message 'true_1555…' in this session" } as const;
 
 export async function simulateRoutes(app: App): Promise<void> {
   const { sessions } = app;
@@ -134,6 +136,64 @@ export async function simulateRoutes(app: App): Promise<void> {
       const session = ready(simulated(request.params.sessionId));
       await session.command('simulate.disconnect', {});
       return sessions.requireView(session.sessionId);
+    },
+  );
+
+  app.post(
+    '/sessions/:sessionId/simulate/reaction',
+    {
+      schema: {
+        tags: ['simulate'],
+        operationId: 'simulateReaction',
+        summary: 'React to a message (simulated other party)',
+        description:
+          'Someone reacts to one of the session\'s messages (sent or received); an empty `emoji` removes their reaction. It is recorded as a ' +
+          '`message.reaction` event before this answers. Needs status `ready`.',
+        params: MessageParams,
+        body: withExample(Type.Object({ emoji: Emoji, from: Recipient }, { additionalProperties: false }), { emoji: '❤️', from: '+1 555 000 2222' }),
+        response: {
+          200: documented(Type.Object({}), 'Reacted', { example: {} }),
+          ...refusals(
+            ...SIMULATED,
+            new Errors.INVALID_CHAT_ID('body.from', 'not-a-number'),
+            ...JSON_BODY_REFUSALS,
+            notReady,
+            messageNotFound,
+            ...WORKER_REFUSALS,
+          ),
+        },
+      },
+    },
+    async (request) => {
+      const session = ready(simulated(request.params.sessionId));
+      const from = normalizeChatId(request.body.from, 'body.from');
+      return session.command('simulate.reaction', { messageId: request.params.messageId, emoji: request.body.emoji, from });
+    },
+  );
+
+  app.post(
+    '/sessions/:sessionId/simulate/revoke',
+    {
+      schema: {
+        tags: ['simulate'],
+        operationId: 'simulateRevoke',
+        summary: 'Delete a message for everyone (simulated other party)',
+        description:
+          'The sender of a message deletes it for everyone: it is recorded as a `message.revoked` event before this answers, and the simulated ' +
+          'WhatsApp forgets it (its media can no longer be downloaded through the session; a copy this node already keeps stays). Needs status `ready`.',
+        params: SessionParams,
+        body: withExample(Type.Object({ messageId: MessageId }, { additionalProperties: false }), {
+          messageId: 'false_15550002222@c.us_3EB0CC719261E6B8AB2E',
+        }),
+        response: {
+          200: documented(Type.Object({}), 'Revoked', { example: {} }),
+          ...refusals(...SIMULATED, new Errors.VALIDATION_FAILED('body.messageId must be a string'), ...JSON_BODY_REFUSALS, notReady, messageNotFound, ...WORKER_REFUSALS),
+        },
+      },
+    },
+    async (request) => {
+      const session = ready(simulated(request.params.sessionId));
+      return session.command('simulate.revoke', { messageId: request.body.messageId });
     },
   );
 }

@@ -99,6 +99,7 @@ export const sentMessage: SentMessage = {
   id: 'true_15550002222@c.us_3EB0E8262C42BD7A8917',
   to: '15550002222@c.us',
   timestamp: 1768469700,
+  type: 'chat',
 };
 
 export const inboundMessage: InboundMessage = {
@@ -109,6 +110,8 @@ export const inboundMessage: InboundMessage = {
   type: 'chat',
   timestamp: 1768469640,
   hasMedia: false,
+  media: null,
+  replyTo: null,
 };
 
 export const receivedEvent: Envelope = {

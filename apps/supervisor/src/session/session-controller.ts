@@ -198,14 +198,15 @@ export class SessionController extends EventEmitter<SessionEvents> {
 
   /**
    * Runs an engine command in the session's worker. Resolves once what the worker reported before its reply
-   * (the status changes a scan or a disconnect causes) is durable too.
+   * (the status changes a scan or a disconnect causes) is durable too. `timeoutMs` overrides COMMAND_TIMEOUT_MS
+   * for commands that move a file's worth of bytes.
    */
-  async command<N extends CommandName>(name: N, params: CommandParams<N>): Promise<CommandResult<N>> {
+  async command<N extends CommandName>(name: N, params: CommandParams<N>, timeoutMs?: number): Promise<CommandResult<N>> {
     const handle = this.#handle;
     if (handle === undefined || !handle.alive) {
       throw new Errors.WORKER_UNAVAILABLE(this.sessionId, `its status is '${this.status}'`);
     }
-    const result = await timedCommand(handle, name, params, this.#env);
+    const result = await timedCommand(handle, name, params, this.#env, timeoutMs);
     await this.durable();
     return result;
   }

@@ -8,11 +8,12 @@ export async function timedCommand<N extends CommandName>(
   name: N,
   params: CommandParams<N>,
   env: Pick<SessionEnvironment, 'config' | 'observer'>,
+  timeoutMs = env.config.commandTimeoutMs,
 ): Promise<CommandResult<N>> {
   const started = performance.now();
   const seconds = (): number => (performance.now() - started) / 1000;
   try {
-    const result = await worker.request(name, params, env.config.commandTimeoutMs);
+    const result = await worker.request(name, params, timeoutMs);
     env.observer.command(name, seconds(), 'ok');
     return result;
   } catch (error) {

@@ -3,7 +3,11 @@
  *   - first start: status `qr` with a QR that is deterministic per session;
  *   - `simulator.scan()` (or a pairing code confirmed the same way) → `authenticated` → `ready`, and the pairing
  *     is remembered in `<sessionDir>/simulated/auth.json`, so a restarted worker comes back `ready` without a scan;
- *   - sent messages get WhatsApp-like ids and acks 1 → 2 → 3; `simulator.inbound()` produces `message.received`;
+ *   - sent messages (text or media) get WhatsApp-like ids and acks 1 → 2 → 3; `simulator.inbound()` produces
+ *     `message.received`, `simulator.reaction()` / `revoke()` the other party's reactions and deletions;
+ *   - media, replies, reactions and revokes follow WhatsApp's rules through simulated/simulated-messages.ts:
+ *     an unknown message id is refused, media bytes stay downloadable across restarts;
+ *   - the number check answers `exists: false` for numbers ending in 0000, a rule tests can rely on;
  *   - `simulator.disconnect()` drops to `disconnected` and recovers after `reconnectDelayMs`;
  *   - `logout()` deletes the pairing.
  * It adds no delay to start-up, so it measures the worker and supervisor paths themselves. It logs what it plays
@@ -13,10 +17,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WorkerErrorCode } from '@wsm/ipc-protocol/runtime';
-import type { EngineStatus, InboundMessage, Me, SentMessage, SimulatedOptions } from '@wsm/ipc-protocol';
+import type { EngineStatus, InboundMessage, MediaInfo, Me, SentMessage, SimulatedOptions } from '@wsm/ipc-protocol';
 import { WorkerError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
-import type { Engine, EngineContext, Simulator } from './engine.js';
+import type { Engine, EngineContext, MediaToSend, SendOptions, SimulatedInbound, Simulator } from './engine.js';
+import { mediaType } from './media-type.js';
+import { SimulatedMessages } from './simulated/simulated-messages.js';
 
 const DEFAULT_RECONNECT_DELAY_MS = 1000;
 const DEFAULT_ACK_DELAY_MS = 50;
@@ -58,13 +64,17 @@ export class SimulatedEngine implements Engine {
   readonly #held: Buffer[] = [];
   readonly #authFile: string;
   readonly #options: SimulatedOptions;
+  readonly #messages: SimulatedMessages;
 
   constructor(private readonly context: EngineContext) {
     this.#authFile = join(context.sessionDir, 'simulated', 'auth.json');
     this.#options = context.settings.engine === 'simulated' ? context.settings.options : {};
+    this.#messages = new SimulatedMessages(context.sessionDir);
     this.simulator = {
       scan: () => this.#scan(),
-      inbound: (from, text) => this.#inbound(from, text),
+      inbound: (from, message) => this.#inbound(from, message),
+      reaction: (messageId, emoji, from) => this.#reaction(messageId, emoji, from),
+      revoke: (messageId) => this.#revoke(messageId),
       disconnect: () => this.#disconnect(),
       allocate: async (megabytes) => {
         // Filled, so the pages are really committed and show in RSS/PSS.
@@ -101,10 +111,44 @@ export class SimulatedEngine implements Engine {
     return simulatedPairingCode(this.context.sessionId, this.#pairingPhone);
   }
 
-  async sendText(to: string, _text: string): Promise<SentMessage> {
+  async sendText(to: string, _text: string, options: SendOptions): Promise<SentMessage> {
     this.#expect('ready', WorkerErrorCode.SESSION_NOT_READY, 'sending');
-    const sent: SentMessage = { id: messageId(true, to), to, timestamp: nowSeconds() };
-    this.context.log.debug('sent a simulated message; acks follow', { id: sent.id, to });
+    if (options.replyTo !== undefined) await this.#messages.chatOf(options.replyTo);
+    return this.#sent(to, 'chat');
+  }
+
+  async sendMedia(to: string, media: MediaToSend, options: SendOptions): Promise<SentMessage> {
+    this.#expect('ready', WorkerErrorCode.SESSION_NOT_READY, 'sending');
+    if (options.replyTo !== undefined) await this.#messages.chatOf(options.replyTo);
+    return this.#sent(to, mediaType(media.mimetype, media), media);
+  }
+
+  async downloadMedia(id: string, path: string): Promise<MediaInfo> {
+    this.#expect('ready', WorkerErrorCode.SESSION_NOT_READY, 'downloading media');
+    return this.#messages.download(id, path);
+  }
+
+  async react(id: string, emoji: string): Promise<void> {
+    this.#expect('ready', WorkerErrorCode.SESSION_NOT_READY, 'reacting');
+    await this.#messages.chatOf(id);
+    // whatsapp-web.js reports the session's own reactions as well; so does this engine.
+    this.context.sink.event({ type: 'message.reaction', data: { id, emoji, from: this.#me?.id ?? '' } });
+  }
+
+  async markRead(_chatId: string): Promise<void> {
+    this.#expect('ready', WorkerErrorCode.SESSION_NOT_READY, 'marking a chat read');
+  }
+
+  async checkNumber(phone: string): Promise<{ exists: boolean; id: string | null }> {
+    this.#expect('ready', WorkerErrorCode.SESSION_NOT_READY, 'checking a number');
+    const digits = phone.replace(/^\+/, '');
+    return digits.endsWith('0000') ? { exists: false, id: null } : { exists: true, id: `${digits}@c.us` };
+  }
+
+  async #sent(to: string, type: string, media?: MediaToSend): Promise<SentMessage> {
+    const sent: SentMessage = { id: messageId(true, to), to, timestamp: nowSeconds(), type };
+    await this.#messages.add(sent.id, to, media);
+    this.context.log.debug('sent a simulated message; acks follow', { id: sent.id, to, type });
     const delay = this.#options.ackDelayMs ?? DEFAULT_ACK_DELAY_MS;
     for (const ack of [1, 2, 3]) {
       this.#later(delay * ack, () => this.context.sink.event({ type: 'message.ack', data: { id: sent.id, ack } }));
@@ -131,20 +175,38 @@ export class SimulatedEngine implements Engine {
     return me;
   }
 
-  async #inbound(from: string, text: string): Promise<InboundMessage> {
+  async #inbound(from: string, inbound: SimulatedInbound): Promise<InboundMessage> {
     this.#expect('ready', WorkerErrorCode.SESSION_NOT_READY, 'an inbound message');
+    if (inbound.replyTo !== undefined) await this.#messages.chatOf(inbound.replyTo);
+    const id = messageId(false, from);
+    const media = inbound.media === undefined ? null : await this.#messages.add(id, from, inbound.media);
+    if (media === null) await this.#messages.add(id, from);
     const message: InboundMessage = {
-      id: messageId(false, from),
+      id,
       from,
       to: this.#me?.id ?? '',
-      body: text,
-      type: 'chat',
+      body: inbound.text ?? '',
+      type: media === null ? 'chat' : mediaType(media.mimetype, { asDocument: false, asVoice: false, asSticker: false }),
       timestamp: nowSeconds(),
-      hasMedia: false,
+      hasMedia: media !== null,
+      media,
+      replyTo: inbound.replyTo ?? null,
     };
     this.context.log.debug('simulated inbound message', { id: message.id, from });
     this.context.sink.event({ type: 'message.received', data: message });
     return message;
+  }
+
+  async #reaction(id: string, emoji: string, from: string): Promise<void> {
+    this.#expect('ready', WorkerErrorCode.SESSION_NOT_READY, 'a reaction');
+    await this.#messages.chatOf(id);
+    this.context.sink.event({ type: 'message.reaction', data: { id, emoji, from } });
+  }
+
+  async #revoke(id: string): Promise<void> {
+    this.#expect('ready', WorkerErrorCode.SESSION_NOT_READY, 'a revoke');
+    await this.#messages.revoke(id);
+    this.context.sink.event({ type: 'message.revoked', data: { id } });
   }
 
   async #disconnect(): Promise<void> {

@@ -68,7 +68,8 @@ export const supervisorMessageChecks: Readonly<Record<string, (value: unknown) =
   })(),
   "command.sendText": (() => {
     const local_0 = /^[^\s]+$/;
-    const local_1 = /^[\x21-\x7E]{1,255}$/;
+    const local_1 = /^[^\s/]+$/;
+    const local_2 = /^[\x21-\x7E]{1,255}$/;
     return function check(value) {
       return (
         (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -84,8 +85,144 @@ export const supervisorMessageChecks: Readonly<Record<string, (value: unknown) =
         (typeof value['params']['text'] === 'string') &&
         value['params']['text'].length <= 65536 &&
         value['params']['text'].length >= 1 &&
-        (value['params']['idempotencyKey'] !== undefined ? ((typeof value['params']['idempotencyKey'] === 'string') && local_1.test(value['params']['idempotencyKey'])) : true) &&
-        Object.getOwnPropertyNames(value['params']).every(key => ['to', 'text', 'idempotencyKey'].includes(key)) &&
+        (value['params']['replyTo'] !== undefined ? ((typeof value['params']['replyTo'] === 'string') && value['params']['replyTo'].length <= 256 && value['params']['replyTo'].length >= 1 && local_1.test(value['params']['replyTo'])) : true) &&
+        (value['params']['idempotencyKey'] !== undefined ? ((typeof value['params']['idempotencyKey'] === 'string') && local_2.test(value['params']['idempotencyKey'])) : true) &&
+        Object.getOwnPropertyNames(value['params']).every(key => ['to', 'text', 'replyTo', 'idempotencyKey'].includes(key)) &&
+        Object.getOwnPropertyNames(value).length === 3
+      )
+    }
+  })(),
+  "command.sendMedia": (() => {
+    const local_0 = /^[^\s]+$/;
+    const local_1 = /^\//;
+    const local_2 = /^[^\s/]+$/;
+    const local_3 = /^[\x21-\x7E]{1,255}$/;
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        (value['type'] === 'command.sendMedia') &&
+        (typeof value['id'] === 'string') &&
+        value['id'].length <= 64 &&
+        value['id'].length >= 1 &&
+        (typeof value['params'] === 'object' && value['params'] !== null && !Array.isArray(value['params'])) &&
+        (typeof value['params']['to'] === 'string') &&
+        value['params']['to'].length <= 128 &&
+        value['params']['to'].length >= 3 &&
+        local_0.test(value['params']['to']) &&
+        (typeof value['params']['media'] === 'object' && value['params']['media'] !== null && !Array.isArray(value['params']['media'])) &&
+        (typeof value['params']['media']['path'] === 'string') &&
+        value['params']['media']['path'].length <= 4096 &&
+        value['params']['media']['path'].length >= 2 &&
+        local_1.test(value['params']['media']['path']) &&
+        (typeof value['params']['media']['mimetype'] === 'string') &&
+        value['params']['media']['mimetype'].length <= 255 &&
+        value['params']['media']['mimetype'].length >= 1 &&
+        (((typeof value['params']['media']['filename'] === 'string') && value['params']['media']['filename'].length <= 1024) || ((value['params']['media']['filename'] === null))) &&
+        Number.isInteger(value['params']['media']['size']) &&
+        value['params']['media']['size'] >= 1 &&
+        Object.getOwnPropertyNames(value['params']['media']).length === 4 &&
+        (value['params']['caption'] !== undefined ? ((typeof value['params']['caption'] === 'string') && value['params']['caption'].length <= 4096) : true) &&
+        (typeof value['params']['asDocument'] === 'boolean') &&
+        (typeof value['params']['asVoice'] === 'boolean') &&
+        (typeof value['params']['asSticker'] === 'boolean') &&
+        (value['params']['replyTo'] !== undefined ? ((typeof value['params']['replyTo'] === 'string') && value['params']['replyTo'].length <= 256 && value['params']['replyTo'].length >= 1 && local_2.test(value['params']['replyTo'])) : true) &&
+        (value['params']['idempotencyKey'] !== undefined ? ((typeof value['params']['idempotencyKey'] === 'string') && local_3.test(value['params']['idempotencyKey'])) : true) &&
+        Object.getOwnPropertyNames(value['params']).every(key => ['to', 'media', 'caption', 'asDocument', 'asVoice', 'asSticker', 'replyTo', 'idempotencyKey'].includes(key)) &&
+        Object.getOwnPropertyNames(value).length === 3
+      )
+    }
+  })(),
+  "command.downloadMedia": (() => {
+    const local_0 = /^[^\s/]+$/;
+    const local_1 = /^\//;
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        (value['type'] === 'command.downloadMedia') &&
+        (typeof value['id'] === 'string') &&
+        value['id'].length <= 64 &&
+        value['id'].length >= 1 &&
+        (typeof value['params'] === 'object' && value['params'] !== null && !Array.isArray(value['params'])) &&
+        (typeof value['params']['messageId'] === 'string') &&
+        value['params']['messageId'].length <= 256 &&
+        value['params']['messageId'].length >= 1 &&
+        local_0.test(value['params']['messageId']) &&
+        (typeof value['params']['path'] === 'string') &&
+        value['params']['path'].length <= 4096 &&
+        value['params']['path'].length >= 2 &&
+        local_1.test(value['params']['path']) &&
+        Object.getOwnPropertyNames(value['params']).length === 2 &&
+        Object.getOwnPropertyNames(value).length === 3
+      )
+    }
+  })(),
+  "command.react": (() => {
+    const local_0 = /^[^\s/]+$/;
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        (value['type'] === 'command.react') &&
+        (typeof value['id'] === 'string') &&
+        value['id'].length <= 64 &&
+        value['id'].length >= 1 &&
+        (typeof value['params'] === 'object' && value['params'] !== null && !Array.isArray(value['params'])) &&
+        (typeof value['params']['messageId'] === 'string') &&
+        value['params']['messageId'].length <= 256 &&
+        value['params']['messageId'].length >= 1 &&
+        local_0.test(value['params']['messageId']) &&
+        (typeof value['params']['emoji'] === 'string') &&
+        value['params']['emoji'].length <= 64 &&
+        Object.getOwnPropertyNames(value['params']).length === 2 &&
+        Object.getOwnPropertyNames(value).length === 3
+      )
+    }
+  })(),
+  "command.markRead": (() => {
+    const local_0 = /^[^\s]+$/;
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        (value['type'] === 'command.markRead') &&
+        (typeof value['id'] === 'string') &&
+        value['id'].length <= 64 &&
+        value['id'].length >= 1 &&
+        (typeof value['params'] === 'object' && value['params'] !== null && !Array.isArray(value['params'])) &&
+        (typeof value['params']['chatId'] === 'string') &&
+        value['params']['chatId'].length <= 128 &&
+        value['params']['chatId'].length >= 3 &&
+        local_0.test(value['params']['chatId']) &&
+        Object.getOwnPropertyNames(value['params']).length === 1 &&
+        Object.getOwnPropertyNames(value).length === 3
+      )
+    }
+  })(),
+  "command.checkNumber": (() => {
+    const local_0 = /^\+?[0-9]{6,15}$/;
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        (value['type'] === 'command.checkNumber') &&
+        (typeof value['id'] === 'string') &&
+        value['id'].length <= 64 &&
+        value['id'].length >= 1 &&
+        (typeof value['params'] === 'object' && value['params'] !== null && !Array.isArray(value['params'])) &&
+        (typeof value['params']['phone'] === 'string') &&
+        local_0.test(value['params']['phone']) &&
+        Object.getOwnPropertyNames(value['params']).length === 1 &&
+        Object.getOwnPropertyNames(value).length === 3
+      )
+    }
+  })(),
+  "command.screenshot": (() => {
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        (value['type'] === 'command.screenshot') &&
+        (typeof value['id'] === 'string') &&
+        value['id'].length <= 64 &&
+        value['id'].length >= 1 &&
+        (typeof value['params'] === 'object' && value['params'] !== null && !Array.isArray(value['params'])) &&
+        Object.getOwnPropertyNames(value['params']).every(key => [].includes(key)) &&
         Object.getOwnPropertyNames(value).length === 3
       )
     }
@@ -120,6 +257,8 @@ export const supervisorMessageChecks: Readonly<Record<string, (value: unknown) =
   })(),
   "command.simulate.inbound": (() => {
     const local_0 = /^[^\s]+$/;
+    const local_1 = /^\//;
+    const local_2 = /^[^\s/]+$/;
     return function check(value) {
       return (
         (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -132,10 +271,55 @@ export const supervisorMessageChecks: Readonly<Record<string, (value: unknown) =
         value['params']['from'].length <= 128 &&
         value['params']['from'].length >= 3 &&
         local_0.test(value['params']['from']) &&
-        (typeof value['params']['text'] === 'string') &&
-        value['params']['text'].length <= 65536 &&
-        value['params']['text'].length >= 1 &&
-        Object.getOwnPropertyNames(value['params']).length === 2 &&
+        (value['params']['text'] !== undefined ? ((typeof value['params']['text'] === 'string') && value['params']['text'].length <= 65536 && value['params']['text'].length >= 1) : true) &&
+        (value['params']['media'] !== undefined ? ((typeof value['params']['media'] === 'object' && value['params']['media'] !== null && !Array.isArray(value['params']['media'])) && (typeof value['params']['media']['path'] === 'string') && value['params']['media']['path'].length <= 4096 && value['params']['media']['path'].length >= 2 && local_1.test(value['params']['media']['path']) && (typeof value['params']['media']['mimetype'] === 'string') && value['params']['media']['mimetype'].length <= 255 && value['params']['media']['mimetype'].length >= 1 && (((typeof value['params']['media']['filename'] === 'string') && value['params']['media']['filename'].length <= 1024) || ((value['params']['media']['filename'] === null))) && Number.isInteger(value['params']['media']['size']) && value['params']['media']['size'] >= 1 && Object.getOwnPropertyNames(value['params']['media']).length === 4) : true) &&
+        (value['params']['replyTo'] !== undefined ? ((typeof value['params']['replyTo'] === 'string') && value['params']['replyTo'].length <= 256 && value['params']['replyTo'].length >= 1 && local_2.test(value['params']['replyTo'])) : true) &&
+        Object.getOwnPropertyNames(value['params']).every(key => ['from', 'text', 'media', 'replyTo'].includes(key)) &&
+        Object.getOwnPropertyNames(value).length === 3
+      )
+    }
+  })(),
+  "command.simulate.reaction": (() => {
+    const local_0 = /^[^\s/]+$/;
+    const local_1 = /^[^\s]+$/;
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        (value['type'] === 'command.simulate.reaction') &&
+        (typeof value['id'] === 'string') &&
+        value['id'].length <= 64 &&
+        value['id'].length >= 1 &&
+        (typeof value['params'] === 'object' && value['params'] !== null && !Array.isArray(value['params'])) &&
+        (typeof value['params']['messageId'] === 'string') &&
+        value['params']['messageId'].length <= 256 &&
+        value['params']['messageId'].length >= 1 &&
+        local_0.test(value['params']['messageId']) &&
+        (typeof value['params']['emoji'] === 'string') &&
+        value['params']['emoji'].length <= 64 &&
+        (typeof value['params']['from'] === 'string') &&
+        value['params']['from'].length <= 128 &&
+        value['params']['from'].length >= 3 &&
+        local_1.test(value['params']['from']) &&
+        Object.getOwnPropertyNames(value['params']).length === 3 &&
+        Object.getOwnPropertyNames(value).length === 3
+      )
+    }
+  })(),
+  "command.simulate.revoke": (() => {
+    const local_0 = /^[^\s/]+$/;
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        (value['type'] === 'command.simulate.revoke') &&
+        (typeof value['id'] === 'string') &&
+        value['id'].length <= 64 &&
+        value['id'].length >= 1 &&
+        (typeof value['params'] === 'object' && value['params'] !== null && !Array.isArray(value['params'])) &&
+        (typeof value['params']['messageId'] === 'string') &&
+        value['params']['messageId'].length <= 256 &&
+        value['params']['messageId'].length >= 1 &&
+        local_0.test(value['params']['messageId']) &&
+        Object.getOwnPropertyNames(value['params']).length === 1 &&
         Object.getOwnPropertyNames(value).length === 3
       )
     }
@@ -219,7 +403,7 @@ export const workerMessageChecks: Readonly<Record<string, (value: unknown) => bo
       return (
         (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
         (value['type'] === 'worker.event') &&
-        (((typeof value['event'] === 'object' && value['event'] !== null && !Array.isArray(value['event'])) && (value['event']['type'] === 'message.received') && (typeof value['event']['data'] === 'object' && value['event']['data'] !== null && !Array.isArray(value['event']['data'])) && (typeof value['event']['data']['id'] === 'string') && value['event']['data']['id'].length >= 1 && (typeof value['event']['data']['from'] === 'string') && (typeof value['event']['data']['to'] === 'string') && (typeof value['event']['data']['body'] === 'string') && (typeof value['event']['data']['type'] === 'string') && Number.isInteger(value['event']['data']['timestamp']) && value['event']['data']['timestamp'] >= 0 && (typeof value['event']['data']['hasMedia'] === 'boolean') && Object.getOwnPropertyNames(value['event']['data']).length === 7 && Object.getOwnPropertyNames(value['event']).length === 2) || ((typeof value['event'] === 'object' && value['event'] !== null && !Array.isArray(value['event'])) && (value['event']['type'] === 'message.ack') && (typeof value['event']['data'] === 'object' && value['event']['data'] !== null && !Array.isArray(value['event']['data'])) && (typeof value['event']['data']['id'] === 'string') && value['event']['data']['id'].length >= 1 && Number.isInteger(value['event']['data']['ack']) && value['event']['data']['ack'] <= 4 && value['event']['data']['ack'] >= -1 && Object.getOwnPropertyNames(value['event']['data']).length === 2 && Object.getOwnPropertyNames(value['event']).length === 2)) &&
+        (((typeof value['event'] === 'object' && value['event'] !== null && !Array.isArray(value['event'])) && (value['event']['type'] === 'message.received') && (typeof value['event']['data'] === 'object' && value['event']['data'] !== null && !Array.isArray(value['event']['data'])) && (typeof value['event']['data']['id'] === 'string') && value['event']['data']['id'].length >= 1 && (typeof value['event']['data']['from'] === 'string') && (typeof value['event']['data']['to'] === 'string') && (typeof value['event']['data']['body'] === 'string') && (typeof value['event']['data']['type'] === 'string') && Number.isInteger(value['event']['data']['timestamp']) && value['event']['data']['timestamp'] >= 0 && (typeof value['event']['data']['hasMedia'] === 'boolean') && (((typeof value['event']['data']['media'] === 'object' && value['event']['data']['media'] !== null && !Array.isArray(value['event']['data']['media'])) && (typeof value['event']['data']['media']['mimetype'] === 'string') && value['event']['data']['media']['mimetype'].length <= 255 && value['event']['data']['media']['mimetype'].length >= 1 && (((typeof value['event']['data']['media']['filename'] === 'string') && value['event']['data']['media']['filename'].length <= 1024) || ((value['event']['data']['media']['filename'] === null))) && Number.isInteger(value['event']['data']['media']['size']) && value['event']['data']['media']['size'] >= 0 && Object.getOwnPropertyNames(value['event']['data']['media']).length === 3) || ((value['event']['data']['media'] === null))) && (((typeof value['event']['data']['replyTo'] === 'string') && value['event']['data']['replyTo'].length >= 1) || ((value['event']['data']['replyTo'] === null))) && Object.getOwnPropertyNames(value['event']['data']).length === 9 && Object.getOwnPropertyNames(value['event']).length === 2) || ((typeof value['event'] === 'object' && value['event'] !== null && !Array.isArray(value['event'])) && (value['event']['type'] === 'message.ack') && (typeof value['event']['data'] === 'object' && value['event']['data'] !== null && !Array.isArray(value['event']['data'])) && (typeof value['event']['data']['id'] === 'string') && value['event']['data']['id'].length >= 1 && Number.isInteger(value['event']['data']['ack']) && value['event']['data']['ack'] <= 4 && value['event']['data']['ack'] >= -1 && Object.getOwnPropertyNames(value['event']['data']).length === 2 && Object.getOwnPropertyNames(value['event']).length === 2) || ((typeof value['event'] === 'object' && value['event'] !== null && !Array.isArray(value['event'])) && (value['event']['type'] === 'message.reaction') && (typeof value['event']['data'] === 'object' && value['event']['data'] !== null && !Array.isArray(value['event']['data'])) && (typeof value['event']['data']['id'] === 'string') && value['event']['data']['id'].length >= 1 && (typeof value['event']['data']['emoji'] === 'string') && value['event']['data']['emoji'].length <= 64 && (typeof value['event']['data']['from'] === 'string') && Object.getOwnPropertyNames(value['event']['data']).length === 3 && Object.getOwnPropertyNames(value['event']).length === 2) || ((typeof value['event'] === 'object' && value['event'] !== null && !Array.isArray(value['event'])) && (value['event']['type'] === 'message.revoked') && (typeof value['event']['data'] === 'object' && value['event']['data'] !== null && !Array.isArray(value['event']['data'])) && (typeof value['event']['data']['id'] === 'string') && value['event']['data']['id'].length >= 1 && Object.getOwnPropertyNames(value['event']['data']).length === 1 && Object.getOwnPropertyNames(value['event']).length === 2)) &&
         Object.getOwnPropertyNames(value).length === 2
       )
     }
@@ -323,7 +507,76 @@ export const commandResultChecks: Readonly<Record<string, (value: unknown) => bo
         (typeof value['to'] === 'string') &&
         Number.isInteger(value['timestamp']) &&
         value['timestamp'] >= 0 &&
+        (typeof value['type'] === 'string') &&
+        value['type'].length <= 32 &&
+        value['type'].length >= 1 &&
+        Object.getOwnPropertyNames(value).length === 4
+      )
+    }
+  })(),
+  "sendMedia": (() => {
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        (typeof value['id'] === 'string') &&
+        value['id'].length >= 1 &&
+        (typeof value['to'] === 'string') &&
+        Number.isInteger(value['timestamp']) &&
+        value['timestamp'] >= 0 &&
+        (typeof value['type'] === 'string') &&
+        value['type'].length <= 32 &&
+        value['type'].length >= 1 &&
+        Object.getOwnPropertyNames(value).length === 4
+      )
+    }
+  })(),
+  "downloadMedia": (() => {
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        (typeof value['mimetype'] === 'string') &&
+        value['mimetype'].length <= 255 &&
+        value['mimetype'].length >= 1 &&
+        (((typeof value['filename'] === 'string') && value['filename'].length <= 1024) || ((value['filename'] === null))) &&
+        Number.isInteger(value['size']) &&
+        value['size'] >= 0 &&
         Object.getOwnPropertyNames(value).length === 3
+      )
+    }
+  })(),
+  "react": (() => {
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        Object.getOwnPropertyNames(value).every(key => [].includes(key))
+      )
+    }
+  })(),
+  "markRead": (() => {
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        Object.getOwnPropertyNames(value).every(key => [].includes(key))
+      )
+    }
+  })(),
+  "checkNumber": (() => {
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        (typeof value['exists'] === 'boolean') &&
+        (((typeof value['id'] === 'string')) || ((value['id'] === null))) &&
+        Object.getOwnPropertyNames(value).length === 2
+      )
+    }
+  })(),
+  "screenshot": (() => {
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        (typeof value['png'] === 'string') &&
+        value['png'].length >= 1 &&
+        Object.getOwnPropertyNames(value).length === 1
       )
     }
   })(),
@@ -361,7 +614,25 @@ export const commandResultChecks: Readonly<Record<string, (value: unknown) => bo
         Number.isInteger(value['timestamp']) &&
         value['timestamp'] >= 0 &&
         (typeof value['hasMedia'] === 'boolean') &&
-        Object.getOwnPropertyNames(value).length === 7
+        (((typeof value['media'] === 'object' && value['media'] !== null && !Array.isArray(value['media'])) && (typeof value['media']['mimetype'] === 'string') && value['media']['mimetype'].length <= 255 && value['media']['mimetype'].length >= 1 && (((typeof value['media']['filename'] === 'string') && value['media']['filename'].length <= 1024) || ((value['media']['filename'] === null))) && Number.isInteger(value['media']['size']) && value['media']['size'] >= 0 && Object.getOwnPropertyNames(value['media']).length === 3) || ((value['media'] === null))) &&
+        (((typeof value['replyTo'] === 'string') && value['replyTo'].length >= 1) || ((value['replyTo'] === null))) &&
+        Object.getOwnPropertyNames(value).length === 9
+      )
+    }
+  })(),
+  "simulate.reaction": (() => {
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        Object.getOwnPropertyNames(value).every(key => [].includes(key))
+      )
+    }
+  })(),
+  "simulate.revoke": (() => {
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        Object.getOwnPropertyNames(value).every(key => [].includes(key))
       )
     }
   })(),

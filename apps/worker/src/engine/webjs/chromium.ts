@@ -56,6 +56,8 @@ export function leanChromiumArgs(): string[] {
     '--disable-sync',
     '--disable-default-apps',
     '--disable-extensions',
+    // whatsapp-web.js opens its page without a fixed viewport: the window size is the page's, and a screenshot's.
+    '--window-size=1280,900',
     // Not --disable-crashpad-for-testing: with it Chromium 156 never gets WhatsApp Web's page going (seen here).
     // Its two crashpad handlers daemonize out of the browser's process group; the supervisor kills them by
     // their inherited session mark (WorkerHandle).

@@ -16,13 +16,14 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import wwebjs from 'whatsapp-web.js';
 import { WEBJS_DEFAULTS, WorkerErrorCode } from '@wsm/ipc-protocol/runtime';
-import type { CodedError, Me, SentMessage, WebjsOptions } from '@wsm/ipc-protocol';
+import type { CodedError, EngineEvent, MediaInfo, Me, SentMessage, WebjsOptions } from '@wsm/ipc-protocol';
 import { SESSION_ENV, signalGroup } from '@wsm/procfs';
 import { WorkerError, toCodedError } from '../../errors.js';
-import type { Engine, EngineContext } from '../engine.js';
+import type { Engine, EngineContext, MediaToSend, SendOptions } from '../engine.js';
 import { browserDirs, browserEnv, prepareBrowserDirs } from './browser-dirs.js';
 import { findChromium, leanChromiumArgs, proxySettings } from './chromium.js';
 import { releaseStaleProfileLock } from './profile-lock.js';
+import * as messages from './webjs-messages.js';
 
 const { Client, LocalAuth } = wwebjs;
 type WebjsClient = InstanceType<typeof Client>;
@@ -58,6 +59,8 @@ export class WebjsEngine implements Engine {
   #qrAttempts = 0;
   #deadline: NodeJS.Timeout | undefined;
   #failed = false;
+  /** Events leave in the order whatsapp-web.js emitted them, even when one needs a page round trip first. */
+  #events: Promise<void> = Promise.resolve();
 
   constructor(context: EngineContext) {
     this.#context = context;
@@ -138,10 +141,36 @@ export class WebjsEngine implements Engine {
     return client.requestPairingCode(phoneNumber.replace(/^\+/, ''));
   }
 
-  async sendText(to: string, text: string): Promise<SentMessage> {
-    const client = this.#expect('ready', WorkerErrorCode.SESSION_NOT_READY, 'sending');
-    const message = await client.sendMessage(to, text);
-    return { id: message.id._serialized, to, timestamp: message.timestamp || Math.floor(Date.now() / 1000) };
+  async sendText(to: string, text: string, options: SendOptions): Promise<SentMessage> {
+    return messages.sendText(this.#ready('sending'), to, text, options);
+  }
+
+  async sendMedia(to: string, media: MediaToSend, options: SendOptions): Promise<SentMessage> {
+    return messages.sendMedia(this.#ready('sending'), to, media, options);
+  }
+
+  async downloadMedia(messageId: string, path: string): Promise<MediaInfo> {
+    return messages.downloadMedia(this.#ready('downloading media'), messageId, path);
+  }
+
+  async react(messageId: string, emoji: string): Promise<void> {
+    await messages.react(this.#ready('reacting'), messageId, emoji);
+  }
+
+  async markRead(chatId: string): Promise<void> {
+    await messages.markRead(this.#ready('marking a chat read'), chatId);
+  }
+
+  async checkNumber(phone: string): Promise<{ exists: boolean; id: string | null }> {
+    return messages.checkNumber(this.#ready('checking a number'), phone);
+  }
+
+  /** Whatever the page shows, in any stage: a stuck session is exactly when one is wanted. */
+  async screenshot(): Promise<Buffer> {
+    if (this.#client === undefined || this.#stage === 'stopped') {
+      throw new WorkerError(WorkerErrorCode.SESSION_NOT_READY, `no WhatsApp Web page: the session is '${this.#stage}'`);
+    }
+    return messages.screenshot(this.#client);
   }
 
   async logout(): Promise<void> {
@@ -219,7 +248,7 @@ export class WebjsEngine implements Engine {
       }
     });
     client.on('message', (message: wwebjs.Message) => {
-      sink.event({
+      this.#emit(async () => ({
         type: 'message.received',
         data: {
           id: message.id._serialized,
@@ -229,12 +258,39 @@ export class WebjsEngine implements Engine {
           type: String(message.type),
           timestamp: message.timestamp,
           hasMedia: Boolean(message.hasMedia),
+          media: messages.mediaOf(message),
+          replyTo: await messages.quotedIdOf(message),
         },
-      });
+      }));
     });
     client.on('message_ack', (message: wwebjs.Message, ack: number) => {
-      sink.event({ type: 'message.ack', data: { id: message.id._serialized, ack } });
+      this.#emit(async () => ({ type: 'message.ack', data: { id: message.id._serialized, ack } }));
     });
+    client.on('message_reaction', (reaction: wwebjs.Reaction) => {
+      // Fired for this session's own reactions too; an empty `reaction` is a removal.
+      this.#emit(async () => ({
+        type: 'message.reaction',
+        data: { id: reaction.msgId._serialized, emoji: reaction.reaction ?? '', from: String(reaction.senderId) },
+      }));
+    });
+    client.on('message_revoke_everyone', (message: wwebjs.Message, revoked?: wwebjs.Message | null) => {
+      // `message` is the revoke notice; the revoked message is `revoked` when the page still had it, else the
+      // notice's protocolMessageKey names it.
+      const key = (message as unknown as { protocolMessageKey?: { _serialized?: string } }).protocolMessageKey;
+      const id = revoked?.id?._serialized ?? key?._serialized ?? message.id._serialized;
+      this.#emit(async () => ({ type: 'message.revoked', data: { id } }));
+    });
+  }
+
+  #emit(produce: () => Promise<EngineEvent>): void {
+    this.#events = this.#events
+      .then(produce)
+      .then((event) => this.#context.sink.event(event))
+      .catch((error: unknown) => this.#context.log.warn('an event from WhatsApp Web could not be read', { error: String(error) }));
+  }
+
+  #ready(what: string): WebjsClient {
+    return this.#expect('ready', WorkerErrorCode.SESSION_NOT_READY, what);
   }
 
   #onBrowser(): void {
