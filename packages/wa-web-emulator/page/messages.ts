@@ -3,9 +3,10 @@
  * (whatsapp-web.js turns `add` into `message`); outbound ones are added, reported to the server, and later
  * raised to ack 1, 2, 3 as the server says (whatsapp-web.js turns `change:ack` into `message_ack`).
  */
+import { inboundMediaAttributes, newMsgModel, sentMediaReport } from './media-msg.js';
 import { MsgKey } from './msg-key.js';
-import type { InboundMessage } from './protocol.js';
-import { chatFor, MsgModel, type ChatModel, type Stores } from './stores.js';
+import type { InboundMessage, SentMediaReport } from './protocol.js';
+import { chatFor, type ChatModel, type MsgModel, type Stores } from './stores.js';
 import { createWid } from './wid.js';
 
 export interface OutboundRecord {
@@ -13,12 +14,13 @@ export interface OutboundRecord {
   to: string;
   body: string;
   timestamp: number;
+  media?: SentMediaReport | undefined;
 }
 
 export function addInbound(stores: Stores, message: InboundMessage): MsgModel {
   const from = createWid(message.from);
   const key = new MsgKey({ id: message.id, fromMe: false, remote: from });
-  const msg = new MsgModel({
+  const msg = newMsgModel({
     id: key,
     type: 'chat',
     body: message.body,
@@ -35,6 +37,7 @@ export function addInbound(stores: Stores, message: InboundMessage): MsgModel {
     forwardingScore: 0,
     mentionedJidList: [],
     groupMentions: [],
+    ...inboundMediaAttributes(message.media),
   });
   stores.msgs.add(msg);
   const chat = chatFor(stores, from);
@@ -52,11 +55,14 @@ export function addAndSend(
   attributes: Record<string, unknown>,
   send: (record: OutboundRecord) => Promise<void>,
 ): [Promise<MsgModel>, Promise<{ messageSendResult: string }>] {
-  const msg = stores.msgs.add(new MsgModel({ ...attributes, ack: 0 }));
+  const msg = stores.msgs.add(newMsgModel({ ...attributes, ack: 0 }));
   const key = msg.get('id') as MsgKey;
   const timestamp = Number(attributes['t'] ?? Math.floor(Date.now() / 1000));
   chat.set({ t: timestamp });
-  const record = { id: key._serialized, to: key.remote._serialized, body: String(attributes['body'] ?? ''), timestamp };
+  const media = sentMediaReport(attributes);
+  // a media message's body is its preview (a thumbnail) in WhatsApp Web; the record shows its caption instead
+  const body = media === undefined ? String(attributes['body'] ?? '') : (media.caption ?? '');
+  const record = { id: key._serialized, to: key.remote._serialized, body, timestamp, media };
   const result = send(record).then(
     () => ({ messageSendResult: 'OK' }),
     (error: unknown) => {

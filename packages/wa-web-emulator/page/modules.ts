@@ -5,6 +5,7 @@
  */
 import type { KeyMaterial } from './device-keys.js';
 import { findLink, findLinks } from './linkify.js';
+import { buildMediaModules } from './media-modules.js';
 import { addAndSend, type OutboundRecord } from './messages.js';
 import type { Model } from './model.js';
 import { MsgKey } from './msg-key.js';
@@ -111,5 +112,8 @@ export function buildModules(stores: Stores, keys: KeyMaterial, actions: PageAct
     },
     WAWebFrontendContactGetters: { getIsMyContact: (_contact: Model) => false },
     WAWebApiContact: { getAlternateUserWid: (_wid: Wid) => null },
+
+    // media, sent and received (media-modules.ts)
+    ...buildMediaModules(),
   };
 }

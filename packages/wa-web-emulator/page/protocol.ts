@@ -8,6 +8,9 @@
  * Every pushed command carries a `seq`; the page answers `ack` once it has carried the command out, so the
  * server's control calls (scan, deliver, drop, logout) resolve when the page has really changed.
  *
+ *   page ──POST /__emulator/page/media/upload──▶ server    the bytes of media it sends (MediaUploadReply back)
+ *   page ──GET  /__emulator/page/media<directPath>── server  the bytes of media it downloads (404: gone)
+ *
  * Types only: the Node side imports them type-only, so nothing here exists at run time there.
  */
 
@@ -69,6 +72,37 @@ export interface SentReport {
   to: string;
   body: string;
   timestamp: number;
+  /** Set for a media message: its bytes are already on the server, uploaded under `directPath`. */
+  media?: SentMediaReport | undefined;
+}
+
+/** A media message's kind, in whatsapp-web.js's type names. */
+export type MediaType = 'image' | 'video' | 'audio' | 'ptt' | 'document' | 'sticker';
+
+export interface SentMediaReport {
+  type: string;
+  caption: string | null;
+  mimetype: string | null;
+  filename: string | null;
+  directPath: string;
+}
+
+/** The server's answer to an upload: where the bytes now are, and WhatsApp's base64 SHA-256 of them. */
+export interface MediaUploadReply {
+  directPath: string;
+  size: number;
+  filehash: string;
+}
+
+/** A delivered message's media: the page fetches the bytes from `directPath` when whatsapp-web.js downloads. */
+export interface InboundMedia {
+  type: MediaType;
+  mimetype: string;
+  filename: string | null;
+  size: number;
+  filehash: string;
+  directPath: string;
+  caption: string | null;
 }
 
 export interface ClientOnly {
@@ -101,6 +135,7 @@ export interface InboundMessage {
   to: string;
   body: string;
   timestamp: number;
+  media?: InboundMedia | undefined;
 }
 
 /** Server → page. */

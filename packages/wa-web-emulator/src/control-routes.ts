@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Emulation } from './emulation.js';
+import { deliveryOf, jsonLimitFor } from './media-bodies.js';
 import { asBody, optionalBoolean, optionalInteger, optionalText, readJson, sendError, sendJson, text, type Body } from './http-io.js';
 
 export const CONTROL_PREFIX = '/__emulator/control';
@@ -30,7 +31,11 @@ const POST: Record<string, Route> = {
     const pushname = optionalText(body, 'pushname');
     return emulation.enterPairingCode(text(body, 'code'), pushname === undefined ? {} : { pushname });
   },
-  deliver: (emulation, body) => emulation.deliver(text(body, 'to'), { from: text(body, 'from'), body: text(body, 'body') }),
+  deliver: (emulation, body) => emulation.deliver(text(body, 'to'), deliveryOf(body)),
+  'expire-media': (emulation, body) => {
+    emulation.expireMedia(text(body, 'wid'), text(body, 'id'));
+    return {};
+  },
   drop: async (emulation, body) => {
     await emulation.dropConnection(text(body, 'wid'), optionalInteger(body, 'forMs') ?? DEFAULT_DROP_MS);
     return {};
@@ -54,7 +59,7 @@ export async function handleControlRequest(emulation: Emulation, request: Incomi
     const get = request.method === 'GET' ? GET[name] : undefined;
     const post = request.method === 'POST' ? POST[name] : undefined;
     if (get !== undefined) sendJson(response, 200, get(emulation));
-    else if (post !== undefined) sendJson(response, 200, await post(emulation, asBody(await readJson(request))));
+    else if (post !== undefined) sendJson(response, 200, await post(emulation, asBody(await readJson(request, jsonLimitFor(emulation.media.maxBytes)))));
     else sendJson(response, 404, { error: { code: 'WAE_NOT_FOUND', message: `no control route ${request.method} ${url.pathname}` } });
   } catch (error) {
     sendError(response, error);

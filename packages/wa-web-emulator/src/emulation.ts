@@ -25,6 +25,8 @@ import type { ServerResponse } from 'node:http';
 import type { Account, HelloReply, HelloRequest, PageCommand, PairingCodeReply, SentReport } from '../page/protocol.js';
 import { ClientRegistry, qrOf, type ClientRecord, type ClientView } from './client-registry.js';
 import { errors } from './errors.js';
+import { sentMediaOf, storeDelivered, type Delivery } from './media-messages.js';
+import { MediaStore } from './media-store.js';
 import { deviceIdOf, newClientId, newDeviceToken, newInboundMessageId, newPairingCode, newPhoneNumber, newRef, normalizePairingCode } from './ids.js';
 import { PageChannel } from './page-channel.js';
 import { OverlapLog } from './overlap-log.js';
@@ -36,6 +38,8 @@ export interface EmulationSettings {
   ackDelayMs: number;
   /** How long a page may take to confirm a pushed command (and to open its event stream). */
   pageTimeoutMs: number;
+  /** The largest media the emulator accepts, uploaded or delivered (it keeps all media in memory). */
+  maxMediaBytes: number;
   log: (line: string) => void;
 }
 
@@ -78,6 +82,7 @@ export class Emulation {
   readonly clients = new ClientRegistry();
   readonly sentLog = new SentLog();
   readonly overlaps = new OverlapLog();
+  readonly media: MediaStore;
   readonly #settings: EmulationSettings;
   readonly #devices = new Map<string, Account>();
   readonly #missing = new Set<string>();
@@ -87,6 +92,7 @@ export class Emulation {
 
   constructor(settings: EmulationSettings) {
     this.#settings = settings;
+    this.media = new MediaStore(settings.maxMediaBytes);
   }
 
   // ── the page side ─────────────────────────────────────────────────────────────────────────────────────
@@ -185,7 +191,9 @@ export class Emulation {
   recordSent(report: SentReport): SentRecord {
     const record = this.#client(report.clientId);
     if (record.link.kind !== 'linked' || !record.link.online) throw errors.notConnected(`client ${report.clientId}`);
-    const sent: SentRecord = { id: report.id, from: record.link.account.wid, to: report.to, body: report.body, timestamp: report.timestamp };
+    const media = sentMediaOf(this.media, report.media);
+    const sent: SentRecord = { id: report.id, from: record.link.account.wid, to: report.to, body: report.body, timestamp: report.timestamp, ...media.fields };
+    if (media.stored !== undefined) this.media.attach(sent.id, sent.from, media.stored);
     this.sentLog.add(sent);
     this.#settings.log(`${sent.from} sent to ${sent.to}: ${JSON.stringify(sent.body)}`);
     for (const ack of [1, 2, 3]) {
@@ -234,18 +242,22 @@ export class Emulation {
     throw errors.unknownCode(wanted);
   }
 
-  async deliver(to: string, message: { from: string; body: string }): Promise<{ id: string }> {
+  async deliver(to: string, message: Delivery): Promise<{ id: string }> {
     this.#assertOpen();
     const wid = toUserWid(to);
     const from = toUserWid(message.from);
+    if (message.body === undefined && message.media === undefined) throw errors.badRequest('a message needs a body or media');
     const targets = this.clients.linkedAs(wid).filter((record) => record.link.online);
     if (targets.length === 0) throw errors.notConnected(wid);
     const id = newInboundMessageId();
     const serialized = `false_${from}_${id}`;
-    const inbound = { serialized, id, from, to: wid, body: message.body, timestamp: nowSeconds() };
+    const media = message.media === undefined ? undefined : storeDelivered(this.media, message.media, message.body ?? null);
+    if (media !== undefined) this.media.attach(serialized, wid, media.stored);
+    const inbound = { serialized, id, from, to: wid, body: message.body ?? '', timestamp: nowSeconds(), media: media?.inbound };
     // every linked device of the account gets the message, as WhatsApp fans out to all of them
     await Promise.all(targets.map((record) => record.channel.push({ type: 'message', message: inbound }, this.#settings.pageTimeoutMs)));
-    this.#settings.log(`delivered to ${wid} from ${from}: ${JSON.stringify(message.body)}`);
+    const what = media === undefined ? '' : `${media.inbound.type} ${media.inbound.mimetype} (${media.inbound.size} bytes) `;
+    this.#settings.log(`delivered to ${wid} from ${from}: ${what}${JSON.stringify(message.body ?? '')}`);
     return { id: serialized };
   }
 
@@ -274,6 +286,17 @@ export class Emulation {
       }),
     );
     this.#settings.log(`logged out ${user} from the phone`);
+  }
+
+  /** The bytes of a media message a page sent; undefined for text or an unknown id. */
+  sentMedia(id: string): Buffer | undefined {
+    return this.sentLog.has(id) ? this.media.ofMessage(id)?.bytes : undefined;
+  }
+
+  /** The phone no longer has this delivered (or sent) message's media: downloading it finds nothing. */
+  expireMedia(wid: string, id: string): void {
+    this.media.expire(toUserWid(wid), id);
+    this.#settings.log(`expired the media of ${id} for ${toUserWid(wid)}`);
   }
 
   setBehavior(behavior: Partial<Behavior>): void {

@@ -10,6 +10,9 @@ import { handleControlRequest } from './control-routes.js';
 import { Emulation, type AccountRequest, type Behavior, type EmulatorStatus } from './emulation.js';
 import { sendError, sendJson } from './http-io.js';
 import { listen } from './https-server.js';
+import type { Delivery } from './media-messages.js';
+import { handleMediaRequest } from './media-routes.js';
+import { DEFAULT_MAX_MEDIA_BYTES } from './media-store.js';
 import type { Overlap } from './overlap-log.js';
 import { handlePageRequest } from './page-routes.js';
 import type { SentRecord } from './sent-log.js';
@@ -25,6 +28,8 @@ export interface EmulatorOptions {
   ackDelayMs?: number;
   /** How long a page may take to confirm what it is told. */
   pageTimeoutMs?: number;
+  /** The largest media accepted, sent or delivered (default 100 MiB; all media is kept in memory). */
+  maxMediaBytes?: number;
   /** Serve the HTTP control API under /__emulator/control (the CLI turns it on). */
   controlApi?: boolean;
   log?: (line: string) => void;
@@ -41,9 +46,16 @@ export interface Emulator {
   scan(qr: string, account?: AccountRequest): Promise<{ wid: string }>;
   /** Pairs the client that got this code from `requestPairingCode(phone)`, as that phone's account. */
   enterPairingCode(code: string, account?: { pushname?: string }): Promise<{ wid: string }>;
-  /** Resolves once every online client paired as `to` has the message; rejects if none is online. */
-  deliver(to: string, message: { from: string; body: string }): Promise<{ id: string }>;
+  /**
+   * Resolves once every online client paired as `to` has the message; rejects if none is online. With
+   * `media` it is a media message (`body` its caption); its bytes are downloaded from the emulator.
+   */
+  deliver(to: string, message: Delivery): Promise<{ id: string }>;
   sent(): SentRecord[];
+  /** The bytes a client uploaded for a media message it sent (by its serialized id); undefined for text. */
+  sentMedia(id: string): Buffer | undefined;
+  /** The phone no longer has the media of message `id` (delivered to or sent by `wid`): downloads get nothing. */
+  expireMedia(wid: string, id: string): void;
   waitForSent(predicate: (record: SentRecord) => boolean, timeoutMs?: number): Promise<SentRecord>;
   /** The connection of every client paired as `wid` drops, and comes back after `forMs` (default 1000). */
   dropConnection(wid: string, forMs?: number): Promise<void>;
@@ -71,12 +83,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     qrRefreshMs: options.qrRefreshMs ?? DEFAULTS.qrRefreshMs,
     ackDelayMs: options.ackDelayMs ?? DEFAULTS.ackDelayMs,
     pageTimeoutMs: options.pageTimeoutMs ?? DEFAULTS.pageTimeoutMs,
+    maxMediaBytes: options.maxMediaBytes ?? DEFAULT_MAX_MEDIA_BYTES,
     log,
   });
   const controlApi = options.controlApi ?? false;
 
   const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? '/', 'https://localhost');
+    if (await handleMediaRequest(emulation, request, response, url, controlApi)) return;
     if (await handlePageRequest(emulation, request, response, url)) return;
     if (controlApi && (await handleControlRequest(emulation, request, response, url))) return;
     sendJson(response, 404, { error: { code: 'WAE_NOT_FOUND', message: `nothing at ${url.pathname}` } });
@@ -95,6 +109,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     enterPairingCode: (code, account) => emulation.enterPairingCode(code, account),
     deliver: (to, message) => emulation.deliver(to, message),
     sent: () => emulation.sentLog.all(),
+    sentMedia: (id) => emulation.sentMedia(id),
+    expireMedia: (wid, id) => emulation.expireMedia(wid, id),
     waitForSent: (predicate, timeoutMs = DEFAULTS.waitMs) => emulation.sentLog.waitFor(predicate, timeoutMs),
     dropConnection: (wid, forMs = DEFAULTS.dropMs) => emulation.dropConnection(wid, forMs),
     logout: (wid) => emulation.logout(wid),

@@ -29,4 +29,9 @@ export const errors = {
   pageGone: coded('WAE_PAGE_GONE', 410, (clientId: string) => `the page of client ${clientId} went away`),
   timeout: coded('WAE_TIMEOUT', 504, (what: string, ms: number) => `timed out after ${ms} ms waiting for ${what}`),
   closed: coded('WAE_CLOSED', 503, () => 'the emulator is closed'),
+  mediaTooLarge: coded('WAE_MEDIA_TOO_LARGE', 413, (maxBytes: number) => `media larger than ${maxBytes} bytes is refused (the emulator keeps media in memory)`),
+  // 404 for both: whatsapp-web.js's downloadMedia() reads a 404 as media the phone no longer has
+  mediaNotFound: coded('WAE_MEDIA_NOT_FOUND', 404, (what: string) => `no media at ${what}`),
+  mediaExpired: coded('WAE_MEDIA_EXPIRED', 404, (what: string) => `the media at ${what} has expired`),
+  noMediaMessage: coded('WAE_MEDIA_MESSAGE_NOT_FOUND', 404, (wid: string, id: string) => `${wid} has no media message ${id}`),
 };

@@ -4,12 +4,13 @@ import { EmulatorError, errors } from './errors.js';
 
 const MAX_BODY_BYTES = 1_000_000;
 
-export async function readJson(request: IncomingMessage): Promise<unknown> {
+/** `maxBytes` above the default for bodies that carry media in base64 (the control API's `deliver`). */
+export async function readJson(request: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw errors.badRequest('the body is too large');
+    if (size > maxBytes) throw errors.badRequest('the body is too large');
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8');

@@ -4,5 +4,6 @@ export type { ClientView } from './client-registry.js';
 export type { AccountRequest, Behavior, EmulatorStatus } from './emulation.js';
 export type { Overlap } from './overlap-log.js';
 export type { SentRecord } from './sent-log.js';
+export type { Delivery, MediaDelivery, SentMediaFields } from './media-messages.js';
 export { EmulatorError } from './errors.js';
 export { CONTROL_PREFIX } from './control-routes.js';

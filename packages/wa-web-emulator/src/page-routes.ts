@@ -10,6 +10,7 @@ import type { Emulation } from './emulation.js';
 import { errors } from './errors.js';
 import { asBody, integer, nullableText, readJson, sendError, sendJson, text, type Body } from './http-io.js';
 import { INDEX_HTML, PAGE_PREFIX } from './index-html.js';
+import { sentMediaReportOf } from './media-bodies.js';
 
 // from src/ (tests run the sources) and dist/ alike, the built page is in dist/page
 const PAGE_DIR = fileURLToPath(new URL('../dist/page/', import.meta.url));
@@ -36,6 +37,7 @@ const OPS: { [K in keyof PageOps]: Handler } = {
       to: text(body, 'to'),
       body: text(body, 'body'),
       timestamp: integer(body, 'timestamp'),
+      media: sentMediaReportOf(body),
     }),
   logout: (emulation, body) => emulation.logoutFromPage(text(body, 'clientId')),
   attached: (emulation, body) => emulation.pageAttached(text(body, 'clientId')),

@@ -1,8 +1,10 @@
-/** Every text the pages sent, in order, with a way to wait for one. */
+/** Every message the pages sent, in order, with a way to wait for one. */
 import { EventEmitter } from 'node:events';
+import type { SentMediaFields } from './media-messages.js';
 import { waitFor } from './wait-for.js';
 
-export interface SentRecord {
+/** A text (`type` chat, media fields null) or a media message (see media-messages.ts). */
+export interface SentRecord extends SentMediaFields {
   /** The message's serialized key (`true_<to>_<id>`), the `id._serialized` whatsapp-web.js returns. */
   id: string;
   from: string;
@@ -18,6 +20,10 @@ export class SentLog extends EventEmitter {
   add(record: SentRecord): void {
     this.#records.push(record);
     this.emit('sent', record);
+  }
+
+  has(id: string): boolean {
+    return this.#records.some((record) => record.id === id);
   }
 
   all(): SentRecord[] {
