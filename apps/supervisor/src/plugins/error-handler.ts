@@ -35,8 +35,9 @@ function translate(error: FastifyError, bodyLimit: number): ApiError {
     return { statusCode: WORKER_CODE_STATUS[error.code] ?? 502, code: error.code, message: error.message };
   }
   if (error.validation !== undefined) {
-    const badSessionId =
-      error.validation.some((issue) => issue.instancePath === '/sessionId') || error.validationContext === 'params';
+    // The session id has its own code, in a path or a body; any other field (a message id, a phone number in the
+    // path) is a validation failure that names it.
+    const badSessionId = error.validation.some((issue) => issue.instancePath === '/sessionId');
     return from(badSessionId ? new Errors.INVALID_SESSION_ID() : new Errors.VALIDATION_FAILED(error.message));
   }
   switch (error.code) {

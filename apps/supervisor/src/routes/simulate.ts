@@ -9,7 +9,6 @@ import { disconnectedSession, inboundMessage, simulatedReadySession } from '../s
 import { Recipient, Session, SessionParams } from '../schemas/session.js';
 import type { SessionController } from '../session/session-controller.js';
 import type { App } from '../types.js';
-import { MessageParams } from './media.js';
 
 /** Refusals of every simulate route: the session must exist and run the simulated engine. */
 const SIMULATED = [...API_REFUSALS, Refused.invalidSessionId, Refused.sessionNotFound, Refused.notSimulated] as const;
@@ -149,8 +148,12 @@ export async function simulateRoutes(app: App): Promise<void> {
         description:
           'Someone reacts to one of the session\'s messages (sent or received); an empty `emoji` removes their reaction. It is recorded as a ' +
           '`message.reaction` event before this answers. Needs status `ready`.',
-        params: MessageParams,
-        body: withExample(Type.Object({ emoji: Emoji, from: Recipient }, { additionalProperties: false }), { emoji: '❤️', from: '+1 555 000 2222' }),
+        params: SessionParams,
+        body: withExample(Type.Object({ messageId: MessageId, emoji: Emoji, from: Recipient }, { additionalProperties: false }), {
+          messageId: 'true_15550002222@c.us_3EB0E8262C42BD7A8917',
+          emoji: '❤️',
+          from: '+1 555 000 2222',
+        }),
         response: {
           200: documented(Type.Object({}), 'Reacted', { example: {} }),
           ...refusals(
@@ -167,7 +170,7 @@ export async function simulateRoutes(app: App): Promise<void> {
     async (request) => {
       const session = ready(simulated(request.params.sessionId));
       const from = normalizeChatId(request.body.from, 'body.from');
-      return session.command('simulate.reaction', { messageId: request.params.messageId, emoji: request.body.emoji, from });
+      return session.command('simulate.reaction', { messageId: request.body.messageId, emoji: request.body.emoji, from });
     },
   );
 
