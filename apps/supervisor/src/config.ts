@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ENGINE_NAMES, LOG_LEVELS, WEBJS_DEFAULTS, WEBJS_LIMITS, parseStringList } from '@wsm/ipc-protocol/runtime';
 import type { EngineName, LogLevel } from '@wsm/ipc-protocol';
 
@@ -73,10 +73,18 @@ export interface Config {
     minFreeBytes: number;
   };
   /**
-   * BLOCK_PRIVATE_ADDRESSES: webhook targets that API clients register may not resolve to loopback, private,
-   * link-local or metadata addresses (the operator's own WEBHOOK_URL is trusted).
+   * BLOCK_PRIVATE_ADDRESSES: webhook targets that API clients register, and media URLs they send, may not resolve
+   * to loopback, private, link-local or metadata addresses (the operator's own WEBHOOK_URL is trusted).
    */
   blockPrivateAddresses: boolean;
+  media: {
+    /** MEDIA_MAX_BYTES: the largest media a send takes (upload, base64 or URL); larger ones get 413. */
+    maxBytes: number;
+    /** MEDIA_FETCH_TIMEOUT_MS: fetching a `media.url`, redirects and body included, takes at most this long. */
+    fetchTimeoutMs: number;
+    /** `<DATA_DIR>/media/spool`: where media is written on its way out. */
+    spoolDir: string;
+  };
   /** RATE_LIMIT: API requests per minute per client; 0 disables. */
   rateLimitPerMinute: number;
   /** Events (and their finished or failed deliveries) older than this are pruned from the outbox. */
@@ -248,10 +256,11 @@ export function loadConfig(env: Env = process.env): Config {
   const baseDelayMs = integer(env, 'RESTART_BACKOFF_MS', 500, 0, 1000);
   const port = integer(env, 'PORT', 3000, 0, 65_535);
   const host = optional(env.HOST) ?? '127.0.0.1';
+  const dataDir = resolve(optional(env.DATA_DIR) ?? './data');
   return {
     port,
     host,
-    dataDir: resolve(optional(env.DATA_DIR) ?? './data'),
+    dataDir,
     apiKey,
     metricsToken,
     corsOrigins: corsOrigins(env),
@@ -305,6 +314,12 @@ export function loadConfig(env: Env = process.env): Config {
       minFreeBytes: integer(env, 'MIN_FREE_MEMORY_MB', 256, 0, 1_048_576) * 1024 * 1024,
     },
     blockPrivateAddresses: flag(env, 'BLOCK_PRIVATE_ADDRESSES', false),
+    media: {
+      // At most 256 MiB: its base64 in a JSON body has to fit in one JavaScript string (V8 caps them near 512 MiB).
+      maxBytes: integer(env, 'MEDIA_MAX_BYTES', 64 * 1024 * 1024, 1, 256 * 1024 * 1024),
+      fetchTimeoutMs: integer(env, 'MEDIA_FETCH_TIMEOUT_MS', 30_000, 100, 600_000),
+      spoolDir: join(dataDir, 'media', 'spool'),
+    },
     rateLimitPerMinute: integer(env, 'RATE_LIMIT', 6000, 0, 10_000_000),
     outboxRetentionMs: integer(env, 'OUTBOX_RETENTION_HOURS', 72, 1, 24 * 365) * 3_600_000,
     workerEntry: resolve(optional(env.WORKER_ENTRY) ?? defaultWorkerEntry()),
