@@ -9,22 +9,19 @@
  *
  * A send that certainly did not happen (the session was not ready) frees its key for a later retry.
  */
-import { createHash } from 'node:crypto';
 import { WorkerErrorCode, type SentMessage } from '@wsm/ipc-protocol';
 import { Errors } from '../errors.js';
 import { WorkerError } from '../worker/worker-errors.js';
 import type { EventRecorder } from '../events/event-recorder.js';
 import type { SessionController } from '../session/session-controller.js';
 import type { IdempotencyStore } from './idempotency-store.js';
+import type { OutgoingMessage } from './outgoing-message.js';
 
 export interface SendResult {
   message: SentMessage;
   /** True when this is the first result of an earlier request with the same key. */
   replayed: boolean;
 }
-
-const requestHash = (to: string, text: string): string =>
-  createHash('sha256').update(JSON.stringify([to, text])).digest('hex');
 
 /** Failures after which the message was certainly not sent. */
 const NOT_SENT: ReadonlySet<string> = new Set([WorkerErrorCode.SESSION_NOT_READY, WorkerErrorCode.NOT_STARTED]);
@@ -44,7 +41,14 @@ export class MessageSender {
     return this.#store.forgetSession(sessionId);
   }
 
-  async send(session: SessionController, to: string, text: string, key: string | undefined): Promise<SendResult> {
+  async send(session: SessionController, outgoing: OutgoingMessage, key: string | undefined): Promise<SendResult> {
+    if (outgoing.content.kind === 'media') {
+      // Placeholder until media sending lands: nothing is sent, nothing stays in the spool.
+      await outgoing.content.media.discard();
+      throw new Errors.MEDIA_NOT_SUPPORTED();
+    }
+    const { to } = outgoing;
+    const { text } = outgoing.content;
     if (key === undefined) {
       session.assertReady();
       const message = await session.command('sendText', { to, text });
@@ -52,7 +56,7 @@ export class MessageSender {
       return { message, replayed: false };
     }
     const slot = `${session.sessionId}\u0000${key}`;
-    const hash = requestHash(to, text);
+    const hash = outgoing.requestHash;
     const running = this.#inFlight.get(slot);
     if (running !== undefined) {
       if (running.hash !== hash) throw new Errors.IDEMPOTENCY_MISMATCH(key);
