@@ -42,7 +42,7 @@ const SERVICE_VERSION = '0.1.0';
 function forwardDeadlineMs(request: FastifyRequest, config: Config): number {
   const margin = 5_000;
   const commandMs = config.commandTimeoutMs + 2 * config.stopTimeoutMs;
-  const mediaMs = Math.max(commandMs, config.mediaStore.commandTimeoutMs);
+  const mediaMs = Math.max(commandMs, config.media.commandTimeoutMs);
   const query = request.query as { wait?: unknown; timeout?: unknown } | undefined;
   const path = request.url.split('?')[0] ?? '';
   if (request.method === 'GET' && query?.wait !== undefined) return Number(query.timeout ?? 30) * 1000 + margin;

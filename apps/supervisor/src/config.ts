@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ENGINE_NAMES, LOG_LEVELS, WEBJS_DEFAULTS, WEBJS_LIMITS, parseStringList } from '@wsm/ipc-protocol/runtime';
 import type { EngineName, LogLevel } from '@wsm/ipc-protocol';
 
@@ -73,23 +73,30 @@ export interface Config {
     minFreeBytes: number;
   };
   /**
-   * BLOCK_PRIVATE_ADDRESSES: webhook targets that API clients register may not resolve to loopback, private,
-   * link-local or metadata addresses (the operator's own WEBHOOK_URL is trusted).
+   * BLOCK_PRIVATE_ADDRESSES: webhook targets that API clients register, and media URLs they send, may not resolve
+   * to loopback, private, link-local or metadata addresses (the operator's own WEBHOOK_URL is trusted).
    */
   blockPrivateAddresses: boolean;
+  media: {
+    /** MEDIA_MAX_BYTES: the largest media a send takes (upload, base64 or URL); larger ones get 413. */
+    maxBytes: number;
+    /** MEDIA_FETCH_TIMEOUT_MS: fetching a `media.url`, redirects and body included, takes at most this long. */
+    fetchTimeoutMs: number;
+    /** `<DATA_DIR>/media-spool`: where media is written on its way out. */
+    spoolDir: string;
+    /** `<DATA_DIR>/media`: media of sent and received messages, one directory per session (media/media-store.ts). */
+    storeDir: string;
+    /** MEDIA_RETENTION_HOURS: stored media older than this is deleted. */
+    retentionMs: number;
+    /** MEDIA_STORE_MAX_MB: past this, the oldest stored media is deleted first. */
+    storeMaxBytes: number;
+    /** MEDIA_COMMAND_TIMEOUT_MS: how long a worker may take to send or download one file. */
+    commandTimeoutMs: number;
+  };
   /** RATE_LIMIT: API requests per minute per client; 0 disables. */
   rateLimitPerMinute: number;
   /** Events (and their finished or failed deliveries) older than this are pruned from the outbox. */
   outboxRetentionMs: number;
-  /** Media of sent and received messages kept under `<DATA_DIR>/media` (media/media-store.ts). */
-  mediaStore: {
-    /** MEDIA_RETENTION_HOURS: stored media older than this is deleted. */
-    retentionMs: number;
-    /** MEDIA_STORE_MAX_MB: past this, the oldest media is deleted first. */
-    maxBytes: number;
-    /** MEDIA_COMMAND_TIMEOUT_MS: how long a worker may take to send or download one file. */
-    commandTimeoutMs: number;
-  };
   /** The worker's entry: compiled JavaScript, or a .ts file run through tsx in development. */
   workerEntry: string;
   /** Cluster mode (DATABASE_URL set): this node of several sharing one PostgreSQL; undefined on one node (SQLite). */
@@ -257,10 +264,11 @@ export function loadConfig(env: Env = process.env): Config {
   const baseDelayMs = integer(env, 'RESTART_BACKOFF_MS', 500, 0, 1000);
   const port = integer(env, 'PORT', 3000, 0, 65_535);
   const host = optional(env.HOST) ?? '127.0.0.1';
+  const dataDir = resolve(optional(env.DATA_DIR) ?? './data');
   return {
     port,
     host,
-    dataDir: resolve(optional(env.DATA_DIR) ?? './data'),
+    dataDir,
     apiKey,
     metricsToken,
     corsOrigins: corsOrigins(env),
@@ -314,13 +322,20 @@ export function loadConfig(env: Env = process.env): Config {
       minFreeBytes: integer(env, 'MIN_FREE_MEMORY_MB', 256, 0, 1_048_576) * 1024 * 1024,
     },
     blockPrivateAddresses: flag(env, 'BLOCK_PRIVATE_ADDRESSES', false),
-    rateLimitPerMinute: integer(env, 'RATE_LIMIT', 6000, 0, 10_000_000),
-    outboxRetentionMs: integer(env, 'OUTBOX_RETENTION_HOURS', 72, 1, 24 * 365) * 3_600_000,
-    mediaStore: {
+    media: {
+      // At most 256 MiB: its base64 in a JSON body has to fit in one JavaScript string (V8 caps them near 512 MiB).
+      maxBytes: integer(env, 'MEDIA_MAX_BYTES', 64 * 1024 * 1024, 1, 256 * 1024 * 1024),
+      fetchTimeoutMs: integer(env, 'MEDIA_FETCH_TIMEOUT_MS', 30_000, 100, 600_000),
+      // Beside the store, not in it (a session may be called "spool"), and on the same file system: a sent file
+      // moves into the store by a rename.
+      spoolDir: join(dataDir, 'media-spool'),
+      storeDir: join(dataDir, 'media'),
       retentionMs: integer(env, 'MEDIA_RETENTION_HOURS', 72, 1, 24 * 365) * 3_600_000,
-      maxBytes: integer(env, 'MEDIA_STORE_MAX_MB', 10_240, 1, 100 * 1_048_576) * 1_048_576,
+      storeMaxBytes: integer(env, 'MEDIA_STORE_MAX_MB', 10_240, 1, 100 * 1_048_576) * 1_048_576,
       commandTimeoutMs: integer(env, 'MEDIA_COMMAND_TIMEOUT_MS', 180_000, 1000, 3_600_000),
     },
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT', 6000, 0, 10_000_000),
+    outboxRetentionMs: integer(env, 'OUTBOX_RETENTION_HOURS', 72, 1, 24 * 365) * 3_600_000,
     workerEntry: resolve(optional(env.WORKER_ENTRY) ?? defaultWorkerEntry()),
     cluster: clusterConfig(env, host, port),
   };

@@ -105,9 +105,26 @@ export const Errors = {
     'This supervisor is a single node (no DATABASE_URL): it has no other node to hand its sessions to',
     409,
   ),
+  MEDIA_TOO_LARGE: createError('WSM_MEDIA_TOO_LARGE', 'The media is larger than %d bytes (MEDIA_MAX_BYTES)', 413),
+  MEDIA_INVALID_BASE64: createError('WSM_MEDIA_INVALID_BASE64', 'body.media.data is not valid base64: %s', 400),
+  MEDIA_MISSING: createError(
+    'WSM_MEDIA_MISSING',
+    "A multipart/form-data message needs its media as a file part named 'file'",
+    400,
+  ),
+  MEDIA_EMPTY: createError('WSM_MEDIA_EMPTY', 'The media is empty (0 bytes)', 400),
+  MEDIA_URL_REFUSED: createError('WSM_MEDIA_URL_REFUSED', "Media URL '%s' is refused: %s", 400),
+  MEDIA_FETCH_FAILED: createError('WSM_MEDIA_FETCH_FAILED', "Fetching the media from '%s' failed: %s", 422),
+  MEDIA_TYPE_MISMATCH: createError('WSM_MEDIA_TYPE_MISMATCH', 'The media is declared %s but its bytes are %s', 415),
   DATA_DIR_IN_USE: createError('WSM_DATA_DIR_IN_USE', 'DATA_DIR %s is in use by another supervisor (pid %d)', 500),
   INTERNAL: createError('WSM_INTERNAL_ERROR', 'Internal error', 500),
 } as const;
+
+/** An error that already speaks the API (a `WSM_` code), to pass on as it is rather than wrap. */
+export function isCodedError(error: unknown): error is Error & { code: string; statusCode?: number } {
+  const code: unknown = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('WSM_');
+}
 
 /** Seconds a client should wait before retrying a request that met a session between two nodes. */
 export const MOVING_RETRY_AFTER_SECONDS = 1;

@@ -4,7 +4,6 @@
  * recorder and webhook dispatcher, idempotent sending, the sessions' log records, resource monitoring, metrics.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { sessionDirectory } from '@wsm/ipc-protocol';
 import { killOwnedProcesses } from '@wsm/procfs';
@@ -149,19 +148,19 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     // One node runs every session it has; a cluster node only those whose lease it takes.
     if (cluster === undefined) runner.adoptAll();
     const media = new MediaStore({
-      root: join(config.dataDir, 'media'),
-      retentionMs: config.mediaStore.retentionMs,
-      maxBytes: config.mediaStore.maxBytes,
+      root: config.media.storeDir,
+      retentionMs: config.media.retentionMs,
+      maxBytes: config.media.storeMaxBytes,
       log,
     });
-    const sender = new MessageSender({ store: idempotency, recorder, media, mediaTimeoutMs: config.mediaStore.commandTimeoutMs, log });
+    const sender = new MessageSender({ store: idempotency, recorder, media, mediaTimeoutMs: config.media.commandTimeoutMs, log });
     // Received media is downloaded at once: it then outlives the worker, the browser and the phone's copy.
     runner.on('event', ({ sessionId, event }) => {
       if (event.type !== 'message.received' || event.data.media === null) return;
       const controller = runner.get(sessionId);
       if (controller === undefined) return;
       media.prefetch(sessionId, event.data.id, (messageId, path) =>
-        controller.command('downloadMedia', { messageId, path }, config.mediaStore.commandTimeoutMs),
+        controller.command('downloadMedia', { messageId, path }, config.media.commandTimeoutMs),
       );
     });
     const sessions = new SessionService({

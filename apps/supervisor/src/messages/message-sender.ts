@@ -14,7 +14,6 @@
  * replays without fetching. The spool file is moved into the media store once sent (GET .../media serves it)
  * and removed on any other outcome.
  */
-import { createHash } from 'node:crypto';
 import { WorkerErrorCode, type MediaInfo, type SentMessage } from '@wsm/ipc-protocol';
 import type { Logger } from 'pino';
 import { Errors } from '../errors.js';
@@ -31,10 +30,6 @@ export interface SendResult {
   /** True when this is the first result of an earlier request with the same key. */
   replayed: boolean;
 }
-
-/** The hash a text's key was bound to before media existed; kept so that those keys still match. */
-export const textRequestHash = (to: string, text: string): string =>
-  createHash('sha256').update(JSON.stringify([to, text])).digest('hex');
 
 /** Failures after which the message was certainly not sent. */
 const NOT_SENT: ReadonlySet<string> = new Set([

@@ -1,6 +1,6 @@
 /**
  * The address guard (BLOCK_PRIVATE_ADDRESSES): outbound requests that an API client chooses the target of
- * (webhook targets, later media URLs) must not reach the service's own machine or network. Loopback, private,
+ * (webhook targets, media URLs) must not reach the service's own machine or network. Loopback, private,
  * shared (CGNAT), link-local (cloud metadata at 169.254.169.254 included), multicast and reserved ranges are
  * refused, for IPv4, IPv6, and IPv4 inside IPv6. Checked when a target is registered and again at every
  * connection (the resolver is the agent's), so a name that later resolves elsewhere is still caught.
@@ -79,19 +79,27 @@ export async function blockedAddressOf(host: string): Promise<string | undefined
   return addresses.find(({ address }) => isBlockedAddress(address))?.address;
 }
 
+/**
+ * A resolver for http(s) requests that fails a connection to any address `isBlocked` refuses. The policy is a
+ * parameter so a test can allow the one loopback address its own server listens on and keep every other rule.
+ */
+export function lookupRefusing(isBlocked: (address: string) => boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...(options as LookupOneOptions), all: true } as LookupAllOptions, (error, addresses: LookupAddress[]) => {
+      if (error) {
+        callback(error, '', 0);
+        return;
+      }
+      const refused = addresses.find(({ address }) => isBlocked(address));
+      if (refused !== undefined) {
+        callback(new BlockedAddressError(hostname, refused.address) as unknown as NodeJS.ErrnoException, '', 0);
+        return;
+      }
+      if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      else callback(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  };
+}
+
 /** A resolver for http(s) agents that fails a connection to any refused address. */
-export const guardedLookup: LookupFunction = (hostname, options, callback) => {
-  dnsLookup(hostname, { ...(options as LookupOneOptions), all: true } as LookupAllOptions, (error, addresses: LookupAddress[]) => {
-    if (error) {
-      callback(error, '', 0);
-      return;
-    }
-    const refused = addresses.find(({ address }) => isBlockedAddress(address));
-    if (refused !== undefined) {
-      callback(new BlockedAddressError(hostname, refused.address) as unknown as NodeJS.ErrnoException, '', 0);
-      return;
-    }
-    if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
-    else callback(null, addresses[0]!.address, addresses[0]!.family);
-  });
-};
+export const guardedLookup: LookupFunction = lookupRefusing(isBlockedAddress);

@@ -69,7 +69,10 @@ function send(request: FastifyRequest, reply: FastifyReply, error: FastifyError,
 }
 
 export function installErrorHandlers(app: FastifyInstance, bodyLimit: number): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => send(request, reply, error, translate(error, bodyLimit)));
+  // A route may take larger bodies than BODY_LIMIT_BYTES (the send route: base64 media); its refusal names its own limit.
+  app.setErrorHandler((error: FastifyError, request, reply) =>
+    send(request, reply, error, translate(error, request.routeOptions.bodyLimit ?? bodyLimit)),
+  );
   app.setNotFoundHandler((request, reply) => {
     const error = new Errors.ROUTE_NOT_FOUND(request.method, request.url.split('?')[0]);
     return reply.code(404).send({ statusCode: 404, code: error.code, error: STATUS_CODES[404], message: error.message });

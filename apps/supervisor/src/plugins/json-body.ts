@@ -1,5 +1,5 @@
 /**
- * JSON in: the only request body the API takes. UTF-8 only (a body labelled with another charset would be
+ * JSON in: the request body every route takes (the send route also takes multipart/form-data, in its own scope). UTF-8 only (a body labelled with another charset would be
  * misread, so it is refused), an empty body is no body (many clients send `content-type: application/json` on
  * a bare POST), and keys that could rewrite object prototypes are refused with a message that says so.
  */

@@ -21,7 +21,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         description: [
           'Keeps many WhatsApp sessions online, each in its own supervised worker process.',
           '',
-          '- JSON in and out (`content-type: application/json`, UTF-8). Bodies are validated as written: no type coercion, no unknown fields.',
+          '- JSON in and out (`content-type: application/json`, UTF-8; a media send may also be a `multipart/form-data` upload). Bodies are validated as written: no type coercion, no unknown fields.',
           '- Every error is `{ statusCode, code, error, message }` with a stable `WSM_` code; each operation lists the codes it can answer with.',
           '  Any route can also answer `404 WSM_ROUTE_NOT_FOUND`, `400 WSM_BAD_URL`, `414 WSM_URI_TOO_LONG`, `431 WSM_HEADERS_TOO_LARGE` and `500 WSM_INTERNAL_ERROR`.',
           '- With `API_KEY` set, every route but `GET /health` and the browser sign-in (`POST /auth/login`, `POST /auth/logout`) needs `x-api-key: <key>` or `Authorization: Bearer <key>`, or the `wsm_session` cookie of `POST /auth/login` (`401 WSM_UNAUTHORIZED`).',

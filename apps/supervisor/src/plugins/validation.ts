@@ -3,9 +3,11 @@
  *
  * Bodies are JSON: they are checked as written, never coerced (`{"sessionId":123}` is a 400, not session "123";
  * `{"start":"false"}` is not false). The URL's parts and the headers are text by nature: their numbers and
- * booleans are parsed, as HTTP means them.
+ * booleans are parsed, as HTTP means them. A multipart/form-data body is a stream Fastify does not parse: its
+ * schema only documents the form, and the route checks the fields it reads with bodyCheck().
  */
 import { AjvCompiler } from '@fastify/ajv-compiler';
+import type { TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifySchema, FastifySchemaCompiler } from 'fastify';
 
 interface SchemaIssue {
@@ -19,11 +21,30 @@ const build = AjvCompiler();
 // allErrors stays off: collecting every error of a hostile body is a known denial of service.
 const shared = { removeAdditional: false, useDefaults: true, allErrors: false } as const;
 
+const bodyRules = build({}, { customOptions: { ...shared, coerceTypes: false } });
+
+/** Read by the route from the stream (bodyCheck), not by Fastify. */
+const isStreamedBody = (route: { httpPart?: string; contentType?: string }): boolean =>
+  route.httpPart === 'body' && route.contentType?.startsWith('multipart/') === true;
+
 export function installValidation(app: FastifyInstance): void {
-  const body = build({}, { customOptions: { ...shared, coerceTypes: false } });
   const text = build({}, { customOptions: { ...shared, coerceTypes: 'array' } });
-  const compiler: FastifySchemaCompiler<FastifySchema> = (route) => (route.httpPart === 'body' ? body : text)(route);
+  const compiler: FastifySchemaCompiler<FastifySchema> = (route) => {
+    if (isStreamedBody(route as { httpPart?: string; contentType?: string })) return () => true;
+    return (route.httpPart === 'body' ? bodyRules : text)(route);
+  };
   app.setValidatorCompiler(compiler);
+}
+
+/**
+ * A body check by the same rules and in the same words as Fastify's: the first problem ("body.caption must be
+ * a string"), or undefined when the value fits. Defaults are filled in, as for JSON bodies.
+ */
+export function bodyCheck(schema: TSchema): (value: unknown) => string | undefined {
+  const validate = bodyRules({ schema, method: 'POST', url: '/', httpPart: 'body' }) as ((value: unknown) => boolean) & {
+    errors?: SchemaIssue[] | null;
+  };
+  return (value) => (validate(value) ? undefined : formatSchemaErrors(validate.errors ?? [], 'body').message);
 }
 
 /** `/webhooks/0/url` of the body → `body.webhooks[0].url`. */

@@ -65,7 +65,7 @@ export async function mediaRoutes(app: App): Promise<void> {
         // Not kept here (or pruned between the lookup and the open): the session's worker fetches it.
         session.assertReady();
         stored = await media.fetch(sessionId, messageId, (id, path) =>
-          session.command('downloadMedia', { messageId: id, path }, config.mediaStore.commandTimeoutMs),
+          session.command('downloadMedia', { messageId: id, path }, config.media.commandTimeoutMs),
         );
         file = await open(stored.path);
       }

@@ -3,7 +3,7 @@
  * the OpenAPI document all derive from these.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { ENGINE_NAMES, type EngineName, MessageText, PhoneNumber, SentMessage, SessionId } from '@wsm/ipc-protocol';
+import { ENGINE_NAMES, type EngineName, PhoneNumber, SentMessage, SessionId } from '@wsm/ipc-protocol';
 import { withExample } from './documented.js';
 import { METADATA_MAX_BYTES, METADATA_MAX_DEPTH } from './metadata.js';
 import { EventTypeSchema } from '../events/envelope.js';
@@ -141,11 +141,6 @@ export const Recipient = Type.String({
   minLength: 1,
   maxLength: 128,
   description: 'A phone number in international format (`+1 555 000 2222`) or a WhatsApp id (`15550002222@c.us`, `…@g.us`)',
-});
-
-export const SendTextBody = withExample(Type.Object({ to: Recipient, text: MessageText }, { additionalProperties: false }), {
-  to: '+1 555 000 2222',
-  text: 'Your order #1001 has shipped',
 });
 
 export const UpdateSessionBody = withExample(
