@@ -5,6 +5,7 @@
  */
 import { MsgKey } from './msg-key.js';
 import type { InboundMessage } from './protocol.js';
+import { quoteAttributes, quotedIdOf } from './replies.js';
 import { chatFor, MsgModel, type ChatModel, type Stores } from './stores.js';
 import { createWid } from './wid.js';
 
@@ -13,6 +14,7 @@ export interface OutboundRecord {
   to: string;
   body: string;
   timestamp: number;
+  quotedId?: string;
 }
 
 export function addInbound(stores: Stores, message: InboundMessage): MsgModel {
@@ -35,6 +37,7 @@ export function addInbound(stores: Stores, message: InboundMessage): MsgModel {
     forwardingScore: 0,
     mentionedJidList: [],
     groupMentions: [],
+    ...(message.quoted === undefined ? {} : quoteAttributes(message.quoted)),
   });
   stores.msgs.add(msg);
   const chat = chatFor(stores, from);
@@ -56,7 +59,13 @@ export function addAndSend(
   const key = msg.get('id') as MsgKey;
   const timestamp = Number(attributes['t'] ?? Math.floor(Date.now() / 1000));
   chat.set({ t: timestamp });
-  const record = { id: key._serialized, to: key.remote._serialized, body: String(attributes['body'] ?? ''), timestamp };
+  const record = {
+    id: key._serialized,
+    to: key.remote._serialized,
+    body: String(attributes['body'] ?? ''),
+    timestamp,
+    ...quotedIdOf(stores, attributes, key.remote),
+  };
   const result = send(record).then(
     () => ({ messageSendResult: 'OK' }),
     (error: unknown) => {

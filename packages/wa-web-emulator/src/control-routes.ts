@@ -4,7 +4,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Emulation } from './emulation.js';
-import { asBody, optionalBoolean, optionalInteger, optionalText, readJson, sendError, sendJson, text, type Body } from './http-io.js';
+import { asBody, optionalBoolean, optionalInteger, optionalText, optionalTextList, readJson, sendError, sendJson, text, type Body } from './http-io.js';
+import { SOCIAL_GET, SOCIAL_POST } from './social-routes.js';
 
 export const CONTROL_PREFIX = '/__emulator/control';
 
@@ -18,6 +19,7 @@ const GET: Record<string, (emulation: Emulation) => unknown> = {
   overlaps: (emulation) => emulation.overlaps.all(),
   status: (emulation) => emulation.status(),
   'unimplemented-modules': (emulation) => emulation.unimplementedModules(),
+  ...SOCIAL_GET,
 };
 
 const POST: Record<string, Route> = {
@@ -30,7 +32,10 @@ const POST: Record<string, Route> = {
     const pushname = optionalText(body, 'pushname');
     return emulation.enterPairingCode(text(body, 'code'), pushname === undefined ? {} : { pushname });
   },
-  deliver: (emulation, body) => emulation.deliver(text(body, 'to'), { from: text(body, 'from'), body: text(body, 'body') }),
+  deliver: (emulation, body) => {
+    const quotedId = optionalText(body, 'quotedId');
+    return emulation.deliver(text(body, 'to'), { from: text(body, 'from'), body: text(body, 'body'), ...(quotedId === undefined ? {} : { quotedId }) });
+  },
   drop: async (emulation, body) => {
     await emulation.dropConnection(text(body, 'wid'), optionalInteger(body, 'forMs') ?? DEFAULT_DROP_MS);
     return {};
@@ -41,9 +46,11 @@ const POST: Record<string, Route> = {
   },
   behavior: (emulation, body) => {
     const withholdReady = optionalBoolean(body, 'withholdReady');
-    emulation.setBehavior(withholdReady === undefined ? {} : { withholdReady });
+    const unregistered = optionalTextList(body, 'unregistered');
+    emulation.setBehavior({ ...(withholdReady === undefined ? {} : { withholdReady }), ...(unregistered === undefined ? {} : { unregistered }) });
     return {};
   },
+  ...SOCIAL_POST,
 };
 
 /** Answers the request if it is a control call; false if it is not. */

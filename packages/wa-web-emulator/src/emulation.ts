@@ -1,6 +1,7 @@
 /**
  * The phone and WhatsApp's servers as the emulated pages see them. Pages report through `hello`, `state`,
- * `sent`...; the control side (tests, the CLI) acts through `scan`, `deliver`, `dropConnection`, `logout`.
+ * `sent`...; the control side (tests, the CLI) acts through `scan`, `deliver`, `dropConnection`, `logout`
+ * (and `react`, `revoke`: social.ts).
  *
  * A page's link, per client:
  *
@@ -29,6 +30,7 @@ import { deviceIdOf, newClientId, newDeviceToken, newInboundMessageId, newPairin
 import { PageChannel } from './page-channel.js';
 import { OverlapLog } from './overlap-log.js';
 import { SentLog, type SentRecord } from './sent-log.js';
+import { Social, type ReactionRequest } from './social.js';
 import { waitFor } from './wait-for.js';
 
 export interface EmulationSettings {
@@ -36,12 +38,16 @@ export interface EmulationSettings {
   ackDelayMs: number;
   /** How long a page may take to confirm a pushed command (and to open its event stream). */
   pageTimeoutMs: number;
+  /** The WhatsApp Web version served at `/` (`window.Debug.VERSION`). */
+  webVersion: string;
   log: (line: string) => void;
 }
 
 export interface Behavior {
   /** After pairing or restoring, let whatsapp-web.js reach `authenticated` but never `ready`. */
   withholdReady: boolean;
+  /** Numbers the number check says are not on WhatsApp, besides those ending in 0000 (number-registry.ts). */
+  unregistered: string[];
 }
 
 export interface AccountRequest {
@@ -78,15 +84,22 @@ export class Emulation {
   readonly clients = new ClientRegistry();
   readonly sentLog = new SentLog();
   readonly overlaps = new OverlapLog();
+  /** Replies, reactions, revokes, read receipts and the number check (social.ts). */
+  readonly social: Social;
   readonly #settings: EmulationSettings;
   readonly #devices = new Map<string, Account>();
   readonly #missing = new Set<string>();
   readonly #timers = new Set<NodeJS.Timeout>();
-  #behavior: Behavior = { withholdReady: false };
+  #behavior: Behavior = { withholdReady: false, unregistered: [] };
   #closed = false;
 
   constructor(settings: EmulationSettings) {
     this.#settings = settings;
+    this.social = new Social(this.clients, settings);
+  }
+
+  get webVersion(): string {
+    return this.#settings.webVersion;
   }
 
   // ── the page side ─────────────────────────────────────────────────────────────────────────────────────
@@ -185,8 +198,16 @@ export class Emulation {
   recordSent(report: SentReport): SentRecord {
     const record = this.#client(report.clientId);
     if (record.link.kind !== 'linked' || !record.link.online) throw errors.notConnected(`client ${report.clientId}`);
-    const sent: SentRecord = { id: report.id, from: record.link.account.wid, to: report.to, body: report.body, timestamp: report.timestamp };
+    const sent: SentRecord = {
+      id: report.id,
+      from: record.link.account.wid,
+      to: report.to,
+      body: report.body,
+      timestamp: report.timestamp,
+      ...(report.quotedId === undefined ? {} : { quotedId: report.quotedId }),
+    };
     this.sentLog.add(sent);
+    this.social.book.add({ id: sent.id, account: sent.from, chat: sent.to, author: sent.from, type: 'chat', body: sent.body });
     this.#settings.log(`${sent.from} sent to ${sent.to}: ${JSON.stringify(sent.body)}`);
     for (const ack of [1, 2, 3]) {
       this.#later(this.#settings.ackDelayMs * ack, () => this.#pushAck(report.clientId, { type: 'ack', serialized: sent.id, ack }));
@@ -234,17 +255,19 @@ export class Emulation {
     throw errors.unknownCode(wanted);
   }
 
-  async deliver(to: string, message: { from: string; body: string }): Promise<{ id: string }> {
+  async deliver(to: string, message: { from: string; body: string; quotedId?: string }): Promise<{ id: string }> {
     this.#assertOpen();
     const wid = toUserWid(to);
     const from = toUserWid(message.from);
     const targets = this.clients.linkedAs(wid).filter((record) => record.link.online);
     if (targets.length === 0) throw errors.notConnected(wid);
+    const quoted = message.quotedId === undefined ? undefined : this.social.quoteFor(wid, from, message.quotedId);
     const id = newInboundMessageId();
     const serialized = `false_${from}_${id}`;
-    const inbound = { serialized, id, from, to: wid, body: message.body, timestamp: nowSeconds() };
+    const inbound = { serialized, id, from, to: wid, body: message.body, timestamp: nowSeconds(), ...(quoted === undefined ? {} : { quoted }) };
     // every linked device of the account gets the message, as WhatsApp fans out to all of them
     await Promise.all(targets.map((record) => record.channel.push({ type: 'message', message: inbound }, this.#settings.pageTimeoutMs)));
+    this.social.book.add({ id: serialized, account: wid, chat: from, author: from, type: 'chat', body: message.body });
     this.#settings.log(`delivered to ${wid} from ${from}: ${JSON.stringify(message.body)}`);
     return { id: serialized };
   }
@@ -278,6 +301,20 @@ export class Emulation {
 
   setBehavior(behavior: Partial<Behavior>): void {
     this.#behavior = { ...this.#behavior, ...behavior };
+    this.social.setUnregistered(this.#behavior.unregistered);
+  }
+
+  /** The other person reacts to a message of the chat (`from` defaults to them); '' takes it back. */
+  async react(to: string, request: ReactionRequest): Promise<void> {
+    this.#assertOpen();
+    const from = request.from === undefined ? undefined : toUserWid(request.from);
+    await this.social.react(toUserWid(to), { id: request.id, emoji: request.emoji, ...(from === undefined ? {} : { from }) });
+  }
+
+  /** The other person deletes a message they sent to `to`, for everyone. */
+  async revoke(to: string, id: string): Promise<void> {
+    this.#assertOpen();
+    await this.social.revoke(toUserWid(to), id);
   }
 
   waitForClient(predicate: (client: ClientView) => boolean, timeoutMs: number): Promise<ClientView> {

@@ -13,6 +13,8 @@ import { listen } from './https-server.js';
 import type { Overlap } from './overlap-log.js';
 import { handlePageRequest } from './page-routes.js';
 import type { SentRecord } from './sent-log.js';
+import type { Reaction, ReactionRequest, Revoke, Seen } from './social.js';
+import { checkWebVersion, DEFAULT_WEB_VERSION, handleWebVersionRequest, listenForWebVersions } from './web-versions.js';
 
 export interface EmulatorOptions {
   /** 0 (the default) takes any free port. */
@@ -25,6 +27,8 @@ export interface EmulatorOptions {
   ackDelayMs?: number;
   /** How long a page may take to confirm what it is told. */
   pageTimeoutMs?: number;
+  /** The WhatsApp Web version the page runs and reports (`client.getWWebVersion()`); default whatsapp-web.js 1.34.7's. */
+  webVersion?: string;
   /** Serve the HTTP control API under /__emulator/control (the CLI turns it on). */
   controlApi?: boolean;
   log?: (line: string) => void;
@@ -37,12 +41,32 @@ export interface Emulator {
   readonly chromiumArgs: string[];
   /** base64 SHA-256 of the certificate's public key (for `curl --pinnedpubkey sha256//<this>`). */
   readonly spkiSha256: string;
+  /** The WhatsApp Web version served at `/`. */
+  readonly webVersion: string;
+  /**
+   * `http://127.0.0.1:<port>/__emulator/web-versions/{version}.html`, for whatsapp-web.js's
+   * `webVersionCache: { type: 'remote', remotePath }`: every well-formed version's index page, over plain HTTP.
+   */
+  readonly webVersionRemotePath: string;
   /** Pairs the client showing this QR (the one it shows now: a refreshed-away QR is refused). */
   scan(qr: string, account?: AccountRequest): Promise<{ wid: string }>;
   /** Pairs the client that got this code from `requestPairingCode(phone)`, as that phone's account. */
   enterPairingCode(code: string, account?: { pushname?: string }): Promise<{ wid: string }>;
-  /** Resolves once every online client paired as `to` has the message; rejects if none is online. */
-  deliver(to: string, message: { from: string; body: string }): Promise<{ id: string }>;
+  /**
+   * Resolves once every online client paired as `to` has the message; rejects if none is online. With
+   * `quotedId` (a message of the chat with `from` the emulator delivered or carried) it is a reply to it.
+   */
+  deliver(to: string, message: { from: string; body: string; quotedId?: string }): Promise<{ id: string }>;
+  /** The other person (`from`, default the other side of the chat) reacts to message `id`; emoji '' takes it back. */
+  react(to: string, reaction: ReactionRequest): Promise<void>;
+  /** The other person deletes message `id`, which they sent to `to`, for everyone. */
+  revoke(to: string, message: { id: string }): Promise<void>;
+  /** Reactions the clients made, in order. */
+  reactions(): Reaction[];
+  /** Messages the clients deleted for everyone. */
+  revoked(): Revoke[];
+  /** Chats the clients marked read. */
+  seen(): Seen[];
   sent(): SentRecord[];
   waitForSent(predicate: (record: SentRecord) => boolean, timeoutMs?: number): Promise<SentRecord>;
   /** The connection of every client paired as `wid` drops, and comes back after `forMs` (default 1000). */
@@ -71,6 +95,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     qrRefreshMs: options.qrRefreshMs ?? DEFAULTS.qrRefreshMs,
     ackDelayMs: options.ackDelayMs ?? DEFAULTS.ackDelayMs,
     pageTimeoutMs: options.pageTimeoutMs ?? DEFAULTS.pageTimeoutMs,
+    webVersion: checkWebVersion(options.webVersion ?? DEFAULT_WEB_VERSION),
     log,
   });
   const controlApi = options.controlApi ?? false;
@@ -78,11 +103,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? '/', 'https://localhost');
     if (await handlePageRequest(emulation, request, response, url)) return;
+    if (handleWebVersionRequest(request, response, url)) return;
     if (controlApi && (await handleControlRequest(emulation, request, response, url))) return;
     sendJson(response, 404, { error: { code: 'WAE_NOT_FOUND', message: `nothing at ${url.pathname}` } });
   };
   const listening = await listen(certificate, host, options.port ?? DEFAULTS.port, (request, response) => {
     route(request, response).catch((error: unknown) => sendError(response, error));
+  });
+  const archive = await listenForWebVersions(host).catch(async (error: unknown) => {
+    await listening.close();
+    throw error;
   });
   const origin = `https://${host.includes(':') ? `[${host}]` : host}:${listening.port}`;
   log(`WhatsApp Web emulator on ${origin}`);
@@ -91,9 +121,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     origin,
     chromiumArgs: chromiumArgs(host, listening.port, certificate.spkiSha256),
     spkiSha256: certificate.spkiSha256,
+    webVersion: emulation.webVersion,
+    webVersionRemotePath: archive.remotePath,
     scan: (qr, account) => emulation.scan(qr, account),
     enterPairingCode: (code, account) => emulation.enterPairingCode(code, account),
     deliver: (to, message) => emulation.deliver(to, message),
+    react: (to, reaction) => emulation.react(to, reaction),
+    revoke: (to, { id }) => emulation.revoke(to, id),
+    reactions: () => emulation.social.reactions.all(),
+    revoked: () => emulation.social.revokes.all(),
+    seen: () => emulation.social.seen.all(),
     sent: () => emulation.sentLog.all(),
     waitForSent: (predicate, timeoutMs = DEFAULTS.waitMs) => emulation.sentLog.waitFor(predicate, timeoutMs),
     dropConnection: (wid, forMs = DEFAULTS.dropMs) => emulation.dropConnection(wid, forMs),
@@ -107,7 +144,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     status: () => emulation.status(),
     close: async () => {
       emulation.close();
-      await listening.close();
+      await Promise.all([listening.close(), archive.close()]);
     },
   };
 }

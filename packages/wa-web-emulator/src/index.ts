@@ -4,5 +4,7 @@ export type { ClientView } from './client-registry.js';
 export type { AccountRequest, Behavior, EmulatorStatus } from './emulation.js';
 export type { Overlap } from './overlap-log.js';
 export type { SentRecord } from './sent-log.js';
+export type { Reaction, ReactionRequest, Revoke, Seen } from './social.js';
+export { DEFAULT_WEB_VERSION } from './web-versions.js';
 export { EmulatorError } from './errors.js';
 export { CONTROL_PREFIX } from './control-routes.js';
