@@ -7,17 +7,22 @@ import { generateKeyMaterial } from './device-keys.js';
 import { buildModules } from './modules.js';
 import { installRequire } from './require.js';
 import { Session } from './session.js';
+import { buildSocialModules } from './social-modules.js';
 import { createStores } from './stores.js';
 import { render } from './view.js';
 
-/** The version WhatsApp Web reports; whatsapp-web.js 1.34.7's default, so its version checks take their usual path. */
-const WEB_VERSION = '2.3000.1017054665';
+/**
+ * The version WhatsApp Web reports, from the index page that loaded this script (the server writes the one
+ * it runs, or the one a cached `<version>.html` was saved as). The fallback is whatsapp-web.js 1.34.7's default.
+ */
+const WEB_VERSION = document.querySelector('meta[name="wa-web-emulator-version"]')?.getAttribute('content') ?? '2.3000.1017054665';
 
 const stores = createStores();
 const keys = generateKeyMaterial();
 const session = new Session(stores, keys);
 
-installRequire(buildModules(stores, keys, session.actions), (name) => report('missing-module', { name }));
+const modules = { ...buildModules(stores, keys, session.actions), ...buildSocialModules(stores, () => session.clientId()) };
+installRequire(modules, (name) => report('missing-module', { name }));
 window.Debug = { VERSION: WEB_VERSION };
 
 session.start().catch((error: unknown) => {

@@ -6,6 +6,7 @@
 import { inboundMediaAttributes, newMsgModel, sentMediaReport } from './media-msg.js';
 import { MsgKey } from './msg-key.js';
 import type { InboundMessage, SentMediaReport } from './protocol.js';
+import { quoteAttributes, quotedIdOf } from './replies.js';
 import { chatFor, type ChatModel, type MsgModel, type Stores } from './stores.js';
 import { createWid } from './wid.js';
 
@@ -15,6 +16,7 @@ export interface OutboundRecord {
   body: string;
   timestamp: number;
   media?: SentMediaReport | undefined;
+  quotedId?: string;
 }
 
 export function addInbound(stores: Stores, message: InboundMessage): MsgModel {
@@ -38,6 +40,7 @@ export function addInbound(stores: Stores, message: InboundMessage): MsgModel {
     mentionedJidList: [],
     groupMentions: [],
     ...inboundMediaAttributes(message.media),
+    ...(message.quoted === undefined ? {} : quoteAttributes(message.quoted)),
   });
   stores.msgs.add(msg);
   const chat = chatFor(stores, from);
@@ -62,7 +65,7 @@ export function addAndSend(
   const media = sentMediaReport(attributes);
   // a media message's body is its preview (a thumbnail) in WhatsApp Web; the record shows its caption instead
   const body = media === undefined ? String(attributes['body'] ?? '') : (media.caption ?? '');
-  const record = { id: key._serialized, to: key.remote._serialized, body, timestamp, media };
+  const record = { id: key._serialized, to: key.remote._serialized, body, timestamp, media, ...quotedIdOf(stores, attributes, key.remote) };
   const result = send(record).then(
     () => ({ messageSendResult: 'OK' }),
     (error: unknown) => {

@@ -1,7 +1,8 @@
 /**
  * The WhatsApp Web modules whatsapp-web.js 1.34.7 reaches through `window.require` on its paths for linking
- * (QR and pairing code), ready, events, sending text, replies and contact lookups. Each is the smallest object
- * with the members those paths touch; the names and shapes follow whatsapp-web.js's own calls.
+ * (QR and pairing code), ready, events, sending text and contact lookups; replies, reactions, deleting, read
+ * receipts and the number check are in social-modules.ts. Each is the smallest object with the members those
+ * paths touch; the names and shapes follow whatsapp-web.js's own calls.
  */
 import type { KeyMaterial } from './device-keys.js';
 import { findLink, findLinks } from './linkify.js';
@@ -82,11 +83,6 @@ export function buildModules(stores: Stores, keys: KeyMaterial, actions: PageAct
     },
     WAWebFindChatAction: {
       findOrCreateLatestChat: async (wid: string | WidLike) => ({ chat: chatFor(stores, createWid(wid)), created: false }),
-    },
-    WAWebUpdateUnreadChatAction: {
-      sendSeen: async ({ chat }: { chat: ChatModel }) => {
-        chat.set({ unreadCount: 0 });
-      },
     },
     WAWebMsgKey: MsgKey,
     WAWebGetEphemeralFieldsMsgActionsUtils: { getEphemeralFields: (_chat: ChatModel) => ({}) },

@@ -13,6 +13,7 @@
  *
  * Types only: the Node side imports them type-only, so nothing here exists at run time there.
  */
+import type { QuotedInfo, SocialCommand, SocialPageOps } from './social-protocol.js';
 
 /** The linked account as the page knows it. */
 export interface Account {
@@ -72,6 +73,8 @@ export interface SentReport {
   to: string;
   body: string;
   timestamp: number;
+  /** The serialized key of the message this one replies to. */
+  quotedId?: string;
   /** Set for a media message: its bytes are already on the server, uploaded under `directPath`. */
   media?: SentMediaReport | undefined;
 }
@@ -114,7 +117,7 @@ export interface MissingModuleReport {
 }
 
 /** Page → server operations and their bodies. */
-export interface PageOps {
+export interface PageOps extends SocialPageOps {
   hello: HelloRequest;
   state: StateReport;
   ack: AckReport;
@@ -136,6 +139,8 @@ export interface InboundMessage {
   body: string;
   timestamp: number;
   media?: InboundMedia | undefined;
+  /** Set when the message is a reply. */
+  quoted?: QuotedInfo;
 }
 
 /** Server → page. */
@@ -147,7 +152,8 @@ export type PageCommand =
   | { type: 'drop'; forMs: number }
   /** The device came online in another page: this one is displaced until it takes over. */
   | { type: 'conflict' }
-  | { type: 'logout' };
+  | { type: 'logout' }
+  | SocialCommand;
 
 export interface PushedCommand {
   seq: number;

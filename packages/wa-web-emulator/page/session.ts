@@ -25,6 +25,7 @@ import { addInbound, applyAck, type OutboundRecord } from './messages.js';
 import type { PageActions } from './modules.js';
 import { clearPairing, loadPairing, savePairing } from './pairing-store.js';
 import type { Account, HelloReply, PageCommand, PairingCodeReply, PushedCommand, StoredPairing } from './protocol.js';
+import { carryOutSocial } from './social-modules.js';
 import type { Stores } from './stores.js';
 import { render } from './view.js';
 import { createWid } from './wid.js';
@@ -72,6 +73,11 @@ export class Session {
       return new Promise((resolve, reject) => this.#outbox.push({ record, resolve, reject }));
     },
   };
+
+  /** The id the server knows this page by (its reports carry it). */
+  clientId(): string {
+    return this.#requireClientId();
+  }
 
   async start(): Promise<void> {
     this.#pairing = await loadPairing();
@@ -147,6 +153,10 @@ export class Session {
       case 'logout':
         await this.#forget();
         this.#stores.cmd.trigger('logout');
+        return;
+      case 'reaction':
+      case 'revoke':
+        await carryOutSocial(this.#stores, command);
         return;
     }
   }

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { CONTROL_PREFIX } from './control-routes.js';
 import { startEmulator } from './emulator.js';
 
-const USAGE = `usage: wa-web-emulator [--port 8443] [--host 127.0.0.1] [--qr-refresh-ms 20000] [--ack-delay-ms 250]`;
+const USAGE = `usage: wa-web-emulator [--port 8443] [--host 127.0.0.1] [--qr-refresh-ms 20000] [--ack-delay-ms 250] [--web-version 2.3000.1017054665]`;
 
 function positiveInteger(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -23,6 +23,7 @@ async function main(): Promise<void> {
       host: { type: 'string' },
       'qr-refresh-ms': { type: 'string' },
       'ack-delay-ms': { type: 'string' },
+      'web-version': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     qrRefreshMs: positiveInteger(values['qr-refresh-ms'], 'qr-refresh-ms', 20_000),
     ackDelayMs: positiveInteger(values['ack-delay-ms'], 'ack-delay-ms', 250),
     controlApi: true,
+    ...(values['web-version'] === undefined ? {} : { webVersion: values['web-version'] }),
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
   process.stdout.write(`${JSON.stringify(emulator.chromiumArgs)}\n`);
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
     [
       `Chromium flags above (stdout); e.g. CHROMIUM_ARGS='${JSON.stringify(emulator.chromiumArgs)}'`,
       `control API: curl -sk --pinnedpubkey 'sha256//${emulator.spkiSha256}' ${control}/clients`,
+      `WhatsApp Web ${emulator.webVersion}; webVersionCache remotePath: ${emulator.webVersionRemotePath}`,
       '',
     ].join('\n'),
   );

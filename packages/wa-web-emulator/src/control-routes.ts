@@ -4,8 +4,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Emulation } from './emulation.js';
+import { asBody, optionalBoolean, optionalInteger, optionalText, optionalTextList, readJson, sendError, sendJson, text, type Body } from './http-io.js';
 import { deliveryOf, jsonLimitFor } from './media-bodies.js';
-import { asBody, optionalBoolean, optionalInteger, optionalText, readJson, sendError, sendJson, text, type Body } from './http-io.js';
+import { SOCIAL_GET, SOCIAL_POST } from './social-routes.js';
 
 export const CONTROL_PREFIX = '/__emulator/control';
 
@@ -19,6 +20,7 @@ const GET: Record<string, (emulation: Emulation) => unknown> = {
   overlaps: (emulation) => emulation.overlaps.all(),
   status: (emulation) => emulation.status(),
   'unimplemented-modules': (emulation) => emulation.unimplementedModules(),
+  ...SOCIAL_GET,
 };
 
 const POST: Record<string, Route> = {
@@ -46,9 +48,11 @@ const POST: Record<string, Route> = {
   },
   behavior: (emulation, body) => {
     const withholdReady = optionalBoolean(body, 'withholdReady');
-    emulation.setBehavior(withholdReady === undefined ? {} : { withholdReady });
+    const unregistered = optionalTextList(body, 'unregistered');
+    emulation.setBehavior({ ...(withholdReady === undefined ? {} : { withholdReady }), ...(unregistered === undefined ? {} : { unregistered }) });
     return {};
   },
+  ...SOCIAL_POST,
 };
 
 /** Answers the request if it is a control call; false if it is not. */

@@ -1,6 +1,7 @@
 /**
  * The phone and WhatsApp's servers as the emulated pages see them. Pages report through `hello`, `state`,
- * `sent`...; the control side (tests, the CLI) acts through `scan`, `deliver`, `dropConnection`, `logout`.
+ * `sent`...; the control side (tests, the CLI) acts through `scan`, `deliver`, `dropConnection`, `logout`
+ * (and `react`, `revoke`: social.ts).
  *
  * A page's link, per client:
  *
@@ -31,6 +32,7 @@ import { deviceIdOf, newClientId, newDeviceToken, newInboundMessageId, newPairin
 import { PageChannel } from './page-channel.js';
 import { OverlapLog } from './overlap-log.js';
 import { SentLog, type SentRecord } from './sent-log.js';
+import { Social, type ReactionRequest } from './social.js';
 import { waitFor } from './wait-for.js';
 
 export interface EmulationSettings {
@@ -40,12 +42,16 @@ export interface EmulationSettings {
   pageTimeoutMs: number;
   /** The largest media the emulator accepts, uploaded or delivered (it keeps all media in memory). */
   maxMediaBytes: number;
+  /** The WhatsApp Web version served at `/` (`window.Debug.VERSION`). */
+  webVersion: string;
   log: (line: string) => void;
 }
 
 export interface Behavior {
   /** After pairing or restoring, let whatsapp-web.js reach `authenticated` but never `ready`. */
   withholdReady: boolean;
+  /** Numbers the number check says are not on WhatsApp, besides those ending in 0000 (number-registry.ts). */
+  unregistered: string[];
 }
 
 export interface AccountRequest {
@@ -83,16 +89,23 @@ export class Emulation {
   readonly sentLog = new SentLog();
   readonly overlaps = new OverlapLog();
   readonly media: MediaStore;
+  /** Replies, reactions, revokes, read receipts and the number check (social.ts). */
+  readonly social: Social;
   readonly #settings: EmulationSettings;
   readonly #devices = new Map<string, Account>();
   readonly #missing = new Set<string>();
   readonly #timers = new Set<NodeJS.Timeout>();
-  #behavior: Behavior = { withholdReady: false };
+  #behavior: Behavior = { withholdReady: false, unregistered: [] };
   #closed = false;
 
   constructor(settings: EmulationSettings) {
     this.#settings = settings;
     this.media = new MediaStore(settings.maxMediaBytes);
+    this.social = new Social(this.clients, settings);
+  }
+
+  get webVersion(): string {
+    return this.#settings.webVersion;
   }
 
   // ── the page side ─────────────────────────────────────────────────────────────────────────────────────
@@ -192,9 +205,18 @@ export class Emulation {
     const record = this.#client(report.clientId);
     if (record.link.kind !== 'linked' || !record.link.online) throw errors.notConnected(`client ${report.clientId}`);
     const media = sentMediaOf(this.media, report.media);
-    const sent: SentRecord = { id: report.id, from: record.link.account.wid, to: report.to, body: report.body, timestamp: report.timestamp, ...media.fields };
+    const sent: SentRecord = {
+      id: report.id,
+      from: record.link.account.wid,
+      to: report.to,
+      body: report.body,
+      timestamp: report.timestamp,
+      ...media.fields,
+      ...(report.quotedId === undefined ? {} : { quotedId: report.quotedId }),
+    };
     if (media.stored !== undefined) this.media.attach(sent.id, sent.from, media.stored);
     this.sentLog.add(sent);
+    this.social.book.add({ id: sent.id, account: sent.from, chat: sent.to, author: sent.from, type: sent.type, body: sent.body });
     this.#settings.log(`${sent.from} sent to ${sent.to}: ${JSON.stringify(sent.body)}`);
     for (const ack of [1, 2, 3]) {
       this.#later(this.#settings.ackDelayMs * ack, () => this.#pushAck(report.clientId, { type: 'ack', serialized: sent.id, ack }));
@@ -249,15 +271,19 @@ export class Emulation {
     if (message.body === undefined && message.media === undefined) throw errors.badRequest('a message needs a body or media');
     const targets = this.clients.linkedAs(wid).filter((record) => record.link.online);
     if (targets.length === 0) throw errors.notConnected(wid);
+    const quoted = message.quotedId === undefined ? undefined : this.social.quoteFor(wid, from, message.quotedId);
     const id = newInboundMessageId();
     const serialized = `false_${from}_${id}`;
     const media = message.media === undefined ? undefined : storeDelivered(this.media, message.media, message.body ?? null);
     if (media !== undefined) this.media.attach(serialized, wid, media.stored);
-    const inbound = { serialized, id, from, to: wid, body: message.body ?? '', timestamp: nowSeconds(), media: media?.inbound };
+    const body = message.body ?? '';
+    const inbound = { serialized, id, from, to: wid, body, timestamp: nowSeconds(), media: media?.inbound, ...(quoted === undefined ? {} : { quoted }) };
     // every linked device of the account gets the message, as WhatsApp fans out to all of them
     await Promise.all(targets.map((record) => record.channel.push({ type: 'message', message: inbound }, this.#settings.pageTimeoutMs)));
+    this.social.book.add({ id: serialized, account: wid, chat: from, author: from, type: media?.inbound.type ?? 'chat', body });
     const what = media === undefined ? '' : `${media.inbound.type} ${media.inbound.mimetype} (${media.inbound.size} bytes) `;
-    this.#settings.log(`delivered to ${wid} from ${from}: ${what}${JSON.stringify(message.body ?? '')}`);
+    const reply = quoted === undefined ? '' : ` replying to ${message.quotedId}`;
+    this.#settings.log(`delivered to ${wid} from ${from}: ${what}${JSON.stringify(body)}${reply}`);
     return { id: serialized };
   }
 
@@ -301,6 +327,20 @@ export class Emulation {
 
   setBehavior(behavior: Partial<Behavior>): void {
     this.#behavior = { ...this.#behavior, ...behavior };
+    this.social.setUnregistered(this.#behavior.unregistered);
+  }
+
+  /** The other person reacts to a message of the chat (`from` defaults to them); '' takes it back. */
+  async react(to: string, request: ReactionRequest): Promise<void> {
+    this.#assertOpen();
+    const from = request.from === undefined ? undefined : toUserWid(request.from);
+    await this.social.react(toUserWid(to), { id: request.id, emoji: request.emoji, ...(from === undefined ? {} : { from }) });
+  }
+
+  /** The other person deletes a message they sent to `to`, for everyone. */
+  async revoke(to: string, id: string): Promise<void> {
+    this.#assertOpen();
+    await this.social.revoke(toUserWid(to), id);
   }
 
   waitForClient(predicate: (client: ClientView) => boolean, timeoutMs: number): Promise<ClientView> {

@@ -16,6 +16,8 @@ import { DEFAULT_MAX_MEDIA_BYTES } from './media-store.js';
 import type { Overlap } from './overlap-log.js';
 import { handlePageRequest } from './page-routes.js';
 import type { SentRecord } from './sent-log.js';
+import type { Reaction, ReactionRequest, Revoke, Seen } from './social.js';
+import { checkWebVersion, DEFAULT_WEB_VERSION, handleWebVersionRequest, listenForWebVersions } from './web-versions.js';
 
 export interface EmulatorOptions {
   /** 0 (the default) takes any free port. */
@@ -30,6 +32,8 @@ export interface EmulatorOptions {
   pageTimeoutMs?: number;
   /** The largest media accepted, sent or delivered (default 100 MiB; all media is kept in memory). */
   maxMediaBytes?: number;
+  /** The WhatsApp Web version the page runs and reports (`client.getWWebVersion()`); default whatsapp-web.js 1.34.7's. */
+  webVersion?: string;
   /** Serve the HTTP control API under /__emulator/control (the CLI turns it on). */
   controlApi?: boolean;
   log?: (line: string) => void;
@@ -42,15 +46,34 @@ export interface Emulator {
   readonly chromiumArgs: string[];
   /** base64 SHA-256 of the certificate's public key (for `curl --pinnedpubkey sha256//<this>`). */
   readonly spkiSha256: string;
+  /** The WhatsApp Web version served at `/`. */
+  readonly webVersion: string;
+  /**
+   * `http://127.0.0.1:<port>/__emulator/web-versions/{version}.html`, for whatsapp-web.js's
+   * `webVersionCache: { type: 'remote', remotePath }`: every well-formed version's index page, over plain HTTP.
+   */
+  readonly webVersionRemotePath: string;
   /** Pairs the client showing this QR (the one it shows now: a refreshed-away QR is refused). */
   scan(qr: string, account?: AccountRequest): Promise<{ wid: string }>;
   /** Pairs the client that got this code from `requestPairingCode(phone)`, as that phone's account. */
   enterPairingCode(code: string, account?: { pushname?: string }): Promise<{ wid: string }>;
   /**
    * Resolves once every online client paired as `to` has the message; rejects if none is online. With
-   * `media` it is a media message (`body` its caption); its bytes are downloaded from the emulator.
+   * `media` it is a media message (`body` its caption); its bytes are downloaded from the emulator. With
+   * `quotedId` (a message of the chat with `from` the emulator delivered or carried) it is a reply to it;
+   * a media message can be one too.
    */
   deliver(to: string, message: Delivery): Promise<{ id: string }>;
+  /** The other person (`from`, default the other side of the chat) reacts to message `id`; emoji '' takes it back. */
+  react(to: string, reaction: ReactionRequest): Promise<void>;
+  /** The other person deletes message `id`, which they sent to `to`, for everyone. */
+  revoke(to: string, message: { id: string }): Promise<void>;
+  /** Reactions the clients made, in order. */
+  reactions(): Reaction[];
+  /** Messages the clients deleted for everyone. */
+  revoked(): Revoke[];
+  /** Chats the clients marked read. */
+  seen(): Seen[];
   sent(): SentRecord[];
   /** The bytes a client uploaded for a media message it sent (by its serialized id); undefined for text. */
   sentMedia(id: string): Buffer | undefined;
@@ -84,6 +107,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ackDelayMs: options.ackDelayMs ?? DEFAULTS.ackDelayMs,
     pageTimeoutMs: options.pageTimeoutMs ?? DEFAULTS.pageTimeoutMs,
     maxMediaBytes: options.maxMediaBytes ?? DEFAULT_MAX_MEDIA_BYTES,
+    webVersion: checkWebVersion(options.webVersion ?? DEFAULT_WEB_VERSION),
     log,
   });
   const controlApi = options.controlApi ?? false;
@@ -92,11 +116,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const url = new URL(request.url ?? '/', 'https://localhost');
     if (await handleMediaRequest(emulation, request, response, url, controlApi)) return;
     if (await handlePageRequest(emulation, request, response, url)) return;
+    if (handleWebVersionRequest(request, response, url)) return;
     if (controlApi && (await handleControlRequest(emulation, request, response, url))) return;
     sendJson(response, 404, { error: { code: 'WAE_NOT_FOUND', message: `nothing at ${url.pathname}` } });
   };
   const listening = await listen(certificate, host, options.port ?? DEFAULTS.port, (request, response) => {
     route(request, response).catch((error: unknown) => sendError(response, error));
+  });
+  const archive = await listenForWebVersions(host).catch(async (error: unknown) => {
+    await listening.close();
+    throw error;
   });
   const origin = `https://${host.includes(':') ? `[${host}]` : host}:${listening.port}`;
   log(`WhatsApp Web emulator on ${origin}`);
@@ -105,9 +134,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     origin,
     chromiumArgs: chromiumArgs(host, listening.port, certificate.spkiSha256),
     spkiSha256: certificate.spkiSha256,
+    webVersion: emulation.webVersion,
+    webVersionRemotePath: archive.remotePath,
     scan: (qr, account) => emulation.scan(qr, account),
     enterPairingCode: (code, account) => emulation.enterPairingCode(code, account),
     deliver: (to, message) => emulation.deliver(to, message),
+    react: (to, reaction) => emulation.react(to, reaction),
+    revoke: (to, { id }) => emulation.revoke(to, id),
+    reactions: () => emulation.social.reactions.all(),
+    revoked: () => emulation.social.revokes.all(),
+    seen: () => emulation.social.seen.all(),
     sent: () => emulation.sentLog.all(),
     sentMedia: (id) => emulation.sentMedia(id),
     expireMedia: (wid, id) => emulation.expireMedia(wid, id),
@@ -123,7 +159,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     status: () => emulation.status(),
     close: async () => {
       emulation.close();
-      await listening.close();
+      await Promise.all([listening.close(), archive.close()]);
     },
   };
 }

@@ -28,6 +28,8 @@ export const errors = {
   pageTimeout: coded('WAE_PAGE_TIMEOUT', 504, (what: string, ms: number) => `the page did not confirm ${what} within ${ms} ms`),
   pageGone: coded('WAE_PAGE_GONE', 410, (clientId: string) => `the page of client ${clientId} went away`),
   timeout: coded('WAE_TIMEOUT', 504, (what: string, ms: number) => `timed out after ${ms} ms waiting for ${what}`),
+  unknownMessage: coded('WAE_MESSAGE_NOT_FOUND', 404, (where: string, id: string) => `${where} has no message ${id} the emulator carried`),
+  notRevocable: coded('WAE_NOT_REVOCABLE', 409, (id: string) => `${id} was sent by the account itself: only its sender's client can delete it for everyone`),
   closed: coded('WAE_CLOSED', 503, () => 'the emulator is closed'),
   mediaTooLarge: coded('WAE_MEDIA_TOO_LARGE', 413, (maxBytes: number) => `media larger than ${maxBytes} bytes is refused (the emulator keeps media in memory)`),
   // 404 for both: whatsapp-web.js's downloadMedia() reads a 404 as media the phone no longer has

@@ -79,3 +79,10 @@ export function optionalBoolean(body: Body, key: string): boolean | undefined {
   if (typeof value !== 'boolean') throw errors.badRequest(`"${key}" must be a boolean`);
   return value;
 }
+
+export function optionalTextList(body: Body, key: string): string[] | undefined {
+  const value = body[key];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw errors.badRequest(`"${key}" must be an array of strings`);
+  return value as string[];
+}

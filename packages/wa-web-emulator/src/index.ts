@@ -5,5 +5,7 @@ export type { AccountRequest, Behavior, EmulatorStatus } from './emulation.js';
 export type { Overlap } from './overlap-log.js';
 export type { SentRecord } from './sent-log.js';
 export type { Delivery, MediaDelivery, SentMediaFields } from './media-messages.js';
+export type { Reaction, ReactionRequest, Revoke, Seen } from './social.js';
+export { DEFAULT_WEB_VERSION } from './web-versions.js';
 export { EmulatorError } from './errors.js';
 export { CONTROL_PREFIX } from './control-routes.js';

@@ -6,10 +6,15 @@ import type { Delivery } from './media-messages.js';
 /** Room for media of `maxMediaBytes` in base64 (4 characters per 3 bytes) and the rest of a JSON body. */
 export const jsonLimitFor = (maxMediaBytes: number): number => Math.ceil(maxMediaBytes / 3) * 4 + 64 * 1024;
 
-/** `{ from, body?, media?: { data (base64), mimetype, filename?, ptt? } }` */
+/** `{ from, body?, media?: { data (base64), mimetype, filename?, ptt? }, quotedId? }` */
 export function deliveryOf(body: Body): Delivery {
   const caption = optionalText(body, 'body');
-  const delivery: Delivery = { from: text(body, 'from'), ...(caption === undefined ? {} : { body: caption }) };
+  const quotedId = optionalText(body, 'quotedId');
+  const delivery: Delivery = {
+    from: text(body, 'from'),
+    ...(caption === undefined ? {} : { body: caption }),
+    ...(quotedId === undefined ? {} : { quotedId }),
+  };
   if (body['media'] === undefined || body['media'] === null) return delivery;
   const media = asBody(body['media']);
   const filename = optionalText(media, 'filename');

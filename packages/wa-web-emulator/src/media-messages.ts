@@ -20,6 +20,8 @@ export interface Delivery {
   /** The text, or the caption of `media` (then optional). */
   body?: string;
   media?: MediaDelivery;
+  /** The serialized key of a message of the chat with `from` the emulator carried: this one replies to it. */
+  quotedId?: string;
 }
 
 /** What a sent record says of a message's media; all null for text. */

@@ -8,9 +8,11 @@ import { fileURLToPath } from 'node:url';
 import type { DeviceKeys, PageOps } from '../page/protocol.js';
 import type { Emulation } from './emulation.js';
 import { errors } from './errors.js';
-import { asBody, integer, nullableText, readJson, sendError, sendJson, text, type Body } from './http-io.js';
-import { INDEX_HTML, PAGE_PREFIX } from './index-html.js';
+import { asBody, integer, nullableText, optionalText, readJson, sendError, sendJson, text, type Body } from './http-io.js';
+import { PAGE_PREFIX } from './index-html.js';
 import { sentMediaReportOf } from './media-bodies.js';
+import { SOCIAL_PAGE_OPS } from './social-routes.js';
+import { sendIndexHtml } from './web-versions.js';
 
 // from src/ (tests run the sources) and dist/ alike, the built page is in dist/page
 const PAGE_DIR = fileURLToPath(new URL('../dist/page/', import.meta.url));
@@ -30,18 +32,22 @@ const OPS: { [K in keyof PageOps]: Handler } = {
   'pairing-code': (emulation, body) => emulation.requestPairingCode(text(body, 'clientId'), text(body, 'phone')),
   'qr-linking': (emulation, body) => emulation.qrLinking(text(body, 'clientId')),
   'refresh-qr': (emulation, body) => emulation.refreshQr(text(body, 'clientId')),
-  sent: (emulation, body) =>
-    emulation.recordSent({
+  sent: (emulation, body) => {
+    const quotedId = optionalText(body, 'quotedId');
+    return emulation.recordSent({
       clientId: text(body, 'clientId'),
       id: text(body, 'id'),
       to: text(body, 'to'),
       body: text(body, 'body'),
       timestamp: integer(body, 'timestamp'),
       media: sentMediaReportOf(body),
-    }),
+      ...(quotedId === undefined ? {} : { quotedId }),
+    });
+  },
   logout: (emulation, body) => emulation.logoutFromPage(text(body, 'clientId')),
   attached: (emulation, body) => emulation.pageAttached(text(body, 'clientId')),
   'missing-module': (emulation, body) => emulation.missingModule(text(body, 'name')),
+  ...SOCIAL_PAGE_OPS,
 };
 
 const isOp = (name: string): name is keyof PageOps => Object.hasOwn(OPS, name);
@@ -50,8 +56,7 @@ const isOp = (name: string): name is keyof PageOps => Object.hasOwn(OPS, name);
 export async function handlePageRequest(emulation: Emulation, request: IncomingMessage, response: ServerResponse, url: URL): Promise<boolean> {
   const { pathname } = url;
   if (request.method === 'GET' && pathname === '/') {
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    response.end(INDEX_HTML);
+    sendIndexHtml(response, emulation.webVersion);
     return true;
   }
   if (request.method === 'GET' && pathname === '/favicon.ico') {

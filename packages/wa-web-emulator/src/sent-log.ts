@@ -12,6 +12,8 @@ export interface SentRecord extends SentMediaFields {
   body: string;
   /** Seconds since the epoch, as WhatsApp stamps messages. */
   timestamp: number;
+  /** Set on a reply: the serialized key of the message it quotes. */
+  quotedId?: string;
 }
 
 export class SentLog extends EventEmitter {

@@ -169,3 +169,40 @@ describe('receiving media', () => {
     expect(() => emulator.expireMedia(wid, 'false_15550002222@c.us_NOSUCH')).toThrow(expect.objectContaining({ code: 'WAE_MEDIA_MESSAGE_NOT_FOUND' }));
   });
 });
+
+describe('media replies', () => {
+  it('delivered media can quote a message, and sent media quoting one is recorded with quotedId and its media fields', async () => {
+    const { message: question } = await received({ from: PEER, body: 'which card?' });
+    const answer = await client.sendMessage(PEER, 'the usual one');
+    await emulator.waitForSent((entry) => entry.id === answer.id._serialized);
+
+    // inbound: a photo replying to what the client sent
+    const { message: photo } = await received({ from: PEER, body: 'this?', media: { data: fixture('image.jpg'), mimetype: 'image/jpeg' }, quotedId: answer.id._serialized });
+    expect(photo).toMatchObject({ hasMedia: true, type: 'image', body: 'this?', hasQuotedMsg: true });
+    const media = await photo.downloadMedia();
+    expect(Buffer.from(media.data, 'base64').equals(fixture('image.jpg'))).toBe(true);
+    const quoted = await photo.getQuotedMessage();
+    expect(quoted.id._serialized).toBe(answer.id._serialized);
+    expect(quoted).toMatchObject({ body: 'the usual one', fromMe: true });
+
+    // outbound: a document replying to the photo, and one replying to the first question
+    const document = await client.sendMessage(PEER, mediaOf('document.pdf', 'application/pdf', 'card.pdf'), { caption: 'yes', quotedMessageId: photo.id._serialized });
+    expect(document).toMatchObject({ hasMedia: true, type: 'document', hasQuotedMsg: true });
+    const record = await emulator.waitForSent((entry) => entry.id === document.id._serialized);
+    expect(record).toMatchObject({
+      from: wid,
+      to: PEER,
+      body: 'yes',
+      type: 'document',
+      caption: 'yes',
+      mimetype: 'application/pdf',
+      filename: 'card.pdf',
+      size: fixture('document.pdf').length,
+      sha256: sha256(fixture('document.pdf')),
+      quotedId: photo.id._serialized,
+    });
+    expect(emulator.sentMedia(record.id)?.equals(fixture('document.pdf'))).toBe(true);
+    const voice = await client.sendMessage(PEER, mediaOf('voice.ogg', 'audio/ogg; codecs=opus'), { sendAudioAsVoice: true, quotedMessageId: question.id._serialized });
+    expect(await emulator.waitForSent((entry) => entry.id === voice.id._serialized)).toMatchObject({ type: 'ptt', quotedId: question.id._serialized });
+  });
+});

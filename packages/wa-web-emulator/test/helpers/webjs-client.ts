@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import wwebjs from 'whatsapp-web.js';
+import wwebjs, { type WebCacheOptions } from 'whatsapp-web.js';
 import type { Emulator } from '../../src/index.js';
 import { waitForGroupExit } from './processes.js';
 
@@ -30,6 +30,9 @@ export interface ClientOptions {
   pairWithPhoneNumber?: { phoneNumber: string };
   takeoverOnConflict?: boolean;
   takeoverTimeoutMs?: number;
+  webVersion?: string;
+  /** Replaces the default `{ type: 'none' }`. */
+  webVersionCache?: WebCacheOptions;
 }
 
 export function newClient(emulator: Emulator, dataPath: string, options: ClientOptions = {}): WebjsClient {
