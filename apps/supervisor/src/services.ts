@@ -157,6 +157,9 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     // Received media is downloaded at once: it then outlives the worker, the browser and the phone's copy.
     runner.on('event', ({ sessionId, event }) => {
       if (event.type !== 'message.received' || event.data.media === null) return;
+      // What no send may be, no download at arrival is either (WhatsApp documents go up to 2 GB): such media is
+      // fetched when asked for.
+      if (event.data.media.size > config.media.maxBytes) return;
       const controller = runner.get(sessionId);
       if (controller === undefined) return;
       media.prefetch(sessionId, event.data.id, (messageId, path) =>

@@ -21,6 +21,10 @@ import type { App } from '../src/types.js';
 
 export const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
+/** Real media files (a JPEG, a PDF, an Ogg Opus voice note, H.264 and HEVC videos, ...), shared with the emulator's tests. */
+export const mediaFixture = (name: string): string =>
+  fileURLToPath(new URL(`../../../packages/wa-web-emulator/test/fixtures/${name}`, import.meta.url));
+
 export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'wsm-test-'));
 }

@@ -19,7 +19,9 @@ interface SchemaIssue {
 
 const build = AjvCompiler();
 // allErrors stays off: collecting every error of a hostile body is a known denial of service.
-const shared = { removeAdditional: false, useDefaults: true, allErrors: false } as const;
+// unicode off: lengths count UTF-16 code units, as JavaScript's .length and the IPC protocol's TypeBox checks
+// do; Ajv's default counts code points, and would let through a text of emoji twice as long as the worker takes.
+const shared = { removeAdditional: false, useDefaults: true, allErrors: false, unicode: false } as const;
 
 const bodyRules = build({}, { customOptions: { ...shared, coerceTypes: false } });
 

@@ -9,6 +9,8 @@ import { disconnectedSession, inboundMessage, simulatedReadySession } from '../s
 import { Recipient, Session, SessionParams } from '../schemas/session.js';
 import type { SessionController } from '../session/session-controller.js';
 import type { App } from '../types.js';
+import { mediaIntakeOf } from '../media/media-intake.js';
+import { sendBodyLimit } from './messages.js';
 
 /** Refusals of every simulate route: the session must exist and run the simulated engine. */
 const SIMULATED = [...API_REFUSALS, Refused.invalidSessionId, Refused.sessionNotFound, Refused.notSimulated] as const;
@@ -53,38 +55,72 @@ export async function simulateRoutes(app: App): Promise<void> {
     },
   );
 
+  const intake = mediaIntakeOf(app.config);
+  const InboundMedia = Type.Object(
+    {
+      data: Type.String({ minLength: 1, description: 'The media in base64 (or a base64 `data:` URL)' }),
+      mimetype: Type.String({ minLength: 1, maxLength: 255 }),
+      filename: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    },
+    { additionalProperties: false },
+  );
+
   app.post(
     '/sessions/:sessionId/simulate/inbound',
     {
+      bodyLimit: sendBodyLimit(app.config.media.maxBytes, app.config.bodyLimitBytes),
       schema: {
         tags: ['simulate'],
         operationId: 'simulateInbound',
         summary: 'Receive a message (simulated other party)',
         description:
-          'Someone sends the session a text: it is recorded as a `message.received` event before this answers. Needs status `ready`.',
+          'Someone sends the session a text, or media (`text` is then its caption, optional), optionally quoting one of the session\'s ' +
+          'messages (`replyTo`): it is recorded as a `message.received` event before this answers, and received media can be downloaded ' +
+          'with `GET /sessions/{sessionId}/messages/{messageId}/media`. Needs status `ready`.',
         params: SessionParams,
-        body: withExample(Type.Object({ from: Recipient, text: MessageText }, { additionalProperties: false }), {
-          from: '+1 555 000 2222',
-          text: 'hello',
-        }),
+        body: withExample(
+          Type.Object(
+            { from: Recipient, text: Type.Optional(MessageText), media: Type.Optional(InboundMedia), replyTo: Type.Optional(MessageId) },
+            { additionalProperties: false },
+          ),
+          { from: '+1 555 000 2222', text: 'hello' },
+        ),
         response: {
           200: documented(InboundMessage, 'The message as the session received it (the `data` of its `message.received` event)', {
             example: inboundMessage,
           }),
           ...refusals(
             ...SIMULATED,
-            new Errors.VALIDATION_FAILED('body.from must be a string'),
+            new Errors.VALIDATION_FAILED('body needs text, media or both'),
             new Errors.INVALID_CHAT_ID('body.from', 'not-a-number'),
+            new Errors.MEDIA_INVALID_BASE64('the character "#" at position 12'),
+            new Errors.MEDIA_EMPTY(),
             ...JSON_BODY_REFUSALS,
+            new Errors.MEDIA_TOO_LARGE(64 * 1024 * 1024),
+            new Errors.MEDIA_TYPE_MISMATCH('image/png', 'a PDF'),
             notReady,
+            messageNotFound,
             ...WORKER_REFUSALS,
           ),
         },
       },
     },
     async (request) => {
+      const { text, media, replyTo } = request.body;
+      if (text === undefined && media === undefined) throw new Errors.VALIDATION_FAILED('body needs text, media or both');
+      const from = normalizeChatId(request.body.from, 'body.from');
       const session = ready(simulated(request.params.sessionId));
-      return session.command('simulate.inbound', { ...request.body, from: normalizeChatId(request.body.from, 'body.from') });
+      const params = { from, ...(text === undefined ? {} : { text }), ...(replyTo === undefined ? {} : { replyTo }) };
+      if (media === undefined) return session.command('simulate.inbound', params);
+      const wanted = { mimetype: media.mimetype, filename: media.filename, asDocument: false, asVoice: false, asSticker: false };
+      const spooled = await intake.fromBase64(media.data, wanted);
+      try {
+        const file = { path: spooled.path, mimetype: spooled.mimetype, filename: spooled.filename, size: spooled.size };
+        return await session.command('simulate.inbound', { ...params, media: file }, app.config.media.commandTimeoutMs);
+      } finally {
+        // The simulated WhatsApp keeps its own copy (as WhatsApp's servers do); the spool file was only the way in.
+        await intake.discard(spooled);
+      }
     },
   );
 
