@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ENGINE_NAMES, LOG_LEVELS, WEBJS_DEFAULTS, WEBJS_LIMITS, parseStringList } from '@wsm/ipc-protocol/runtime';
-import type { EngineName, LogLevel } from '@wsm/ipc-protocol';
+import type { EngineName, LogLevel, WebVersionOptions } from '@wsm/ipc-protocol';
 
 export interface Config {
   port: number;
@@ -24,7 +24,14 @@ export interface Config {
   chromiumPath: string | undefined;
   /** Extra Chromium flags for every webjs session, after the engine's own. */
   chromiumArgs: string[];
-  webjs: { launchTimeoutMs: number; loadTimeoutMs: number; readyTimeoutMs: number; qrMaxAttempts: number };
+  webjs: {
+    launchTimeoutMs: number;
+    loadTimeoutMs: number;
+    readyTimeoutMs: number;
+    qrMaxAttempts: number;
+    /** WEB_VERSION, WEB_VERSION_URL; the saved index pages under `<DATA_DIR>/web-versions`. */
+    webVersion: WebVersionOptions;
+  };
   logLevel: LogLevel;
   bodyLimitBytes: number;
   /** Log records kept per session for GET /sessions/:id/logs. */
@@ -120,6 +127,23 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+
+/** WEB_VERSION (a version or `last-working`) and WEB_VERSION_URL (a URL with `{version}`). */
+function webVersion(env: Env, dataDir: string): WebVersionOptions {
+  const pin = optional(env.WEB_VERSION);
+  if (pin !== undefined && !/^(last-working|\d+(\.\d+)+(-beta)?)$/.test(pin)) {
+    throw new ConfigError(`WEB_VERSION must be a WhatsApp Web version such as 2.3000.1017054665, or last-working; got ${JSON.stringify(pin)}`);
+  }
+  const remoteUrl = optional(env.WEB_VERSION_URL);
+  if (remoteUrl !== undefined && (!/^https?:\/\//.test(remoteUrl) || !remoteUrl.includes('{version}'))) {
+    throw new ConfigError(`WEB_VERSION_URL must be an http(s) URL with {version} in it; got ${JSON.stringify(remoteUrl)}`);
+  }
+  return {
+    store: join(dataDir, 'web-versions'),
+    ...(pin === undefined ? {} : { pin }),
+    ...(remoteUrl === undefined ? {} : { remoteUrl }),
+  };
+}
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -281,6 +305,7 @@ export function loadConfig(env: Env = process.env): Config {
       loadTimeoutMs: integer(env, 'WEBJS_LOAD_TIMEOUT_MS', WEBJS_DEFAULTS.loadTimeoutMs, WEBJS_LIMITS.timeoutMs.min, WEBJS_LIMITS.timeoutMs.max),
       readyTimeoutMs: integer(env, 'WEBJS_READY_TIMEOUT_MS', WEBJS_DEFAULTS.readyTimeoutMs, WEBJS_LIMITS.timeoutMs.min, WEBJS_LIMITS.timeoutMs.max),
       qrMaxAttempts: integer(env, 'QR_MAX_ATTEMPTS', WEBJS_DEFAULTS.qrMaxAttempts, WEBJS_LIMITS.qrMaxAttempts.min, WEBJS_LIMITS.qrMaxAttempts.max),
+      webVersion: webVersion(env, dataDir),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),

@@ -26,6 +26,7 @@ const PERMANENT_START_ERRORS: ReadonlySet<string> = new Set([
   WorkerErrorCode.AUTH_DATA_CORRUPT,
   WorkerErrorCode.CHROMIUM_NOT_FOUND,
   WorkerErrorCode.PROFILE_IN_USE,
+  WorkerErrorCode.WEB_VERSION_UNAVAILABLE,
 ]);
 
 export function runSupervised(channel: IpcChannel = processChannel()): void {

@@ -19,6 +19,24 @@ export const SimulatedOptions = Type.Object(
 );
 export type SimulatedOptions = Static<typeof SimulatedOptions>;
 
+/**
+ * Which WhatsApp Web the client loads. Unpinned, it loads the live one and, once a session is ready with it,
+ * keeps that version's index page in `store` as the last one that worked. Pinned, it loads the given version
+ * (or the last that worked) from `store`, else from `remoteUrl`; a pinned version found nowhere fails the start.
+ */
+export const WebVersionOptions = Type.Object(
+  {
+    /** A version such as `2.3000.1017054665`, or `last-working`; absent: the live version. */
+    pin: Type.Optional(Type.String({ pattern: '^(last-working|\\d+(\\.\\d+)+(-beta)?)$' })),
+    /** Absolute directory of saved index pages, `<version>.html`, and `last-working`. */
+    store: Type.String({ minLength: 2, pattern: '^/' }),
+    /** Where a pinned version not in `store` is fetched from: a URL with `{version}` in it. */
+    remoteUrl: Type.Optional(Type.String({ minLength: 1, pattern: '\\{version\\}' })),
+  },
+  { additionalProperties: false },
+);
+export type WebVersionOptions = Static<typeof WebVersionOptions>;
+
 export const WebjsOptions = Type.Object(
   {
     /** The Chromium executable; found on the machine when absent. */
@@ -35,6 +53,7 @@ export const WebjsOptions = Type.Object(
     qrMaxAttempts: Type.Optional(
       Type.Integer({ minimum: WEBJS_LIMITS.qrMaxAttempts.min, maximum: WEBJS_LIMITS.qrMaxAttempts.max }),
     ),
+    webVersion: Type.Optional(WebVersionOptions),
   },
   { additionalProperties: false },
 );

@@ -23,6 +23,7 @@ import type { Engine, EngineContext, MediaToSend, SendOptions } from '../engine.
 import { browserDirs, browserEnv, prepareBrowserDirs } from './browser-dirs.js';
 import { findChromium, leanChromiumArgs, proxySettings } from './chromium.js';
 import { releaseStaleProfileLock } from './profile-lock.js';
+import { planWebVersion, rememberWorkingVersion, type WebVersionPlan } from './web-version.js';
 import * as messages from './webjs-messages.js';
 
 const { Client, LocalAuth } = wwebjs;
@@ -51,7 +52,8 @@ function reportingLocalAuth(dataPath: string, onBrowser: () => void): InstanceTy
 
 export class WebjsEngine implements Engine {
   readonly #context: EngineContext;
-  readonly #options: Required<Omit<WebjsOptions, 'chromiumPath' | 'chromiumArgs' | 'proxy'>> & WebjsOptions;
+  readonly #options: Required<Omit<WebjsOptions, 'chromiumPath' | 'chromiumArgs' | 'proxy' | 'webVersion'>> & WebjsOptions;
+  #webVersion: WebVersionPlan | undefined;
   readonly #authDir: string;
   #client: WebjsClient | undefined;
   #browserPid: number | undefined;
@@ -79,6 +81,9 @@ export class WebjsEngine implements Engine {
     // After the lock check: with no earlier browser of the session alive, its temp files are all leftovers.
     const dirs = browserDirs(this.#context.sessionDir);
     await prepareBrowserDirs(dirs, log);
+    const webVersion = await planWebVersion(this.#options.webVersion, this.#context.sessionDir);
+    this.#webVersion = webVersion;
+    if (webVersion.webVersion !== undefined) log.info('loading a pinned WhatsApp Web version', { version: webVersion.webVersion, from: webVersion.webVersionCache.type });
 
     const client = new Client({
       authStrategy: reportingLocalAuth(this.#authDir, () => this.#onBrowser()),
@@ -94,9 +99,9 @@ export class WebjsEngine implements Engine {
         env: browserEnv(dirs),
         args: [...leanChromiumArgs(), ...(proxy ? [proxy.arg] : []), ...(this.#options.chromiumArgs ?? [])],
       },
-      // Never the default `local` cache: it is shared by every worker under the working directory and would
-      // save whatever page was loaded (an emulator's, in tests) under the real version's name.
-      webVersionCache: { type: 'none' },
+      // Never the default `local` cache in the working directory, shared by every worker: see web-version.ts.
+      webVersionCache: webVersion.webVersionCache,
+      ...(webVersion.webVersion === undefined ? {} : { webVersion: webVersion.webVersion }),
       authTimeoutMs: this.#options.loadTimeoutMs,
       // QR attempts are counted here, to fail with a reason instead of a bare 'disconnected'.
       qrMaxRetries: 0,
@@ -113,7 +118,11 @@ export class WebjsEngine implements Engine {
     );
     log.info('starting Chromium', { executablePath });
     // initialize() resolves before `ready` and can hang on navigation: its outcome arrives through the events.
-    client.initialize().catch((error: unknown) => this.#fail(describeInitFailure(error), true));
+    client.initialize().catch((error: unknown) => {
+      const coded = describeInitFailure(error);
+      // A pinned version that cannot be loaded will not load on a restart either.
+      this.#fail(coded, coded.code !== WorkerErrorCode.WEB_VERSION_UNAVAILABLE);
+    });
   }
 
   async stop(): Promise<void> {
@@ -220,6 +229,7 @@ export class WebjsEngine implements Engine {
       this.#stage = 'ready';
       this.#disarm();
       sink.status('ready', { me: this.#me(client) });
+      void this.#rememberVersion(client);
     });
     client.on('change_state', (state: string) => {
       log.info('WhatsApp connection state', { state });
@@ -282,6 +292,19 @@ export class WebjsEngine implements Engine {
     });
   }
 
+  /** The version that got this session ready: logged, and kept as the last that worked (WEB_VERSION=last-working). */
+  async #rememberVersion(client: WebjsClient): Promise<void> {
+    const { log } = this.#context;
+    try {
+      const version = await client.getWWebVersion();
+      log.info('WhatsApp Web is ready', { version });
+      const options = this.#options.webVersion;
+      if (options !== undefined && this.#webVersion !== undefined) await rememberWorkingVersion(options, this.#webVersion, version);
+    } catch (error) {
+      log.warn('could not record the WhatsApp Web version that worked', { error: String(error) });
+    }
+  }
+
   #emit(produce: () => Promise<EngineEvent>): void {
     this.#events = this.#events
       .then(produce)
@@ -333,6 +356,10 @@ export class WebjsEngine implements Engine {
 
 /** initialize() rejects with Errors, with bare strings ('auth timeout'), or with navigation failures. */
 function describeInitFailure(error: unknown): CodedError {
+  // whatsapp-web.js's VersionResolveError (webCache/WebCache.js) has no name of its own; its messages do.
+  if (error instanceof Error && /^Couldn't load version .* from the (cache|archive)/.test(error.message)) {
+    return { code: WorkerErrorCode.WEB_VERSION_UNAVAILABLE, message: `the pinned WhatsApp Web version could not be loaded: ${error.message}` };
+  }
   if (error === 'auth timeout') {
     return { code: WorkerErrorCode.LOAD_TIMEOUT, message: 'WhatsApp Web did not finish loading (auth timeout)' };
   }
