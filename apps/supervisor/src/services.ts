@@ -3,7 +3,7 @@
  * the data-dir lock and orphan clean-up, the registry, the runner and the session service, the event outbox with its
  * recorder and webhook dispatcher, idempotent sending, the sessions' log records, resource monitoring, metrics.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { sessionDirectory } from '@wsm/ipc-protocol';
 import { killOwnedProcesses } from '@wsm/procfs';
@@ -85,6 +85,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     if (orphans.length > 0) {
       log.warn({ pids: orphans.map((stat) => stat.pid) }, 'killed processes left behind by a previous supervisor');
     }
+    // Uploads a killed predecessor was spooling, or had spooled and not sent: nobody owns them any more.
+    rmSync(config.media.spoolDir, { recursive: true, force: true });
     const storage = await openStorage(config, log, options);
     const { sessions: store, outbox, idempotency } = storage;
     const cluster =

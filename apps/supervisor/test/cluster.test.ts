@@ -7,7 +7,8 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { PgSessionStore } from '../src/store/pg-session-store.js';
 import { PostgresDatabase } from '../src/store/postgres.js';
-import { eventually, ownedPids } from './helpers.js';
+import { readFileSync } from 'node:fs';
+import { eventually, mediaFixture, ownedPids } from './helpers.js';
 import { testDatabase } from './postgres.js';
 import { startPostgres } from './postgres-server.js';
 import { openEventStream } from './sse-client.js';
@@ -15,6 +16,8 @@ import { startTcpProxy } from './tcp-proxy.js';
 import { waitForRemoteSession } from './supervisor-process.js';
 
 import { LEASE_MS, API_KEY, startNode, type Node } from './cluster-nodes.js';
+
+const JPEG = readFileSync(mediaFixture('image.jpg'));
 
 describe('cluster mode', () => {
   it('spreads sessions, answers for any session on any node, and moves a killed node\'s sessions without a QR', async () => {
@@ -51,6 +54,19 @@ describe('cluster mode', () => {
     const again = await n3.call('POST', `/sessions/${victim}/messages`, { to: '15550002222', text: 'hi' }, { 'idempotency-key': 'k-1' });
     expect(again.body).toEqual(sent.body);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
+
+    // A multipart upload through a node that does not run the session is passed on as it came; its bytes come
+    // back through a third node.
+    const upload = new FormData();
+    upload.set('to', '15550002222');
+    upload.set('file', new Blob([JPEG], { type: 'image/jpeg' }), 'photo.jpg');
+    const uploaded = await fetch(`http://127.0.0.1:${n1.port}/sessions/${victim}/messages`, { method: 'POST', headers: { 'x-api-key': API_KEY }, body: upload });
+    expect(uploaded.status).toBe(201);
+    const photo = (await uploaded.json()) as { id: string; type: string };
+    expect(photo.type).toBe('image');
+    const media = await fetch(`http://127.0.0.1:${n3.port}/sessions/${victim}/messages/${encodeURIComponent(photo.id)}/media`, { headers: { 'x-api-key': API_KEY } });
+    expect([media.status, media.headers.get('content-type')]).toEqual([200, 'image/jpeg']);
+    expect(Buffer.from(await media.arrayBuffer()).equals(JPEG)).toBe(true);
 
     // kill -9 of n2: its sessions come back on n1 and n3, ready without a scan, within the lease and grace.
     const moved = [...placed].filter(([, node]) => node === 'n2').map(([sessionId]) => sessionId);

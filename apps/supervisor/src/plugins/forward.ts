@@ -78,6 +78,9 @@ export async function registerForwarding(app: FastifyInstance, options: ForwardO
 
   const forward = (request: FastifyRequest, reply: FastifyReply, nodeId: string, url: string): FastifyReply => {
     request.log.debug({ to: nodeId }, 'forwarding to the node that runs the session');
+    // A multipart upload (a media send) is not parsed before its route handler reads it: its unread stream is
+    // the body to pass on, byte for byte and never whole in memory, with the client's content-length.
+    if (request.headers['content-type']?.startsWith('multipart/') === true) request.body = request.raw;
     return reply.from(`${url}${request.url}`, {
       // The client's Host stays: the owner checks a cookie-authenticated write's Origin against it.
       rewriteRequestHeaders: (_request, headers) => ({
