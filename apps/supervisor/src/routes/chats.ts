@@ -119,7 +119,10 @@ export async function chatRoutes(app: App): Promise<void> {
           'loading, shows an unexpected screen, or asks for something. webjs sessions only, whatever their status while their worker runs.',
         params: SessionParams,
         response: {
-          200: documented(Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }), 'The page as a PNG image (`image/png`)'),
+          200: {
+            description: 'The page as a PNG image',
+            content: { 'image/png': { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }), example: '(a PNG image, 1280×900)' } },
+          },
           ...refusals(
             ...API_REFUSALS,
             Refused.invalidSessionId,

@@ -4,7 +4,6 @@ import { Type } from '@sinclair/typebox';
 import { MessageId, WorkerErrorCode } from '@wsm/ipc-protocol';
 import { Errors } from '../errors.js';
 import type { StoredMedia } from '../media/media-store.js';
-import { reply as documented } from '../schemas/documented.js';
 import { API_REFUSALS, Refused, refusals, WORKER_REFUSALS } from '../schemas/errors.js';
 import { SessionParams } from '../schemas/session.js';
 import type { App } from '../types.js';
@@ -38,7 +37,10 @@ export async function mediaRoutes(app: App): Promise<void> {
           'while WhatsApp still has it (`410` once it does not).',
         params: MessageParams,
         response: {
-          200: documented(Binary, 'The media bytes, with their `content-type`'),
+          200: {
+            description: 'The media bytes, with their own `content-type` (e.g. `image/jpeg`, `application/pdf`), `content-length` and `content-disposition`',
+            content: { '*/*': { schema: Binary, example: '(the bytes of photo.jpg)' } },
+          },
           ...refusals(
             ...API_REFUSALS,
             Refused.invalidSessionId,
