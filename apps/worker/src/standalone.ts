@@ -5,12 +5,14 @@
  *   pnpm worker --session demo --engine simulated
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import QRCode from 'qrcode';
 import { ENGINE_NAMES, decodeSupervisorMessage, isValidSessionId, parseStringList, sessionDirectory } from '@wsm/ipc-protocol/runtime';
 import type { CommandMessage, EngineName, EngineSettings, LogLevel } from '@wsm/ipc-protocol';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { dispatch } from './dispatch.js';
 import { SentJournal } from './sent-journal.js';
 import { createEngine } from './engine/create-engine.js';
@@ -27,6 +29,14 @@ WhatsApp Web emulator (pnpm emulator prints them) to try the real stack without 
 Commands at the prompt:
   pair <phone>          request a pairing code instead of scanning the QR
   send <to> <text>      send a text (to: 15550001111@c.us)
+  send-media <to> <file> <mimetype> [caption]
+                        send a file as media (image/jpeg, application/pdf, audio/ogg...)
+  download <messageId> <file>
+                        write a message's media to a new file
+  react <messageId> <emoji>   react to a message (no emoji: remove the reaction)
+  read <chatId>         mark a chat read
+  check <phone>         is this number on WhatsApp?
+  screenshot <file>     webjs: save a PNG of the WhatsApp Web page
   scan                  simulated: the phone scans the QR
   inbound <from> <text> simulated: someone writes to this session
   disconnect            simulated: the connection drops and recovers
@@ -111,6 +121,24 @@ function toCommand(line: string): CommandMessage | 'quit' | 'help' | undefined {
       return { type: 'command.requestPairingCode', id, params: { phoneNumber: first } };
     case 'send':
       return { type: 'command.sendText', id, params: { to: first, text: rest.join(' ') } };
+    case 'send-media': {
+      const [mimetype = '', ...caption] = rest.slice(1);
+      const path = resolve(rest[0] ?? '');
+      const media = { path, mimetype, filename: basename(path), size: existsSync(path) ? statSync(path).size : 0 };
+      const text = caption.join(' ');
+      const flags = { asDocument: false, asVoice: false, asSticker: false };
+      return { type: 'command.sendMedia', id, params: { to: first, media, ...flags, ...(text === '' ? {} : { caption: text }) } };
+    }
+    case 'download':
+      return { type: 'command.downloadMedia', id, params: { messageId: first, path: resolve(rest[0] ?? '') } };
+    case 'react':
+      return { type: 'command.react', id, params: { messageId: first, emoji: rest.join(' ') } };
+    case 'read':
+      return { type: 'command.markRead', id, params: { chatId: first } };
+    case 'check':
+      return { type: 'command.checkNumber', id, params: { phone: first } };
+    case 'screenshot':
+      return { type: 'command.screenshot', id, params: {} };
     case 'scan':
       return { type: 'command.simulate.scan', id, params: {} };
     case 'inbound':
@@ -189,7 +217,14 @@ export async function runStandalone(argv: string[]): Promise<void> {
       continue;
     }
     try {
-      print('info', `${command.type} ok`, { ...(await dispatch(engine, command, journal)) });
+      const result = await dispatch(engine, command, journal);
+      if (command.type === 'command.screenshot' && 'png' in result) {
+        const file = resolve(line.trim().split(/\s+/)[1] || `${options.sessionId}.png`);
+        await writeFile(file, Buffer.from(result.png, 'base64'));
+        print('info', 'screenshot saved', { file });
+        continue;
+      }
+      print('info', `${command.type} ok`, { ...result });
     } catch (error) {
       const coded = toCodedError(error);
       print('error', `${command.type} failed: ${coded.message}`, { code: coded.code });

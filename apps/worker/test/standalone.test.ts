@@ -1,7 +1,7 @@
 /** The worker alone in a terminal: commands on stdin, readable lines on stdout. */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,19 @@ describe('a worker run alone', () => {
     const second = await run(['--session', 'demo', '--engine', 'simulated', '--data-dir', dir], '');
     expect(second.stdout).toMatch(/status → ready/);
     expect(second.stdout).not.toMatch(/QR #1/);
+  });
+
+  it('sends media from a file, checks numbers, and refuses what its engine cannot do', async () => {
+    const file = join(dir, 'invoice.pdf');
+    writeFileSync(file, '%PDF-1.4\n%%EOF\n');
+    const result = await run(
+      ['--session', 'media', '--engine', 'simulated', '--data-dir', dir],
+      `scan\nsend-media 15550002222@c.us ${file} application/pdf your invoice\ncheck 15550000000\ncheck +15550002222\nscreenshot\n`,
+    );
+    expect(result.stdout).toMatch(/INFO {2}command\.sendMedia ok id=true_15550002222@c\.us_\S+ to=15550002222@c\.us timestamp=\d+ type=document/);
+    expect(result.stdout).toMatch(/INFO {2}command\.checkNumber ok exists=false id=null/);
+    expect(result.stdout).toMatch(/INFO {2}command\.checkNumber ok exists=true id=15550002222@c\.us/);
+    expect(result.stdout).toMatch(/ERROR command\.screenshot failed: only a webjs session .* code=WSM_NOT_WEBJS/);
   });
 
   it('refuses a bad session id before touching the disk', async () => {
