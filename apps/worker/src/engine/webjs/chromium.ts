@@ -43,6 +43,13 @@ export function findChromium(configured: string | undefined): string {
   );
 }
 
+/**
+ * The page's viewport, and so a screenshot's size. Set as puppeteer's `defaultViewport`: headless Chromium
+ * takes `--window-size` as the outer size and keeps 87 px of it for window decorations, so a window of
+ * 1280×900 alone gave 1280×813 screenshots (whatsapp-web.js's default viewport is null: the window's).
+ */
+export const VIEWPORT = { width: 1280, height: 900 } as const;
+
 /** Our flags; puppeteer adds its own automation defaults, and operator/emulator flags come after these. */
 export function leanChromiumArgs(): string[] {
   const args = [
@@ -56,8 +63,8 @@ export function leanChromiumArgs(): string[] {
     '--disable-sync',
     '--disable-default-apps',
     '--disable-extensions',
-    // whatsapp-web.js opens its page without a fixed viewport: the window size is the page's, and a screenshot's.
-    '--window-size=1280,900',
+    // The window, else Chromium's 800×600 default; the page itself is VIEWPORT (puppeteer emulates it).
+    `--window-size=${VIEWPORT.width},${VIEWPORT.height}`,
     // Not --disable-crashpad-for-testing: with it Chromium 156 never gets WhatsApp Web's page going (seen here).
     // Its two crashpad handlers daemonize out of the browser's process group; the supervisor kills them by
     // their inherited session mark (WorkerHandle).

@@ -21,7 +21,7 @@ import { SESSION_ENV, signalGroup } from '@wsm/procfs';
 import { WorkerError, toCodedError } from '../../errors.js';
 import type { Engine, EngineContext, MediaToSend, SendOptions } from '../engine.js';
 import { browserDirs, browserEnv, prepareBrowserDirs } from './browser-dirs.js';
-import { findChromium, leanChromiumArgs, proxySettings } from './chromium.js';
+import { findChromium, leanChromiumArgs, proxySettings, VIEWPORT } from './chromium.js';
 import { releaseStaleProfileLock } from './profile-lock.js';
 import { planWebVersion, rememberWorkingVersion, type WebVersionPlan } from './web-version.js';
 import * as messages from './webjs-messages.js';
@@ -91,6 +91,7 @@ export class WebjsEngine implements Engine {
         executablePath,
         headless: true,
         pipe: true,
+        defaultViewport: VIEWPORT,
         timeout: this.#options.launchTimeoutMs,
         protocolTimeout: this.#options.loadTimeoutMs,
         handleSIGINT: false,
