@@ -21,7 +21,17 @@ const build = AjvCompiler();
 // allErrors stays off: collecting every error of a hostile body is a known denial of service.
 // unicode off: lengths count UTF-16 code units, as JavaScript's .length and the IPC protocol's TypeBox checks
 // do; Ajv's default counts code points, and would let through a text of emoji twice as long as the worker takes.
-const shared = { removeAdditional: false, useDefaults: true, allErrors: false, unicode: false } as const;
+// Ajv 8 still honours the option but warns that it is deprecated, at every compiler built: that one warning is
+// dropped, every other goes to the console as before.
+const ajvLogger = {
+  log: console.log,
+  warn: (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('DEPRECATED: option unicode')) return;
+    console.warn(...args);
+  },
+  error: console.error,
+};
+const shared = { removeAdditional: false, useDefaults: true, allErrors: false, unicode: false, logger: ajvLogger } as const;
 
 const bodyRules = build({}, { customOptions: { ...shared, coerceTypes: false } });
 
