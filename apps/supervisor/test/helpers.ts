@@ -3,6 +3,7 @@
  * Waiting is on the manager's events, never on fixed sleeps; only process disappearance (which has no event
  * for processes that are not our children) is polled from /proc.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,4 +185,32 @@ export function recordStatuses(app: App, sessionId: string): string[] {
     if (change.sessionId === sessionId) seen.push(change.status);
   });
   return seen;
+}
+
+export interface FilePart {
+  name?: string;
+  filename?: string;
+  contentType?: string;
+  data: Buffer;
+}
+
+/** A multipart/form-data body, written out by hand so the test controls every byte of it. */
+export function multipartForm(fields: Record<string, string>, files: FilePart[] = []): { headers: Record<string, string>; payload: Buffer } {
+  const boundary = `----wsm${randomBytes(8).toString('hex')}`;
+  const parts: Buffer[] = [];
+  for (const [name, value] of Object.entries(fields)) {
+    parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+  }
+  for (const file of files) {
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\ncontent-disposition: form-data; name="${file.name ?? 'file'}"; filename="${file.filename ?? 'upload.bin'}"\r\n` +
+          `content-type: ${file.contentType ?? 'application/octet-stream'}\r\n\r\n`,
+      ),
+      file.data,
+      Buffer.from('\r\n'),
+    );
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: Buffer.concat(parts) };
 }

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { eventually, json, useTestApps, waitForSession, type TestApp } from './helpers.js';
+import { eventually, json, multipartForm, useTestApps, waitForSession, type FilePart, type TestApp } from './helpers.js';
 
 const apps = useTestApps();
 const MAX = 64 * 1024;
@@ -31,33 +31,6 @@ const spoolFiles = (test: TestApp): string[] => {
   }
 };
 
-interface FilePart {
-  name?: string;
-  filename?: string;
-  contentType?: string;
-  data: Buffer;
-}
-
-/** A multipart/form-data body, written out by hand so the test controls every byte of it. */
-function form(fields: Record<string, string>, files: FilePart[] = []): { headers: Record<string, string>; payload: Buffer } {
-  const boundary = `----wsm${randomBytes(8).toString('hex')}`;
-  const parts: Buffer[] = [];
-  for (const [name, value] of Object.entries(fields)) {
-    parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
-  }
-  for (const file of files) {
-    parts.push(
-      Buffer.from(
-        `--${boundary}\r\ncontent-disposition: form-data; name="${file.name ?? 'file'}"; filename="${file.filename ?? 'upload.bin'}"\r\n` +
-          `content-type: ${file.contentType ?? 'application/octet-stream'}\r\n\r\n`,
-      ),
-      file.data,
-      Buffer.from('\r\n'),
-    );
-  }
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return { headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: Buffer.concat(parts) };
-}
 
 describe('POST /sessions/:sessionId/messages with media', () => {
   it('refuses every bad input with a coded 4xx and leaves no file in the spool', async () => {
@@ -65,7 +38,7 @@ describe('POST /sessions/:sessionId/messages with media', () => {
     await readySession(test, 'media');
     const send = (body: unknown) => test.app.inject({ method: 'POST', url: '/sessions/media/messages', ...json(body) });
     const upload = (fields: Record<string, string>, files: FilePart[] = []) =>
-      test.app.inject({ method: 'POST', url: '/sessions/media/messages', ...form(fields, files) });
+      test.app.inject({ method: 'POST', url: '/sessions/media/messages', ...multipartForm(fields, files) });
 
     const cases: Array<[string, () => Promise<{ statusCode: number; json(): { code: string; message: string } }>, number, string, string?]> = [
       ['JSON base64 over MEDIA_MAX_BYTES', () => send({ to: TO, media: { data: jpeg(MAX + 1).toString('base64') } }), 413, 'WSM_MEDIA_TOO_LARGE'],
@@ -86,7 +59,7 @@ describe('POST /sessions/:sessionId/messages with media', () => {
       ['invalid base64', () => send({ to: TO, media: { data: 'this is not base64!' } }), 400, 'WSM_MEDIA_INVALID_BASE64'],
       ['a lying mimetype', () => send({ to: TO, media: { data: PDF.toString('base64'), mimetype: 'image/png' } }), 415, 'WSM_MEDIA_TYPE_MISMATCH', 'declared image/png but its bytes are a PDF'],
       ['a URL that is not http(s)', () => send({ to: TO, media: { url: 'ftp://example.com/a.jpg' } }), 400, 'WSM_MEDIA_URL_REFUSED'],
-      ['media for a session that does not exist', () => test.app.inject({ method: 'POST', url: '/sessions/nobody/messages', ...form({ to: TO }, [{ data: jpeg(100) }]) }), 404, 'WSM_SESSION_NOT_FOUND'],
+      ['media for a session that does not exist', () => test.app.inject({ method: 'POST', url: '/sessions/nobody/messages', ...multipartForm({ to: TO }, [{ data: jpeg(100) }]) }), 404, 'WSM_SESSION_NOT_FOUND'],
       // Checked, spooled, then refused by the session: nothing sent, the file removed.
       ['a reply to a message the session does not know', () => upload({ to: TO, caption: 'packed', replyTo: 'false_15550002222@c.us_3EB0DEAD' }, [{ filename: 'photo.jpg', data: jpeg(5000) }]), 404, 'WSM_MESSAGE_NOT_FOUND'],
     ];
@@ -111,7 +84,7 @@ describe('POST /sessions/:sessionId/messages with media', () => {
     // Text still goes out as before, and other routes still refuse multipart.
     const text = await send({ to: TO, text: 'still here' });
     expect(text.statusCode).toBe(201);
-    const other = await test.app.inject({ method: 'POST', url: '/sessions', ...form({ sessionId: 'x' }) });
+    const other = await test.app.inject({ method: 'POST', url: '/sessions', ...multipartForm({ sessionId: 'x' }) });
     expect(other.json()).toMatchObject({ statusCode: 415, code: 'WSM_UNSUPPORTED_MEDIA_TYPE' });
   });
 
@@ -120,7 +93,7 @@ describe('POST /sessions/:sessionId/messages with media', () => {
     await test.app.inject({ method: 'POST', url: '/sessions', ...json({ sessionId: 'upload', start: false }) });
     await test.app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = test.app.server.address() as AddressInfo;
-    const { headers, payload } = form({ to: TO }, [{ filename: 'video.mp4', data: randomBytes(4 * 1024 * 1024) }]);
+    const { headers, payload } = multipartForm({ to: TO }, [{ filename: 'video.mp4', data: randomBytes(4 * 1024 * 1024) }]);
     const request = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/sessions/upload/messages', headers: { ...headers, 'content-length': String(payload.length) } });
     request.on('error', () => undefined);
     // Half the body, then wait for the file to be spooling, then hang up.

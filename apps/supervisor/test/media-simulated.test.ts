@@ -6,10 +6,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, json, mediaFixture, useTestApps, waitForSession, type TestApp } from './helpers.js';
+import { eventually, json, mediaFixture, multipartForm, useTestApps, waitForSession, type TestApp } from './helpers.js';
 import { startReceiver, type Receiver } from './webhook-receiver.js';
 
 const apps = useTestApps();
@@ -44,16 +43,6 @@ async function readySession(sessionId: string, env: Record<string, string> = {})
   return test;
 }
 
-function form(fields: Record<string, string>, file: { filename: string; contentType: string; data: Buffer }) {
-  const boundary = `----wsm${randomBytes(8).toString('hex')}`;
-  const parts = Object.entries(fields).map(([name, value]) => Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
-  parts.push(
-    Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${file.filename}"\r\ncontent-type: ${file.contentType}\r\n\r\n`),
-    Buffer.from(file.data),
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  );
-  return { headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: Buffer.concat(parts) };
-}
 
 const event = async (sessionId: string, type: string, id: string) => {
   const find = () => receiver.received.find((entry) => entry.envelope.sessionId === sessionId && entry.envelope.type === type && entry.envelope.data.id === id);
@@ -72,7 +61,7 @@ describe('media on a simulated session', () => {
     const photo = await test.app.inject({
       method: 'POST',
       url: '/sessions/out-1/messages',
-      ...form({ to: TO, caption: 'your order, packed' }, { filename: 'photo.jpg', contentType: 'image/jpeg', data: JPEG }),
+      ...multipartForm({ to: TO, caption: 'your order, packed' }, [{ filename: 'photo.jpg', contentType: 'image/jpeg', data: JPEG }]),
     });
     expect(photo.statusCode).toBe(201);
     expect(photo.json()).toMatchObject({ to: '15550002222@c.us', type: 'image' });
@@ -111,7 +100,7 @@ describe('media on a simulated session', () => {
   it('sends an upload retried under one Idempotency-Key once', async () => {
     const test = await readySession('once-1');
     const send = () => {
-      const upload = form({ to: TO }, { filename: 'a.pdf', contentType: 'application/pdf', data: PDF });
+      const upload = multipartForm({ to: TO }, [{ filename: 'a.pdf', contentType: 'application/pdf', data: PDF }]);
       return test.app.inject({
         method: 'POST',
         url: '/sessions/once-1/messages',
@@ -182,7 +171,7 @@ describe('media on a simulated session', () => {
     const photo = await test.app.inject({
       method: 'POST',
       url: '/sessions/mix-1/messages',
-      ...form({ to: TO, replyTo: first.id }, { filename: 'p.jpg', contentType: 'image/jpeg', data: JPEG }),
+      ...multipartForm({ to: TO, replyTo: first.id }, [{ filename: 'p.jpg', contentType: 'image/jpeg', data: JPEG }]),
     });
     expect(photo.statusCode).toBe(201);
     expect(await event('mix-1', 'message.sent', photo.json().id)).toMatchObject({ replyTo: first.id, type: 'image' });

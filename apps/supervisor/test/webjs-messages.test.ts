@@ -14,6 +14,7 @@ import {
   eventually,
   json,
   mediaFixture,
+  multipartForm,
   noOwnedProcesses,
   removeDir,
   startTestApp,
@@ -87,16 +88,6 @@ afterAll(async () => {
   await new Promise((resolve) => files?.close(resolve));
 });
 
-function form(fields: Record<string, string>, file: { filename: string; contentType: string; data: Buffer }) {
-  const boundary = `----wsm${randomBytes(8).toString('hex')}`;
-  const parts = Object.entries(fields).map(([name, value]) => Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
-  parts.push(
-    Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${file.filename}"\r\ncontent-type: ${file.contentType}\r\n\r\n`),
-    Buffer.from(file.data),
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  );
-  return { headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: Buffer.concat(parts) };
-}
 
 const send = (body: Record<string, unknown>) => test.app.inject({ method: 'POST', url: `${URL_BASE}/messages`, ...json(body) });
 
@@ -120,7 +111,7 @@ describe('media sent from a webjs session', () => {
     const photo = await test.app.inject({
       method: 'POST',
       url: `${URL_BASE}/messages`,
-      ...form({ to: '+1 555 000 2222', caption: 'your order, packed' }, { filename: 'photo.jpg', contentType: 'image/jpeg', data: JPEG }),
+      ...multipartForm({ to: '+1 555 000 2222', caption: 'your order, packed' }, [{ filename: 'photo.jpg', contentType: 'image/jpeg', data: JPEG }]),
     });
     expect(photo.statusCode).toBe(201);
     expect(photo.json()).toMatchObject({ to: PEER, type: 'image' });
@@ -286,7 +277,7 @@ describe('replies, reactions, revokes, read receipts and the number check on a w
     const photo = await test.app.inject({
       method: 'POST',
       url: `${URL_BASE}/messages`,
-      ...form({ to: PEER, replyTo: question.id }, { filename: 'tracking.jpg', contentType: 'image/jpeg', data: JPEG }),
+      ...multipartForm({ to: PEER, replyTo: question.id }, [{ filename: 'tracking.jpg', contentType: 'image/jpeg', data: JPEG }]),
     });
     expect([photo.statusCode, photo.json().type]).toEqual([201, 'image']);
     expect(await recorded(photo.json().id)).toMatchObject({ type: 'image', quotedId: question.id, sha256: sha256(JPEG) });
