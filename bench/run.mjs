@@ -4,7 +4,10 @@
  * Each benchmark runs in its own child process, so one's memory and GC do not skew the next; each is bounded
  * in time. A benchmark that misses a target is run once more with --cpu-prof on the process that does the work,
  * and the profile's summary goes under its table.
- * Usage: node bench/run.mjs [name ...]   (a subset prints its results and leaves docs/benchmarks.md alone)
+ * Usage: node bench/run.mjs [--update] [name ...]
+ *   no names: everything, and docs/benchmarks.md is rewritten
+ *   names: those only; their results are printed and the page left alone, or with --update their sections of
+ *   the page are replaced (each saying when it was measured) and every other section is kept
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -15,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { describeMachine } from './lib/machine.mjs';
 import { describeProfile, summarizeProfile } from './lib/profile.mjs';
 import { readProfile } from './lib/readings.mjs';
-import { renderReport } from './lib/report.mjs';
+import { renderReport, updateReport } from './lib/report.mjs';
 import { ratio } from './lib/format.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -36,6 +39,8 @@ const BENCHMARKS = [
   { name: 'events', args: ['10000', '10'], profileArgs: ['5000', '10'], timeoutMs: 300_000 },
   // Profiles a forwarding node itself; it sets no target, so run.mjs never re-runs it.
   { name: 'cluster', args: [], profile: false, timeoutMs: 600_000 },
+  // Profiles a supervisor taking uploads itself; no target either.
+  { name: 'media', args: ['20', '5', '100'], profile: false, timeoutMs: 600_000 },
 ];
 
 /** Runs one benchmark script in a child process of its own group; resolves with its JSON result. */
@@ -85,7 +90,12 @@ function profileSummary(profileDir, benchmark, window) {
   };
 }
 
-const only = process.argv.slice(2);
+const update = process.argv.includes('--update');
+const only = process.argv.slice(2).filter((arg) => arg !== '--update');
+if (update && only.length === 0) {
+  console.error('--update needs the names of the benchmarks whose sections it replaces (without names, the whole page is rewritten anyway)');
+  process.exit(2);
+}
 const unknown = only.filter((name) => !BENCHMARKS.some((benchmark) => benchmark.name === name));
 if (unknown.length > 0) {
   console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
@@ -129,6 +139,16 @@ const totalSeconds = (performance.now() - started) / 1000;
 if (only.length === 0) {
   writeFileSync(REPORT, renderReport({ machine, results, totalSeconds }));
   process.stderr.write(`[run] wrote ${REPORT} in ${Math.round(totalSeconds)} s\n`);
+} else if (update) {
+  // A failed run leaves its section as it was: the page keeps the last figures honestly obtained.
+  const failed = results.filter((result) => result.error);
+  for (const result of failed) process.stderr.write(`[run] ${result.name} failed (${result.error}): its section is left as it was\n`);
+  const finished = results.filter((result) => !result.error);
+  if (finished.length > 0) {
+    writeFileSync(REPORT, updateReport(readFileSync(REPORT, 'utf8'), { machine, results: finished }));
+    process.stderr.write(`[run] replaced the section(s) ${finished.map((result) => result.name).join(', ')} of ${REPORT} in ${Math.round(totalSeconds)} s\n`);
+  }
+  if (failed.length > 0) process.exitCode = 1;
 } else {
   console.log(JSON.stringify({ machine, results }, null, 2));
 }

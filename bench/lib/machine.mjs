@@ -1,4 +1,4 @@
-/** What the figures were measured on: CPU, cores, memory, Node, kernel, distribution, and the commit measured. */
+/** What the figures were measured on: CPU, cores, memory, Node, kernel, distribution, the commit measured, and the load then. */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -32,5 +32,6 @@ export function describeMachine(repoRoot) {
     commit: commit(repoRoot),
     nodeExtraCaCerts: process.env.NODE_EXTRA_CA_CERTS ?? null,
     date: new Date().toISOString(),
+    loadAverage: os.loadavg(),
   };
 }

@@ -1,5 +1,8 @@
-/** Memory of processes and process groups from /proc (Linux): RSS, and PSS from smaps_rollup. */
-import { readFileSync, readdirSync } from 'node:fs';
+/**
+ * Memory of processes and process groups from /proc (Linux): RSS, and PSS from smaps_rollup; RSS over time
+ * (VmRSS sampled, and VmHWM, the kernel's own peak, which can be reset).
+ */
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 
 const kbField = (text, key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) / 1024;
 
@@ -11,6 +14,35 @@ export function memoryOf(pid) {
   } catch {
     return undefined;
   }
+}
+
+/** VmRSS and VmHWM (its peak since the start or the last resetPeakRss) of a process, in MB, from /proc/<pid>/status. */
+export function rssOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return { rssMb: kbField(status, 'VmRSS'), peakMb: kbField(status, 'VmHWM') };
+}
+
+/** Sets a process's VmHWM back to its RSS now (5 written to /proc/<pid>/clear_refs; Linux 4.0 and later). */
+export function resetPeakRss(pid) {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
+/**
+ * Reads a process's VmRSS every `everyMs` until stopped; `stop()` answers the samples, { at (performance.now()),
+ * rssMb }. A timer of this process: it reads on time only while this event loop is free.
+ */
+export function sampleRss(pid, everyMs) {
+  const samples = [];
+  const read = () => samples.push({ at: performance.now(), rssMb: rssOf(pid).rssMb });
+  read();
+  const timer = setInterval(read, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      read();
+      return samples;
+    },
+  };
 }
 
 /** The process group of a pid (field 5 of /proc/<pid>/stat, counted after the command name). */
@@ -60,6 +92,20 @@ export function cpuTimeMs(pid) {
   const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * (1000 / TICKS_PER_SECOND);
+}
+
+/** CPU time of every live process of a process group, in ms (a browser's tree: what exited meanwhile is not counted). */
+export function groupCpuTimeMs(pgid) {
+  let total = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || pgidOf(Number(name)) !== pgid) continue;
+    try {
+      total += cpuTimeMs(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }
 
 /**
