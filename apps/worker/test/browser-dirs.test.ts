@@ -1,8 +1,10 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { browserDirs, browserEnv, prepareBrowserDirs } from '../src/engine/webjs/browser-dirs.js';
+import { browserDirs, browserEnv, prepareBrowserDirs, socketPathFits } from '../src/engine/webjs/browser-dirs.js';
+import { findChromium } from '../src/engine/webjs/chromium.js';
 import { createLog } from '../src/log.js';
 
 const records: string[] = [];
@@ -50,5 +52,28 @@ describe('the browser directories of a session', () => {
     expect(readdirSync(dirs.tmp)).toEqual([]);
     expect(readdirSync(join(dirs.config, 'chromium'))).toEqual(['Crash Reports']);
     expect(records).toEqual(['removed what dead browsers of this session left in its temp directory']);
+  });
+
+  it("keep Chromium's socket path short enough under a long DATA_DIR: Chromium starts through the link, not without it", async () => {
+    const longDir = join(sessionDir, 'a-data-dir-with-a-long-name-as-operators-choose-them', 'sessions', 'shop-42');
+    const dirs = browserDirs(longDir);
+    expect(socketPathFits(dirs.tmp)).toBe(false);
+    const prepared = await prepareBrowserDirs(dirs, log);
+    expect(prepared.tmp).not.toBe(dirs.tmp);
+    expect(socketPathFits(prepared.tmp)).toBe(true);
+    expect(readlinkSync(prepared.tmp)).toBe(dirs.tmp);
+    // Twice gives the same link, and logs it once.
+    expect((await prepareBrowserDirs(dirs, log)).tmp).toBe(prepared.tmp);
+    expect(records.filter((msg) => msg.includes('too long'))).toHaveLength(1);
+
+    const chromium = findChromium(undefined);
+    const run = (tmp: string) =>
+      spawnSync(chromium, ['--headless', '--no-sandbox', `--user-data-dir=${join(longDir, 'profile')}`, '--dump-dom', 'about:blank'], {
+        env: browserEnv({ ...prepared, tmp }),
+        timeout: 60_000,
+      });
+    expect(run(dirs.tmp).status).not.toBe(0); // the reason for the link: Chromium aborts
+    expect(run(prepared.tmp).status).toBe(0);
+    rmSync(prepared.tmp, { force: true });
   });
 });

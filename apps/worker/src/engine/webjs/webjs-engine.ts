@@ -79,8 +79,7 @@ export class WebjsEngine implements Engine {
     process.env[SESSION_ENV] = sessionId;
     await releaseStaleProfileLock(join(this.#authDir, 'session'), `${SESSION_ENV}=${sessionId}`, log);
     // After the lock check: with no earlier browser of the session alive, its temp files are all leftovers.
-    const dirs = browserDirs(this.#context.sessionDir);
-    await prepareBrowserDirs(dirs, log);
+    const dirs = await prepareBrowserDirs(browserDirs(this.#context.sessionDir), log);
     const webVersion = await planWebVersion(this.#options.webVersion, this.#context.sessionDir);
     this.#webVersion = webVersion;
     if (webVersion.webVersion !== undefined) log.info('loading a pinned WhatsApp Web version', { version: webVersion.webVersion, from: webVersion.webVersionCache.type });
