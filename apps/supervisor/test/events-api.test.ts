@@ -110,8 +110,8 @@ describe('POST /sessions/:id/messages with Idempotency-Key', () => {
     expect(other.json().id).not.toBe(first.json().id);
     const sentEvents = (await test.app.outbox.eventsAfter(STREAM_START, 10_000)).filter(({ envelope }) => envelope.type === 'message.sent');
     expect(sentEvents.map(({ envelope }) => envelope.data)).toEqual([
-      { id: first.json().id, to: '15550002222@c.us', body: 'pay 10 EUR', idempotencyKey: 'order-77' },
-      { id: other.json().id, to: '15550002222@c.us', body: 'pay 10 EUR', idempotencyKey: 'order-78' },
+      { id: first.json().id, to: '15550002222@c.us', type: 'chat', body: 'pay 10 EUR', media: null, replyTo: null, idempotencyKey: 'order-77' },
+      { id: other.json().id, to: '15550002222@c.us', type: 'chat', body: 'pay 10 EUR', media: null, replyTo: null, idempotencyKey: 'order-78' },
     ]);
   });
 
