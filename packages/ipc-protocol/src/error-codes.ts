@@ -29,7 +29,6 @@ export const WorkerErrorCode = {
   MEDIA_EXPIRED: 'WSM_MEDIA_EXPIRED',
   /** WhatsApp Web refused the media (its own probe failed: a codec Chromium cannot play, a broken file). */
   MEDIA_REJECTED: 'WSM_MEDIA_REJECTED',
-  NUMBER_NOT_ON_WHATSAPP: 'WSM_NUMBER_NOT_ON_WHATSAPP',
   /** WEB_VERSION names a version that is neither saved on this node nor at WEB_VERSION_URL. */
   WEB_VERSION_UNAVAILABLE: 'WSM_WEB_VERSION_UNAVAILABLE',
 } as const;

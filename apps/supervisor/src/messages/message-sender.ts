@@ -7,7 +7,7 @@
  *   key `pending`      → the same request in flight here is awaited; one left by a crash is sent again with the
  *                        key, and the worker's own journal answers with the first result if it had sent it
  *
- * A send that certainly did not happen (the session was not ready, the quoted message or the number is unknown,
+ * A send that certainly did not happen (the session was not ready, the quoted message is unknown,
  * WhatsApp refused the media) frees its key for a later retry.
  *
  * Media: the bytes are loaded (a URL fetched) only once the key is known not to be sent already, so a retry
@@ -37,7 +37,6 @@ const NOT_SENT: ReadonlySet<string> = new Set([
   WorkerErrorCode.NOT_STARTED,
   WorkerErrorCode.MESSAGE_NOT_FOUND,
   WorkerErrorCode.MEDIA_REJECTED,
-  WorkerErrorCode.NUMBER_NOT_ON_WHATSAPP,
 ]);
 
 export interface SenderOptions {
