@@ -1,6 +1,7 @@
 #!/bin/sh
 # First start: an empty PGDATA gets a cluster, a role POSTGRES_USER (no superuser) with POSTGRES_PASSWORD, and
-# its own database POSTGRES_DB; then PostgreSQL runs in the foreground, reachable with a password from anywhere.
+# its own database POSTGRES_DB; then PostgreSQL runs in the foreground, reachable with a password from anywhere,
+# with any arguments given (e.g. -c port=5433).
 set -eu
 : "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}"
 user=${POSTGRES_USER:-wsm}
@@ -19,4 +20,4 @@ SQL
   "$bin/pg_ctl" -D "$PGDATA" -w -m fast stop >/dev/null
   echo "wsm-postgres: created role $user and database $db" >&2
 fi
-exec "$bin/postgres" -D "$PGDATA" -c listen_addresses='*' -c unix_socket_directories=/tmp
+exec "$bin/postgres" -D "$PGDATA" -c listen_addresses='*' -c unix_socket_directories=/tmp "$@"
