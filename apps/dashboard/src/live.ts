@@ -1,5 +1,6 @@
 /**
- * The sessions as they are now, kept live by GET /events: opened first, then every session loaded (GET /sessions,
+ * The sessions as they are now, kept live by GET /events (statuses and QR codes only: message traffic is the
+ * session view's own stream, see session-events.ts): opened first, then every session loaded (GET /sessions,
  * page by page), so nothing that happens in between is lost. A `session.status` event changes the row at once and
  * marks the session stale; stale sessions are read again in batches (their memory, account, lastError, restarts),
  * so a burst of events over thousands of sessions costs a few requests, never a poll.
@@ -19,7 +20,8 @@ interface SeenStatus {
   at: string;
 }
 
-const KEPT_EVENTS = 2000;
+/** What the list needs; a session's view streams the rest of its own events. */
+const TYPES = 'session.status,session.qr';
 const REFRESH_DELAY_MS = 150;
 const REFRESH_CONCURRENCY = 6;
 /** More stale sessions than this at once: one full reload is cheaper than one request each. */
@@ -27,8 +29,8 @@ const RELOAD_ABOVE = 200;
 
 export class LiveSessions {
   readonly sessions = new Map<string, Session>();
-  /** The events seen since the page opened, oldest first (the last KEPT_EVENTS). */
-  events: Envelope[] = [];
+  /** The first event this page saw: a session's view replays that session's events from there. */
+  firstEventId: string | undefined;
   connection: Connection = 'connecting';
   loaded = false;
   loadError: string | undefined;
@@ -91,8 +93,9 @@ export class LiveSessions {
   }
 
   #open(): void {
-    const query = this.#lastEventId === undefined ? '' : `?lastEventId=${encodeURIComponent(this.#lastEventId)}`;
-    const source = new EventSource(`/events${query}`);
+    const query = new URLSearchParams({ types: TYPES });
+    if (this.#lastEventId !== undefined) query.set('lastEventId', this.#lastEventId);
+    const source = new EventSource(`/events?${query}`);
     this.#source = source;
     source.onopen = () => {
       this.connection = 'live';
@@ -122,8 +125,7 @@ export class LiveSessions {
   }
 
   #apply(event: Envelope): void {
-    this.events.push(event);
-    if (this.events.length > KEPT_EVENTS) this.events = this.events.slice(-KEPT_EVENTS);
+    this.firstEventId ??= event.id;
     if (event.type === 'session.status') {
       const status = event.data.status as SessionStatus;
       this.#seen.set(event.sessionId, { status, at: event.timestamp });

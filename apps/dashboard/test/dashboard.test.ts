@@ -137,6 +137,8 @@ describe('the dashboard in Chromium', () => {
     await page.waitForFunction((image: HTMLImageElement) => image.complete && image.naturalWidth > 0, {}, qr!);
     expect(await qr!.evaluate((image) => image.getAttribute('alt'))).toContain('scan it with WhatsApp');
     await waitForText('.events li[data-event-type="session.qr"]', 'QR code');
+    // Replayed: it happened before the session's view opened.
+    await waitForText('.events li[data-event-type="session.status"]', 'start requested');
     await waitForText('.logs .log-msg', 'waiting for the phone');
     await screenshot('session-qr', true);
 

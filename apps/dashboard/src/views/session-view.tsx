@@ -10,6 +10,7 @@ import { announce, OutcomeLine, Panel, StatusBadge, useConfirm, type Outcome } f
 import { account, bytes, clock, time } from '../format.js';
 import { useLive, useLoad } from '../hooks.js';
 import type { LiveSessions } from '../live.js';
+import { SessionEvents } from '../session-events.js';
 import { errorInWords, STATUS_WORDS } from '../words.js';
 
 const describeError = (error: unknown): string =>
@@ -30,6 +31,13 @@ export function SessionView({ live, sessionId }: { live: LiveSessions; sessionId
   }, [status, sessionId]);
 
   useEffect(() => live.refresh(sessionId), [live, sessionId]);
+
+  const [stream, setStream] = useState<SessionEvents | undefined>(undefined);
+  useEffect(() => {
+    const opened = new SessionEvents(sessionId, live.firstEventId);
+    setStream(opened);
+    return () => opened.close();
+  }, [live, sessionId]);
 
   if (session === undefined) {
     return (
@@ -65,8 +73,8 @@ export function SessionView({ live, sessionId }: { live: LiveSessions; sessionId
           <QrPanel live={live} session={session} />
           <ScreenshotPanel session={session} />
         </div>
-        <EventsPanel live={live} sessionId={sessionId} />
-        <LogsPanel live={live} sessionId={sessionId} />
+        <EventsPanel stream={stream} sessionId={sessionId} />
+        <LogsPanel stream={stream} sessionId={sessionId} />
       </div>
     </>
   );
@@ -291,13 +299,19 @@ function eventSummary(event: Envelope): string {
   }
 }
 
-function EventsPanel({ live, sessionId }: { live: LiveSessions; sessionId: string }) {
-  useLive(live);
-  const events = live.events.filter((event) => event.sessionId === sessionId).slice(-50).reverse();
+/** Re-renders on each event of the session's stream. */
+function useStream(stream: SessionEvents | undefined): void {
+  const [, setCount] = useState(0);
+  useEffect(() => stream?.subscribe(() => setCount((count) => count + 1)), [stream]);
+}
+
+function EventsPanel({ stream, sessionId }: { stream: SessionEvents | undefined; sessionId: string }) {
+  useStream(stream);
+  const events = [...(stream?.events ?? [])].reverse();
   return (
     <Panel title="Last events" id="events-title">
       {events.length === 0 ? (
-        <p class="muted">No event since this page opened.</p>
+        <p class="muted">No event since the dashboard opened.</p>
       ) : (
         <ol class="events" aria-label={`Events of ${sessionId}, newest first`}>
           {events.map((event) => (
@@ -315,16 +329,16 @@ function EventsPanel({ live, sessionId }: { live: LiveSessions; sessionId: strin
 
 const LOG_FIELDS = new Set(['time', 'level', 'source', 'msg']);
 
-function LogsPanel({ live, sessionId }: { live: LiveSessions; sessionId: string }) {
+function LogsPanel({ stream, sessionId }: { stream: SessionEvents | undefined; sessionId: string }) {
   const logs = useLoad(() => json<LogRecord[]>('GET', sessionPath(sessionId, '/logs?limit=200')), [sessionId]);
   const [follow, setFollow] = useState(true);
 
   // Following: read again shortly after each of the session's events (they come with log records).
   useEffect(() => {
-    if (!follow) return;
+    if (!follow || stream === undefined) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const stop = live.onEvent((event) => {
-      if (event.sessionId !== sessionId || timer !== undefined) return;
+    const stop = stream.subscribe(() => {
+      if (timer !== undefined) return;
       timer = setTimeout(() => {
         timer = undefined;
         void logs.reload();
@@ -334,7 +348,7 @@ function LogsPanel({ live, sessionId }: { live: LiveSessions; sessionId: string 
       stop();
       if (timer !== undefined) clearTimeout(timer);
     };
-  }, [live, sessionId, follow, logs.reload]);
+  }, [stream, follow, logs.reload]);
 
   const records = [...(logs.data ?? [])].reverse();
   return (
