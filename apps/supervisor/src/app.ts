@@ -20,6 +20,7 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { logRoutes } from './routes/logs.js';
 import { chatRoutes } from './routes/chats.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { mediaRoutes } from './routes/media.js';
 import { messageRoutes } from './routes/messages.js';
 import { nodeRoutes } from './routes/nodes.js';
@@ -111,6 +112,7 @@ export async function buildApp(options: BuildOptions): Promise<App> {
     await app.register(routes);
   }
   if (auth !== undefined) await app.register(authRoutes(auth));
+  await app.register(dashboardRoutes());
 
   app.addHook('onReady', () => services.start());
   app.addHook('onClose', () => services.close());

@@ -178,6 +178,35 @@ describe('/docs in a browser', () => {
   });
 });
 
+describe('/dashboard in a browser', () => {
+  it('sends a page load without credentials to the sign-in page, which comes back to the dashboard only', async () => {
+    const { url } = await serve();
+    const html = { accept: 'text/html,application/xhtml+xml' };
+    const bounced = await fetch(`${url}/dashboard`, { headers: html, redirect: 'manual' });
+    expect(bounced.status).toBe(303);
+    expect(bounced.headers.get('location')).toBe('/auth/login?next=%2Fdashboard');
+    // Its scripts are no page loads: the coded 401.
+    expect((await fetch(`${url}/dashboard/assets/main.js`)).status).toBe(401);
+
+    // The sign-in page goes on to ?next= only when it is the dashboard (a deep link in it) or /docs.
+    const page = await (await fetch(`${url}/auth/login?next=%2Fdashboard`, { headers: html })).text();
+    const pattern = /const target = \/(.+)\/\.test\(next\)/.exec(page)?.[1];
+    expect(pattern).toBeDefined();
+    const allowed = new RegExp(pattern!);
+    for (const next of ['/dashboard', '/dashboard#/sessions/shop-42', '/docs', '/docs/static/index.html']) expect(allowed.test(next), next).toBe(true);
+    for (const next of ['https://evil.example.net/', '//evil.example.net/dashboard', '/dashboardx', '/\\evil.example.net', 'javascript:alert(1)']) {
+      expect(allowed.test(next), next).toBe(false);
+    }
+
+    const { cookie } = await signIn(url);
+    const dashboard = await fetch(`${url}/dashboard`, { headers: { ...html, cookie: cookie! }, redirect: 'manual' });
+    expect([200, 503]).toContain(dashboard.status); // 503: the dashboard was not built (pnpm build builds it)
+    expect(dashboard.headers.get('content-security-policy')).toContain("connect-src 'self'");
+    const spec = (await (await fetch(`${url}/docs/json`, { headers: { cookie: cookie! } })).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(spec.paths).filter((path) => path.startsWith('/dashboard'))).toEqual([]);
+  });
+});
+
 describe('CORS', () => {
   const preflight = (url: string, origin: string): Promise<Response> =>
     fetch(`${url}/sessions`, {

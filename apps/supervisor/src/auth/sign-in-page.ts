@@ -1,6 +1,8 @@
 /**
- * The sign-in page that /docs sends a browser to: one field for the API key, posted as JSON to POST /auth/login,
- * then on to /docs. Plain HTML, nothing from a CDN; its one script and one style are allowed by hash in its CSP.
+ * The sign-in page that /docs and /dashboard send a browser to: one field for the API key, posted as JSON to
+ * POST /auth/login, then back to the page named by `?next=` (the dashboard, a deep link in it, or /docs: nothing
+ * else, so the page cannot be made to send a signed-in browser elsewhere), by default /docs. Plain HTML, nothing
+ * from a CDN; its one script and one style are allowed by hash in its CSP.
  */
 import { createHash } from 'node:crypto';
 
@@ -9,6 +11,8 @@ input,button{font:inherit;padding:.4rem .6rem}input{width:100%;box-sizing:border
 #status{min-height:1.5em;color:#a00}`;
 
 const SCRIPT = `const form = document.getElementById('sign-in');
+const next = new URLSearchParams(location.search).get('next') ?? '';
+const target = /^\\/(dashboard|docs)([/?#]|$)/.test(next) ? next : '/docs';
 const status = document.getElementById('status');
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -18,7 +22,7 @@ form.addEventListener('submit', async (event) => {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ apiKey: form.elements.apiKey.value }),
   });
-  if (response.ok) location.assign('/docs');
+  if (response.ok) location.assign(target);
   else status.textContent = response.status === 401 ? 'That is not the API key.' : 'Sign-in failed (' + response.status + ').';
 });
 document.getElementById('sign-out').addEventListener('click', async () => {

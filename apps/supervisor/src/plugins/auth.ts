@@ -6,7 +6,8 @@
  * - the `wsm_session` cookie of POST /auth/login; a request that changes something also has to pass the origin
  *   check (auth/request-origin.ts);
  * - on GET /events only, a `?token=` of GET /auth/token, as an EventSource can set no header.
- * A browser opening /docs without any of them is sent to the sign-in page; anything else is 401 WSM_UNAUTHORIZED.
+ * A browser opening /docs or /dashboard without any of them is sent to the sign-in page (which comes back to
+ * /dashboard); anything else is 401 WSM_UNAUTHORIZED.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import cookie from '@fastify/cookie';
@@ -49,9 +50,15 @@ export function sessionCookie(request: FastifyRequest, parseCookie: AuthOptions[
   return typeof header === 'string' ? parseCookie(header)[SESSION_COOKIE] : undefined;
 }
 
-/** A page load of the documentation (not its scripts or its JSON): worth a redirect rather than a JSON 401. */
-function isDocsPageLoad(request: FastifyRequest, route: string | undefined): boolean {
-  return request.method === 'GET' && route?.startsWith('/docs') === true && /text\/html/.test(request.headers.accept ?? '');
+/**
+ * Where to send a page load (not a script, an image or JSON) of the documentation or the dashboard that has no
+ * credential: the sign-in page, told to come back to the dashboard (it goes on to /docs by default).
+ */
+function signInRedirect(request: FastifyRequest, route: string | undefined): string | undefined {
+  if (request.method !== 'GET' || !/text\/html/.test(request.headers.accept ?? '')) return undefined;
+  if (route?.startsWith('/docs') === true) return SIGN_IN_PAGE;
+  if (route === '/dashboard' || route === '/dashboard/') return `${SIGN_IN_PAGE}?next=%2Fdashboard`;
+  return undefined;
 }
 
 export function authHook(options: AuthOptions): onRequestHookHandler {
@@ -83,7 +90,8 @@ export function authHook(options: AuthOptions): onRequestHookHandler {
       if (typeof token === 'string' && options.tokens.verify('events', token)) return;
     }
 
-    if (isDocsPageLoad(request, route)) return reply.redirect(SIGN_IN_PAGE, 303);
+    const signIn = signInRedirect(request, route);
+    if (signIn !== undefined) return reply.redirect(signIn, 303);
     throw new Errors.UNAUTHORIZED();
   };
 }

@@ -160,6 +160,7 @@ export const PairingCodeBody = withExample(Type.Object({ phoneNumber: PhoneNumbe
 export const PairingCodeReply = Type.Object({
   code: Type.String({ description: 'The code to type on the phone: Linked devices → Link with phone number' }),
 });
+export type PairingCodeReply = Static<typeof PairingCodeReply>;
 export const QrReply = Type.Object({ qr: Type.String({ description: "The QR code's text: render it as a QR code (or ask for ?format=png)" }) });
 
 export const SentMessageReply = SentMessage;
