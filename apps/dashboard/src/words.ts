@@ -54,7 +54,6 @@ const ERROR_WORDS: Readonly<Record<LastErrorCodeName, string>> = {
   WSM_MEDIA_NOT_FOUND: 'The message has no media.',
   WSM_MEDIA_EXPIRED: 'The media is no longer available.',
   WSM_MEDIA_REJECTED: 'WhatsApp Web refused the media.',
-  WSM_NUMBER_NOT_ON_WHATSAPP: 'The number is not on WhatsApp.',
 };
 
 /** A lastError in words: what it means, or its own message for a code the dashboard does not know. */
