@@ -31,8 +31,10 @@ export async function startInProcess(env = {}) {
       app.sessions.on('status', onStatus);
     });
 
+  // With API_KEY set every call carries it, as a real client's would.
+  const headers = config.apiKey === undefined ? {} : { 'x-api-key': config.apiKey };
   const call = async (method, url, payload) => {
-    const reply = await app.inject({ method, url, ...(payload === undefined ? {} : { payload }) });
+    const reply = await app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
     if (reply.statusCode >= 300) throw new Error(`${method} ${url} answered ${reply.statusCode}: ${reply.body}`);
     return reply.body === '' ? undefined : reply.json();
   };
