@@ -2,6 +2,7 @@
  * The supervisor's configuration, read once from the environment (all optional; see the README's table).
  * A bad value stops start-up with a message naming the variable, rather than running with a surprise.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -242,10 +243,17 @@ function corsOrigins(env: Env): string[] {
 
 const optional = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
 
-/** The compiled worker shipped in the workspace; resolved through the package so a deployment can move it. */
+/**
+ * The worker shipped in the workspace, bundled into one file by `pnpm build` (apps/worker/scripts/bundle.mjs):
+ * it starts in about half the time of the module graph in dist/main.js. Resolved through the package so a
+ * deployment can move it.
+ */
 function defaultWorkerEntry(): string {
   const require = createRequire(import.meta.url);
-  return resolve(require.resolve('@wsm/worker/package.json'), '..', 'dist', 'main.js');
+  const entry = resolve(require.resolve('@wsm/worker/package.json'), '..', 'dist', 'worker.cjs');
+  // Said now rather than as a crash loop of every session: `tsc -b` alone compiles the worker but does not bundle it.
+  if (!existsSync(entry)) throw new ConfigError(`the bundled worker ${entry} is missing: run \`pnpm build\`, or set WORKER_ENTRY`);
+  return entry;
 }
 
 const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/;

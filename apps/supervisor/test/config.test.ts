@@ -8,7 +8,7 @@ describe('loadConfig', () => {
     expect(config.dataDir).toMatch(/\/data$/);
     expect(config.heartbeatTimeoutMs).toBeLessThanOrEqual(30_000);
     expect(config.restart.baseDelayMs).toBeLessThanOrEqual(1000);
-    expect(config.workerEntry).toMatch(/apps\/worker\/dist\/main\.js$/);
+    expect(config.workerEntry).toMatch(/apps\/worker\/dist\/worker\.cjs$/);
   });
 
   it('derives a heartbeat interval that fits several beats in the timeout', () => {
