@@ -71,11 +71,13 @@ COPY apps/supervisor/tsconfig.json apps/supervisor/
 COPY apps/supervisor/src apps/supervisor/src
 COPY apps/worker/tsconfig.json apps/worker/
 COPY apps/worker/src apps/worker/src
+COPY apps/worker/scripts apps/worker/scripts
 COPY packages/ipc-protocol/tsconfig.json packages/ipc-protocol/
 COPY packages/ipc-protocol/src packages/ipc-protocol/src
 COPY packages/procfs/tsconfig.json packages/procfs/
 COPY packages/procfs/src packages/procfs/src
-RUN pnpm exec tsc -b apps/supervisor
+# The worker runs from one bundled file (dist/worker.cjs, the supervisor's default WORKER_ENTRY): it starts faster.
+RUN pnpm exec tsc -b apps/supervisor && node apps/worker/scripts/bundle.mjs
 
 FROM node AS runtime
 # chromium for the webjs engine; tini as PID 1 forwards signals and reaps the zombies that Chromium's
