@@ -75,7 +75,20 @@ const rows = [
   row('start→qr, median', { figure: ms(spawn.median), reference: ms(fork.median), ratio: spawnRatio, target: `≤ ${TARGET}×`, met: spawnRatio <= TARGET }),
   row('start→qr, p90', { figure: ms(spawn.p90), reference: ms(fork.p90), ratio: spawn.p90 / fork.p90 }),
 ];
-const notes = [];
+const notes = [
+  // What the levers of issue 13 gave, measured by this script (isolated probes where it says so): kept beside the
+  // figures they explain, as `--update spawn` rewrites the whole section.
+  'Before (commit c7b85b8, the worker started from dist/main.js through the ES module loader), two runs of this script: ' +
+    '185–229 ms vs 71–84 ms, 2.60–2.74×; with NODE_EXTRA_CA_CERTS 289–336 ms vs 195–246 ms, 1.37–1.48×.',
+  'What each lever gave: the single-file CommonJS bundle (dist/worker.cjs, the default WORKER_ENTRY) took a worker from ~110 ms ' +
+    'to ~66 ms to its hello, against ~52 ms for a bare fork; keeping TypeBox (needed only to explain a malformed message) out of ' +
+    'the bundle was ~18 ms of that. No gain, not kept: minifying the bundle; a V8 code cache through vm.Script cachedData ' +
+    '(−1.4 ms, noise; Node 20 has neither module.enableCompileCache nor NODE_COMPILE_CACHE, both Node 22.1+); sending ' +
+    '`supervisor.start` at fork instead of after `worker.hello` (±0.1 ms: the worker is busy loading until then anyway). ' +
+    'Left: ~5 ms loading node:crypto for the simulated QR (webjs loads it anyway), ~7 ms from hello to qr.',
+  'A warm pool of pre-forked workers (not built: the target is met without it) would cost, per idle worker that has loaded ' +
+    'the bundle, ~7 MB of private memory (PSS ~11 MB) and no CPU: it sends no heartbeat before `supervisor.start`.',
+];
 let withCaRaw = {};
 if (caBundle !== undefined) {
   const spawnCa = summarize(taken.spawnCa);
