@@ -1,18 +1,18 @@
 /**
  * Who may call the API when API_KEY is set; the first credential a request presents decides:
  * - none needed: GET/HEAD /health, the sign-in page, POST /auth/login and /auth/logout;
- * - the key, as `x-api-key: <key>` or `Authorization: Bearer <key>`, compared in constant time (both sides hashed
- *   first, so their lengths match too); on GET /metrics METRICS_TOKEN as well;
+ * - the key, as `x-api-key: <key>` or `Authorization: Bearer <key>`, compared in constant time, its length
+ *   included (auth/secret-match.ts); on GET /metrics METRICS_TOKEN as well;
  * - the `wsm_session` cookie of POST /auth/login; a request that changes something also has to pass the origin
  *   check (auth/request-origin.ts);
  * - on GET /events only, a `?token=` of GET /auth/token, as an EventSource can set no header.
  * A browser opening /docs or /dashboard without any of them is sent to the sign-in page (which comes back to
  * /dashboard); anything else is 401 WSM_UNAUTHORIZED.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { originAllowed, SAFE_METHODS } from '../auth/request-origin.js';
+import { secretMatcher } from '../auth/secret-match.js';
 import { TokenSigner } from '../auth/signed-tokens.js';
 import { Errors } from '../errors.js';
 
@@ -26,8 +26,6 @@ export interface AuthOptions {
   corsOrigins: readonly string[];
   parseCookie(header: string): Record<string, string | undefined>;
 }
-
-export const secretDigest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 const READS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 
@@ -62,8 +60,8 @@ function signInRedirect(request: FastifyRequest, route: string | undefined): str
 }
 
 export function authHook(options: AuthOptions): onRequestHookHandler {
-  const expected = secretDigest(options.apiKey);
-  const metrics = options.metricsToken === undefined ? undefined : secretDigest(options.metricsToken);
+  const isKey = secretMatcher(options.apiKey);
+  const isMetricsToken = options.metricsToken === undefined ? undefined : secretMatcher(options.metricsToken);
   const corsOrigins = new Set(options.corsOrigins);
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const route = request.routeOptions.url;
@@ -72,9 +70,8 @@ export function authHook(options: AuthOptions): onRequestHookHandler {
 
     const presented = presentedKey(request.headers);
     if (presented !== undefined) {
-      const hashed = secretDigest(presented);
-      if (timingSafeEqual(hashed, expected)) return;
-      if (metrics !== undefined && route === '/metrics' && READS.has(method) && timingSafeEqual(hashed, metrics)) return;
+      if (isKey(presented)) return;
+      if (isMetricsToken !== undefined && route === '/metrics' && READS.has(method) && isMetricsToken(presented)) return;
       throw new Errors.UNAUTHORIZED();
     }
 
