@@ -63,15 +63,16 @@ export function authHook(options: AuthOptions): onRequestHookHandler {
   const isKey = secretMatcher(options.apiKey);
   const isMetricsToken = options.metricsToken === undefined ? undefined : secretMatcher(options.metricsToken);
   const corsOrigins = new Set(options.corsOrigins);
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+  /** Undefined: let it through; a path: send the browser there; a throw: refuse it. */
+  const decide = (request: FastifyRequest): string | undefined => {
     const route = request.routeOptions.url;
     const method = request.method;
-    if (route !== undefined && isPublic(method, route)) return;
+    if (route !== undefined && isPublic(method, route)) return undefined;
 
     const presented = presentedKey(request.headers);
     if (presented !== undefined) {
-      if (isKey(presented)) return;
-      if (isMetricsToken !== undefined && route === '/metrics' && READS.has(method) && isMetricsToken(presented)) return;
+      if (isKey(presented)) return undefined;
+      if (isMetricsToken !== undefined && route === '/metrics' && READS.has(method) && isMetricsToken(presented)) return undefined;
       throw new Errors.UNAUTHORIZED();
     }
 
@@ -79,17 +80,30 @@ export function authHook(options: AuthOptions): onRequestHookHandler {
       if (!SAFE_METHODS.has(method) && !originAllowed(request, corsOrigins)) {
         throw new Errors.FORBIDDEN_ORIGIN(method, request.headers.origin ?? 'an unnamed one (no Origin header)');
       }
-      return;
+      return undefined;
     }
 
     if (route === '/events' && method === 'GET') {
       const { token } = request.query as { token?: unknown };
-      if (typeof token === 'string' && options.tokens.verify('events', token)) return;
+      if (typeof token === 'string' && options.tokens.verify('events', token)) return undefined;
     }
 
     const signIn = signInRedirect(request, route);
-    if (signIn !== undefined) return reply.redirect(signIn, 303);
+    if (signIn !== undefined) return signIn;
     throw new Errors.UNAUTHORIZED();
+  };
+  // Callback style: an async hook would cost every request a promise and a turn of the microtask queue.
+  return (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+    let signIn: string | undefined;
+    try {
+      signIn = decide(request);
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    // A reply sent from a hook ends the request there: done() is not called.
+    if (signIn === undefined) done();
+    else void reply.redirect(signIn, 303);
   };
 }
 
