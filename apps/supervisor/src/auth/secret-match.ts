@@ -8,13 +8,12 @@ import { timingSafeEqual } from 'node:crypto';
 
 export function secretMatcher(secret: string): (presented: string) => boolean {
   const expected = Buffer.from(secret, 'utf8');
-  // Reused: a request's key is copied here, never kept (the event loop runs one check at a time).
+  // Reused (the event loop runs one check at a time). Not wiped after: it holds the secret itself, already
+  // in `expected`, or a wrong guess.
   const scratch = Buffer.alloc(expected.length);
   return (presented) => {
     const sameLength = Buffer.byteLength(presented, 'utf8') === expected.length;
     if (sameLength) scratch.write(presented, 0, 'utf8');
-    const equal = timingSafeEqual(sameLength ? scratch : expected, expected);
-    scratch.fill(0);
-    return sameLength && equal;
+    return timingSafeEqual(sameLength ? scratch : expected, expected) && sameLength;
   };
 }
