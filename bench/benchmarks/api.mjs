@@ -110,6 +110,10 @@ emit({
     row('server CPU busy (of one core)', { figure: percent(busy.figure), reference: percent(busy.reference), ratio: busy.figure / busy.reference }),
   ],
   notes: [
+    'Before the levers of issue 13 (commit 0c47bff, this benchmark as it is now): 2,868 vs 4,820 req/s, 0.60×; 213 vs 86 µs of server ' +
+      'CPU per request, 2.49×; 3,516 req/s without a key. The issue had measured 0.31-0.39× (11,741-14,050 vs 35,972-38,413 req/s) ' +
+      'on a quieter machine. Levers: the Session serialized once per change (~24% of CPU per request), the key compared without ' +
+      'hashing (~13%), HTTP latency counted without prom-client per observation (~5%), the auth hook as a callback (~3%).',
     `Response size ${Buffer.byteLength(JSON.stringify(template))} bytes on both sides.`,
     'autocannon shares the 2 cores with the server under test: a server that is not near 100% busy is being held back by the load ' +
       'generator, and then CPU per request (from /proc/<pid>/stat) compares the two servers more fairly than requests/s.',
