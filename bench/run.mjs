@@ -32,7 +32,7 @@ const REPORT = join(ROOT, 'docs', 'benchmarks.md');
 const BENCHMARKS = [
   { name: 'spawn', args: ['30'], profileArgs: ['15'], inProcess: true, timeoutMs: 120_000 },
   { name: 'recovery', args: ['25'], profileArgs: ['12'], inProcess: true, timeoutMs: 120_000 },
-  { name: 'api', args: ['5', '3'], profileArgs: ['5', '1'], timeoutMs: 150_000 },
+  { name: 'api', args: ['5', '5'], profileArgs: ['5', '1'], timeoutMs: 180_000 },
   { name: 'memory', args: ['5', '30'], inProcess: true, profile: false, timeoutMs: 240_000 },
   { name: 'webjs', args: ['5'], inProcess: true, profile: false, timeoutMs: 240_000 },
   { name: 'scale', args: ['200'], profileArgs: ['200'], timeoutMs: 300_000 },

@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { OutboxStore } from './events/outbox-store.js';
+import { HttpLatency } from './http-latency.js';
 import type { Observer } from './observer.js';
 import type { SessionRunner } from './session/session-runner.js';
 import { SESSION_STATUSES } from './session/state-machine.js';
@@ -16,7 +17,7 @@ export class Metrics implements Observer {
   readonly #reprieves: Counter<'reason'>;
   readonly #commands: Histogram<'command' | 'outcome'>;
   readonly #deliveries: Counter<'outcome'>;
-  readonly http: Histogram<'method' | 'route' | 'status_code'>;
+  readonly http: HttpLatency;
 
   /** `runner` is read at scrape time: the runner is built with this object as its observer. */
   constructor(runner: () => SessionRunner, outbox: OutboxStore) {
@@ -99,13 +100,7 @@ export class Metrics implements Observer {
       labelNames: ['outcome'],
       registers,
     });
-    this.http = new Histogram({
-      name: 'wsm_http_request_duration_seconds',
-      help: 'HTTP request latency by route',
-      labelNames: ['method', 'route', 'status_code'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
-      registers,
-    });
+    this.http = new HttpLatency(this.registry, [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5]);
   }
 
   workerExit(cause: string): void {

@@ -1,18 +1,18 @@
 /**
  * Who may call the API when API_KEY is set; the first credential a request presents decides:
  * - none needed: GET/HEAD /health, the sign-in page, POST /auth/login and /auth/logout;
- * - the key, as `x-api-key: <key>` or `Authorization: Bearer <key>`, compared in constant time (both sides hashed
- *   first, so their lengths match too); on GET /metrics METRICS_TOKEN as well;
+ * - the key, as `x-api-key: <key>` or `Authorization: Bearer <key>`, compared in constant time, its length
+ *   included (auth/secret-match.ts); on GET /metrics METRICS_TOKEN as well;
  * - the `wsm_session` cookie of POST /auth/login; a request that changes something also has to pass the origin
  *   check (auth/request-origin.ts);
  * - on GET /events only, a `?token=` of GET /auth/token, as an EventSource can set no header.
  * A browser opening /docs or /dashboard without any of them is sent to the sign-in page (which comes back to
  * /dashboard); anything else is 401 WSM_UNAUTHORIZED.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { originAllowed, SAFE_METHODS } from '../auth/request-origin.js';
+import { secretMatcher } from '../auth/secret-match.js';
 import { TokenSigner } from '../auth/signed-tokens.js';
 import { Errors } from '../errors.js';
 
@@ -26,8 +26,6 @@ export interface AuthOptions {
   corsOrigins: readonly string[];
   parseCookie(header: string): Record<string, string | undefined>;
 }
-
-export const secretDigest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 const READS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 
@@ -62,19 +60,19 @@ function signInRedirect(request: FastifyRequest, route: string | undefined): str
 }
 
 export function authHook(options: AuthOptions): onRequestHookHandler {
-  const expected = secretDigest(options.apiKey);
-  const metrics = options.metricsToken === undefined ? undefined : secretDigest(options.metricsToken);
+  const isKey = secretMatcher(options.apiKey);
+  const isMetricsToken = options.metricsToken === undefined ? undefined : secretMatcher(options.metricsToken);
   const corsOrigins = new Set(options.corsOrigins);
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+  /** Undefined: let it through; a path: send the browser there; a throw: refuse it. */
+  const decide = (request: FastifyRequest): string | undefined => {
     const route = request.routeOptions.url;
     const method = request.method;
-    if (route !== undefined && isPublic(method, route)) return;
+    if (route !== undefined && isPublic(method, route)) return undefined;
 
     const presented = presentedKey(request.headers);
     if (presented !== undefined) {
-      const hashed = secretDigest(presented);
-      if (timingSafeEqual(hashed, expected)) return;
-      if (metrics !== undefined && route === '/metrics' && READS.has(method) && timingSafeEqual(hashed, metrics)) return;
+      if (isKey(presented)) return undefined;
+      if (isMetricsToken !== undefined && route === '/metrics' && READS.has(method) && isMetricsToken(presented)) return undefined;
       throw new Errors.UNAUTHORIZED();
     }
 
@@ -82,17 +80,30 @@ export function authHook(options: AuthOptions): onRequestHookHandler {
       if (!SAFE_METHODS.has(method) && !originAllowed(request, corsOrigins)) {
         throw new Errors.FORBIDDEN_ORIGIN(method, request.headers.origin ?? 'an unnamed one (no Origin header)');
       }
-      return;
+      return undefined;
     }
 
     if (route === '/events' && method === 'GET') {
       const { token } = request.query as { token?: unknown };
-      if (typeof token === 'string' && options.tokens.verify('events', token)) return;
+      if (typeof token === 'string' && options.tokens.verify('events', token)) return undefined;
     }
 
     const signIn = signInRedirect(request, route);
-    if (signIn !== undefined) return reply.redirect(signIn, 303);
+    if (signIn !== undefined) return signIn;
     throw new Errors.UNAUTHORIZED();
+  };
+  // Callback style: an async hook would cost every request a promise and a turn of the microtask queue.
+  return (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+    let signIn: string | undefined;
+    try {
+      signIn = decide(request);
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    // A reply sent from a hook ends the request there: done() is not called.
+    if (signIn === undefined) done();
+    else void reply.redirect(signIn, 303);
   };
 }
 

@@ -4,19 +4,9 @@ import type { Metrics } from '../metrics.js';
 import { Refused, refusals } from '../schemas/errors.js';
 
 export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
-  // One histogram child per method, route and status, looked up by a string: labelling an observation
-  // from an object hashes its labels on every request.
-  const children = new Map<string, { observe(value: number): void }>();
   // Callback style: an async hook would cost every request a promise.
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unknown';
-    const key = `${request.method} ${route} ${reply.statusCode}`;
-    let child = children.get(key);
-    if (child === undefined) {
-      child = metrics.http.labels(request.method, route, String(reply.statusCode));
-      children.set(key, child);
-    }
-    child.observe(reply.elapsedTime / 1000);
+    metrics.http.series(request.method, request.routeOptions.url ?? 'unknown', reply.statusCode).observe(reply.elapsedTime / 1000);
     done();
   });
   const schema = {

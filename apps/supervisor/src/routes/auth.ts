@@ -4,11 +4,11 @@
  * POST /auth/logout revokes and clears it, GET /auth/token hands out a short-lived `?token=` for an EventSource on
  * /events, and GET /auth/login is the page /docs sends a browser to.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
+import { secretMatcher } from '../auth/secret-match.js';
 import { SIGN_IN_CSP, SIGN_IN_HTML } from '../auth/sign-in-page.js';
 import { Errors } from '../errors.js';
-import { secretDigest, sessionCookie, SESSION_COOKIE, SIGN_IN_PAGE, type BrowserAuth } from '../plugins/auth.js';
+import { sessionCookie, SESSION_COOKIE, SIGN_IN_PAGE, type BrowserAuth } from '../plugins/auth.js';
 import { reply as documented, withExample } from '../schemas/documented.js';
 import { API_REFUSALS, JSON_BODY_REFUSALS, Refused, refusals } from '../schemas/errors.js';
 import type { App } from '../types.js';
@@ -39,7 +39,7 @@ const sessionCookieHeader = Type.String({
 const noStore = Type.String({ description: '`no-store`' });
 
 export function authRoutes(options: BrowserAuth): (app: App) => Promise<void> {
-  const expected = secretDigest(options.apiKey);
+  const isKey = secretMatcher(options.apiKey);
   return async (app) => {
     app.get(SIGN_IN_PAGE, { schema: { hide: true } }, async (_request, reply) =>
       reply
@@ -77,7 +77,7 @@ export function authRoutes(options: BrowserAuth): (app: App) => Promise<void> {
         },
       },
       async (request, reply) => {
-        if (!timingSafeEqual(secretDigest(request.body.apiKey), expected)) throw new Errors.UNAUTHORIZED();
+        if (!isKey(request.body.apiKey)) throw new Errors.UNAUTHORIZED();
         const { token } = options.tokens.issue('session', options.sessionCookieMs);
         request.log.info('browser signed in');
         return reply

@@ -1,5 +1,6 @@
 /** The session lifecycle routes of the contract. */
 import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
 import { Errors } from '../errors.js';
 import { assertWebhookTargets } from '../events/webhook-target.js';
 import { reply as documented } from '../schemas/documented.js';
@@ -22,10 +23,13 @@ import {
   type WebhookTarget,
 } from '../schemas/session.js';
 import { parseStatuses } from '../session/session-list.js';
+import type { SerializeSession } from '../session/view-texts.js';
 import { waitForStatus } from '../session/wait-for-status.js';
 import type { App } from '../types.js';
 
 const WAIT_MAX_SECONDS = 120;
+/** What Fastify labels the JSON it serializes: a text serialized ahead is labelled the same. */
+const JSON_UTF8 = 'application/json; charset=utf-8';
 
 /** Refusals of a route on one session, named by its path. */
 const ON_SESSION = [...API_REFUSALS, Refused.invalidSessionId, Refused.sessionNotFound] as const;
@@ -217,9 +221,13 @@ export async function sessionRoutes(app: App): Promise<void> {
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { wait, timeout = 30 } = request.query;
-      if (wait === undefined) return sessions.requireView(request.params.sessionId);
+      if (wait === undefined) {
+        // The text the route's serializer made of this session when it last changed; sent as it is.
+        const text = sessions.requireViewText(request.params.sessionId, reply.getSerializationFunction('200') as SerializeSession);
+        return (reply as FastifyReply).type(JSON_UTF8).send(text);
+      }
       const { sessionId } = request.params;
       sessions.requireView(sessionId);
       const wanted = parseStatuses(wait, 'querystring.wait');

@@ -7,7 +7,7 @@ import type { SessionRecord } from '../session/session-record.js';
 import type { SessionRuntime } from '../session/session-runtime.js';
 import type { Session } from './session.js';
 
-const NOT_RUNNING: SessionRuntime = { pid: null, browserPid: null, memory: null };
+export const NOT_RUNNING: SessionRuntime = { pid: null, browserPid: null, memory: null };
 
 /** `node`: in a cluster, the node running the session (null when none, and always on a single node). */
 export function toSession(record: SessionRecord, runtime: SessionRuntime = NOT_RUNNING, node: string | null = null): Session {

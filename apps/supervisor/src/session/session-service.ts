@@ -15,6 +15,7 @@ import { pageOf, type ListQuery, type Page } from './session-list.js';
 import { isMeantToRun, newRecord, type NewSession, type SessionPatch, type SessionRecord } from './session-record.js';
 import type { SessionRegistry } from './session-registry.js';
 import type { RunnerEvents, SessionRunner } from './session-runner.js';
+import { ViewTexts, type SerializeSession } from './view-texts.js';
 
 export interface ServiceOptions {
   registry: SessionRegistry;
@@ -45,6 +46,7 @@ export class SessionService extends EventEmitter<RunnerEvents> {
   readonly #removing = new Map<string, Promise<void>>();
   /** Ids being created right now: a concurrent create or start of the same id sees them. */
   readonly #creating = new Map<string, { meantToRun: boolean; controller: Promise<SessionController | undefined> }>();
+  readonly #texts = new ViewTexts();
 
   constructor(options: ServiceOptions) {
     super();
@@ -70,6 +72,14 @@ export class SessionService extends EventEmitter<RunnerEvents> {
     const view = this.view(sessionId);
     if (view === undefined) throw new Errors.SESSION_NOT_FOUND(sessionId);
     return view;
+  }
+
+  /** The Session serialized by `serialize` (the route's own serializer), or WSM_SESSION_NOT_FOUND; kept until it changes. */
+  requireViewText(sessionId: string, serialize: SerializeSession): string {
+    const record = this.#registry.get(sessionId);
+    if (record === undefined) throw new Errors.SESSION_NOT_FOUND(sessionId);
+    const node = this.#options.nodeOf?.(sessionId) ?? null;
+    return this.#texts.text(record, this.#runner.get(sessionId)?.runtime(), node, serialize);
   }
 
   list(): Session[] {
