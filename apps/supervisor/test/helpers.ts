@@ -4,6 +4,8 @@
  * for processes that are not our children) is polled from /proc.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -213,4 +215,23 @@ export function multipartForm(fields: Record<string, string>, files: FilePart[] 
   }
   parts.push(Buffer.from(`--${boundary}--\r\n`));
   return { headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: Buffer.concat(parts) };
+}
+
+/** A real local HTTP server for media URLs: each path answers its body with its content-type, anything else 404. */
+export interface FileServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function serveFiles(files: Record<string, { contentType: string; body: Buffer }>): Promise<FileServer> {
+  const server = createServer((request, response) => {
+    const file = files[request.url ?? ''];
+    if (file === undefined) response.writeHead(404).end();
+    else response.writeHead(200, { 'content-type': file.contentType }).end(file.body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

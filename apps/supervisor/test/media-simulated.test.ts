@@ -3,12 +3,10 @@
  * the bytes back from GET .../media equal to those sent; received media in `message.received`, downloaded at
  * arrival and still served after the worker restarted or stopped; idempotent uploads; what a delete removes.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, json, mediaFixture, multipartForm, useTestApps, waitForSession, type TestApp } from './helpers.js';
+import { eventually, json, mediaFixture, multipartForm, serveFiles, useTestApps, waitForSession, type FileServer, type TestApp } from './helpers.js';
 import { startReceiver, type Receiver } from './webhook-receiver.js';
 
 const apps = useTestApps();
@@ -18,20 +16,14 @@ const VOICE = readFileSync(mediaFixture('voice.ogg'));
 const TO = '+1 555 000 2222';
 
 let receiver: Receiver;
-let files: Server;
-let filesUrl = '';
+let files: FileServer;
 beforeAll(async () => {
   receiver = await startReceiver();
-  files = createServer((request, response) => {
-    if (request.url === '/invoice.pdf') response.writeHead(200, { 'content-type': 'application/pdf' }).end(PDF);
-    else response.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
-  filesUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
+  files = await serveFiles({ '/invoice.pdf': { contentType: 'application/pdf', body: PDF } });
 });
 afterAll(async () => {
   await receiver.close();
-  await new Promise((resolve) => files.close(resolve));
+  await files.close();
 });
 
 async function readySession(sessionId: string, env: Record<string, string> = {}): Promise<TestApp> {
@@ -76,7 +68,7 @@ describe('media on a simulated session', () => {
       media: { mimetype: 'image/jpeg', filename: 'photo.jpg', size: JPEG.length },
     });
 
-    const invoice = await test.app.inject({ method: 'POST', url: '/sessions/out-1/messages', ...json({ to: TO, media: { url: `${filesUrl}/invoice.pdf` } }) });
+    const invoice = await test.app.inject({ method: 'POST', url: '/sessions/out-1/messages', ...json({ to: TO, media: { url: `${files.url}/invoice.pdf` } }) });
     expect(invoice.statusCode).toBe(201);
     expect(invoice.json().type).toBe('document');
     const pdf = await mediaOf(test, 'out-1', invoice.json().id);
@@ -91,7 +83,7 @@ describe('media on a simulated session', () => {
     expect([voice.statusCode, voice.json().type]).toEqual([201, 'ptt']);
     expect((await mediaOf(test, 'out-1', voice.json().id)).rawPayload.equals(VOICE)).toBe(true);
 
-    const missing = await test.app.inject({ method: 'POST', url: '/sessions/out-1/messages', ...json({ to: TO, media: { url: `${filesUrl}/nothing.pdf` } }) });
+    const missing = await test.app.inject({ method: 'POST', url: '/sessions/out-1/messages', ...json({ to: TO, media: { url: `${files.url}/nothing.pdf` } }) });
     expect([missing.statusCode, missing.json().code]).toEqual([422, 'WSM_MEDIA_FETCH_FAILED']);
     // Every file either moved into the store or was removed.
     expect(readdirSync(spool)).toEqual([]);

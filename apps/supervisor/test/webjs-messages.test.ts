@@ -6,8 +6,6 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmulator, type Emulator } from '@wsm/wa-web-emulator';
 import {
@@ -15,11 +13,13 @@ import {
   json,
   mediaFixture,
   multipartForm,
+  serveFiles,
   noOwnedProcesses,
   removeDir,
   startTestApp,
   tempDataDir,
   waitForSession,
+  type FileServer,
   type TestApp,
 } from './helpers.js';
 import { startReceiver, type Receiver } from './webhook-receiver.js';
@@ -43,8 +43,7 @@ const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).dig
 
 let emulator: Emulator;
 let receiver: Receiver;
-let files: Server;
-let filesUrl = '';
+let files: FileServer | undefined;
 let dataDir = '';
 let test: TestApp;
 /** The session's own WhatsApp id, as the emulator paired it. */
@@ -53,12 +52,7 @@ let wid = '';
 beforeAll(async () => {
   emulator = await startEmulator({ ackDelayMs: 20 });
   receiver = await startReceiver();
-  files = createServer((request, response) => {
-    if (request.url === '/invoice.pdf') response.writeHead(200, { 'content-type': 'application/pdf' }).end(PDF);
-    else response.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
-  filesUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
+  files = await serveFiles({ '/invoice.pdf': { contentType: 'application/pdf', body: PDF } });
 
   dataDir = tempDataDir();
   test = await startTestApp(dataDir, {
@@ -85,7 +79,7 @@ afterAll(async () => {
   }
   await emulator?.close();
   await receiver?.close();
-  await new Promise((resolve) => files?.close(resolve));
+  await files?.close();
 });
 
 
@@ -141,7 +135,7 @@ describe('media sent from a webjs session', () => {
   });
 
   it('sends a PDF from a URL as a document with its file name', async () => {
-    const invoice = await send({ to: PEER, media: { url: `${filesUrl}/invoice.pdf` } });
+    const invoice = await send({ to: PEER, media: { url: `${files!.url}/invoice.pdf` } });
     expect(invoice.statusCode).toBe(201);
     expect(invoice.json().type).toBe('document');
     expect(await recorded(invoice.json().id)).toMatchObject({
