@@ -39,20 +39,26 @@ function place(url, functionName) {
 }
 
 /**
+ * Each sample of a V8 CPU profile taken in `window` (all of them when undefined), with the time it stands for:
+ * a sample lasts until the next one, and its timestamp is the sum of the deltas before it.
+ */
+function forEachSample(profile, window, visit) {
+  let atMs = profile.startTime / 1000;
+  for (let index = 0; index < profile.samples.length; index++) {
+    atMs += (profile.timeDeltas[index] ?? 0) / 1000;
+    if (window !== undefined && (atMs < window.fromMs || atMs > window.toMs)) continue;
+    visit(profile.samples[index], (profile.timeDeltas[index + 1] ?? 0) / 1000);
+  }
+}
+
+/**
  * `window` ({ fromMs, toMs } on the monotonic clock of process.hrtime, which V8's profile timestamps share)
  * keeps only the samples taken in it; by default all of them.
  */
 export function summarizeProfile(file, top = 8, window = undefined) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const selfMs = new Map(profile.nodes.map((node) => [node.id, 0]));
-  let atMs = profile.startTime / 1000;
-  for (let index = 0; index < profile.samples.length; index++) {
-    const id = profile.samples[index];
-    const delta = (profile.timeDeltas[index + 1] ?? 0) / 1000;
-    atMs += (profile.timeDeltas[index] ?? 0) / 1000;
-    if (window !== undefined && (atMs < window.fromMs || atMs > window.toMs)) continue;
-    selfMs.set(id, selfMs.get(id) + delta);
-  }
+  forEachSample(profile, window, (id, deltaMs) => selfMs.set(id, selfMs.get(id) + deltaMs));
   const byFunction = new Map();
   const byPlace = new Map();
   let busyMs = 0;
@@ -119,15 +125,10 @@ export function stackShares(file, groups, window = undefined) {
   };
   const sums = Object.fromEntries(entries.map(([label]) => [label, 0]));
   let busyMs = 0;
-  let atMs = profile.startTime / 1000;
-  for (let index = 0; index < profile.samples.length; index++) {
-    const id = profile.samples[index];
-    const delta = (profile.timeDeltas[index + 1] ?? 0) / 1000;
-    atMs += (profile.timeDeltas[index] ?? 0) / 1000;
-    if (window !== undefined && (atMs < window.fromMs || atMs > window.toMs)) continue;
-    if (IDLE.has(byId.get(id).callFrame.functionName)) continue;
-    busyMs += delta;
-    for (const label of groupsOf(id)) sums[label] += delta;
-  }
+  forEachSample(profile, window, (id, deltaMs) => {
+    if (IDLE.has(byId.get(id).callFrame.functionName)) return;
+    busyMs += deltaMs;
+    for (const label of groupsOf(id)) sums[label] += deltaMs;
+  });
   return Object.fromEntries(entries.map(([label]) => [label, busyMs === 0 ? 0 : sums[label] / busyMs]));
 }
