@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ENGINE_NAMES, LOG_LEVELS, WEBJS_DEFAULTS, WEBJS_LIMITS, parseStringList } from '@wsm/ipc-protocol/runtime';
+import { ENGINE_NAMES, LOG_LEVELS, WEB_VERSION_PIN_PATTERN, WEBJS_DEFAULTS, WEBJS_LIMITS, parseStringList } from '@wsm/ipc-protocol/runtime';
 import type { EngineName, LogLevel, WebVersionOptions } from '@wsm/ipc-protocol';
 
 export interface Config {
@@ -132,7 +132,7 @@ type Env = Record<string, string | undefined>;
 /** WEB_VERSION (a version or `last-working`) and WEB_VERSION_URL (a URL with `{version}`). */
 function webVersion(env: Env, dataDir: string): WebVersionOptions {
   const pin = optional(env.WEB_VERSION);
-  if (pin !== undefined && !/^(last-working|\d+(\.\d+)+(-beta)?)$/.test(pin)) {
+  if (pin !== undefined && !new RegExp(WEB_VERSION_PIN_PATTERN).test(pin)) {
     throw new ConfigError(`WEB_VERSION must be a WhatsApp Web version such as 2.3000.1017054665, or last-working; got ${JSON.stringify(pin)}`);
   }
   const remoteUrl = optional(env.WEB_VERSION_URL);

@@ -30,6 +30,11 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] a
 >;
 
 /** The webjs engine's stage deadlines and QR attempts: defaults, and the range an operator may set. */
+/** A WhatsApp Web version as `Debug.VERSION` names it (`2.3000.1017054665`), and what WEB_VERSION may say. */
+export const WEB_VERSION_PATTERN = '^\\d+(\\.\\d+)+(-beta)?$';
+export const LAST_WORKING_VERSION = 'last-working';
+export const WEB_VERSION_PIN_PATTERN = `^(${LAST_WORKING_VERSION}|${WEB_VERSION_PATTERN.slice(1, -1)})$`;
+
 export const WEBJS_DEFAULTS = { launchTimeoutMs: 30_000, loadTimeoutMs: 60_000, readyTimeoutMs: 60_000, qrMaxAttempts: 6 } as const;
 export const WEBJS_LIMITS = {
   timeoutMs: { min: 1000, max: 600_000 },

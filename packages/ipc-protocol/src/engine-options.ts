@@ -3,7 +3,7 @@
  * the worker never reads its own environment for them, so one supervisor config drives every worker.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { WEBJS_LIMITS } from './constants.js';
+import { WEB_VERSION_PIN_PATTERN, WEBJS_LIMITS } from './constants.js';
 
 const Millis = Type.Integer({ minimum: 0, maximum: 3_600_000 });
 const StageDeadline = Type.Integer({ minimum: WEBJS_LIMITS.timeoutMs.min, maximum: WEBJS_LIMITS.timeoutMs.max });
@@ -27,7 +27,7 @@ export type SimulatedOptions = Static<typeof SimulatedOptions>;
 export const WebVersionOptions = Type.Object(
   {
     /** A version such as `2.3000.1017054665`, or `last-working`; absent: the live version. */
-    pin: Type.Optional(Type.String({ pattern: '^(last-working|\\d+(\\.\\d+)+(-beta)?)$' })),
+    pin: Type.Optional(Type.String({ pattern: WEB_VERSION_PIN_PATTERN })),
     /** Absolute directory of saved index pages, `<version>.html`, and `last-working`. */
     store: Type.String({ minLength: 2, pattern: '^/' }),
     /** Where a pinned version not in `store` is fetched from: a URL with `{version}` in it. */

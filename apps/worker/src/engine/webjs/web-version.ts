@@ -14,13 +14,13 @@
  *
  * The store is the one place outside its session directory a worker writes to, given by the supervisor.
  */
-import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { WorkerErrorCode } from '@wsm/ipc-protocol/runtime';
+import { LAST_WORKING_VERSION, WEB_VERSION_PATTERN, WorkerErrorCode } from '@wsm/ipc-protocol/runtime';
 import type { WebVersionOptions } from '@wsm/ipc-protocol';
 import { WorkerError } from '../../errors.js';
+import { writeFileAtomic } from '../../fs-atomic.js';
 
 type WebCacheOption = { type: 'local'; path: string; strict: boolean } | { type: 'remote'; remotePath: string; strict: boolean };
 
@@ -32,20 +32,20 @@ export interface WebVersionPlan {
   captureDir: string;
 }
 
-const LAST_WORKING = 'last-working';
+const VERSION = new RegExp(WEB_VERSION_PATTERN);
 const exists = (path: string): Promise<boolean> => access(path, constants.R_OK).then(() => true, () => false);
 
 async function lastWorking(store: string): Promise<string | undefined> {
-  const text = await readFile(join(store, LAST_WORKING), 'utf8').catch(() => undefined);
+  const text = await readFile(join(store, LAST_WORKING_VERSION), 'utf8').catch(() => undefined);
   const version = text?.trim();
-  return version !== undefined && /^\d+(\.\d+)+(-beta)?$/.test(version) ? version : undefined;
+  return version !== undefined && VERSION.test(version) ? version : undefined;
 }
 
 export async function planWebVersion(options: WebVersionOptions | undefined, sessionDir: string): Promise<WebVersionPlan> {
   const captureDir = join(sessionDir, 'web-version');
   const live: WebVersionPlan = { webVersion: undefined, webVersionCache: { type: 'local', path: captureDir, strict: false }, captureDir };
   if (options?.pin === undefined) return live;
-  const version = options.pin === LAST_WORKING ? await lastWorking(options.store) : options.pin;
+  const version = options.pin === LAST_WORKING_VERSION ? await lastWorking(options.store) : options.pin;
   if (version === undefined) return live;
   if (await exists(join(options.store, `${version}.html`))) {
     return { webVersion: version, webVersionCache: { type: 'local', path: options.store, strict: true }, captureDir };
@@ -62,24 +62,15 @@ export async function planWebVersion(options: WebVersionOptions | undefined, ses
 
 /**
  * A session got ready on `version`: keep its page in the store (if this load saved one) and record the version
- * as the last that worked. Each file is written beside its name and renamed over it.
+ * as the last that worked. Each file is written beside its name, synced and renamed over it.
  */
 export async function rememberWorkingVersion(options: WebVersionOptions, plan: WebVersionPlan, version: string): Promise<void> {
-  if (!/^\d+(\.\d+)+(-beta)?$/.test(version)) return;
+  if (!VERSION.test(version)) return;
   await mkdir(options.store, { recursive: true, mode: 0o700 });
   const page = join(options.store, `${version}.html`);
   const saved = join(plan.captureDir, `${version}.html`);
-  if (plan.webVersion === undefined && (await exists(saved))) {
-    const temp = join(options.store, `.tmp-${randomUUID()}`);
-    try {
-      await copyFile(saved, temp);
-      await rename(temp, page);
-    } finally {
-      await rm(temp, { force: true });
-    }
-  }
+  // The page whatsapp-web.js saved (as text, with writeFileSync) and the marker, each replacing its file whole.
+  if (plan.webVersion === undefined && (await exists(saved))) await writeFileAtomic(page, await readFile(saved, 'utf8'));
   if (!(await exists(page))) return; // a remote pin: nothing saved here to pin to later
-  const temp = join(options.store, `.tmp-${randomUUID()}`);
-  await writeFile(temp, `${version}\n`);
-  await rename(temp, join(options.store, LAST_WORKING));
+  await writeFileAtomic(join(options.store, LAST_WORKING_VERSION), `${version}\n`);
 }
