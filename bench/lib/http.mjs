@@ -3,6 +3,19 @@ import http from 'node:http';
 import { createServer } from 'node:net';
 import { delay } from './delay.mjs';
 
+/** A JSON answer read whole: { status, body (undefined when empty), ms since `started` (performance.now()) }. */
+export function jsonAnswer(response, started) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    response.on('data', (chunk) => chunks.push(chunk));
+    response.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      resolve({ status: response.statusCode, body: text === '' ? undefined : JSON.parse(text), ms: performance.now() - started });
+    });
+    response.on('error', reject);
+  });
+}
+
 /**
  * A client with its own keep-alive pool; `request` resolves { status, body, ms } (ms from call to full answer).
  * `headers` go with every request (an API key).
@@ -23,15 +36,7 @@ export function jsonClient(base, { maxSockets = 64, headers = {} } = {}) {
           path,
           headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
         },
-        (res) => {
-          const chunks = [];
-          res.on('data', (chunk) => chunks.push(chunk));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            resolve({ status: res.statusCode, body: text === '' ? undefined : JSON.parse(text), ms: performance.now() - started });
-          });
-          res.on('error', reject);
-        },
+        (res) => jsonAnswer(res, started).then(resolve, reject),
       );
       req.on('error', reject);
       req.end(body);

@@ -8,6 +8,7 @@ import { createReadStream, statSync } from 'node:fs';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { jsonAnswer } from './http.mjs';
 
 /**
  * A form of `fields` and one file part (`bytes`, or the file at `path`), built once: its parts before and after
@@ -48,15 +49,7 @@ export function upload(agent, url, form, headers = {}) {
         path: target.pathname,
         headers: { ...headers, 'content-type': form.contentType, 'content-length': form.length },
       },
-      (response) => {
-        const chunks = [];
-        response.on('data', (chunk) => chunks.push(chunk));
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: response.statusCode, body: text === '' ? undefined : JSON.parse(text), ms: performance.now() - started });
-        });
-        response.on('error', reject);
-      },
+      (response) => jsonAnswer(response, started).then(resolve, reject),
     );
     request.on('error', reject);
     pipeline(Readable.from(formChunks(form)), request).catch(reject);
