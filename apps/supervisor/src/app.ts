@@ -15,6 +15,7 @@ import { registerMetrics } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
 import { formatSchemaErrors, installValidation } from './plugins/validation.js';
+import { lazyChildLogger, RequestLogController } from './plugins/request-logging.js';
 import { authRoutes } from './routes/auth.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -58,6 +59,8 @@ export async function buildApp(options: BuildOptions): Promise<App> {
   const { config, log } = services;
   const app = Fastify({
     loggerInstance: log,
+    logController: new RequestLogController(),
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: config.bodyLimitBytes,
     schemaErrorFormatter: formatSchemaErrors,
     // Long enough for any path parameter to reach its schema, and a coded error, instead of the router's 414.
@@ -83,7 +86,7 @@ export async function buildApp(options: BuildOptions): Promise<App> {
   installErrorHandlers(fastify, config.bodyLimitBytes);
   // Preflights first: they carry no credential.
   await registerCors(fastify, config.corsOrigins);
-  const auth = config.apiKey === undefined ? undefined : await registerAuth(fastify, { ...config, apiKey: config.apiKey });
+  const auth = config.apiKey === undefined ? undefined : registerAuth(fastify, { ...config, apiKey: config.apiKey });
   await registerRateLimit(fastify, config.rateLimitPerMinute);
   // Whatever a request caused is in the outbox before its answer leaves (the contract's durability rule).
   // Added to the routes that can cause something only: reads pay nothing for it.

@@ -110,6 +110,7 @@ describe('a supervisor reachable beyond this machine', () => {
   it('does not warn with API_KEY set, and masks credentials in the URLs it logs', async () => {
     dataDir = tempDataDir();
     const key = 'process-key-that-must-not-leak';
+    // At debug (TEST_ENV) every request is logged with its URL (request-logging.ts).
     const guarded = await supervisor({ HOST: '0.0.0.0', API_KEY: key });
     // The warning would come between listening and restoring.
     await eventually(() => guarded.records.some((record) => record.msg === 'restoring sessions'), 10_000, 'restoring');
@@ -136,6 +137,38 @@ describe('a supervisor reachable beyond this machine', () => {
     const everything = JSON.stringify(guarded.records);
     expect(everything).not.toContain(key);
     expect(everything).not.toContain(token.split('.').pop());
+  });
+});
+
+describe('request logs', () => {
+  const requestLines = (records: SupervisorProcess['records'], reqId: unknown): string[] =>
+    records.filter((record) => record.reqId === reqId).map((record) => `${String(record.level)} ${String(record.msg)}`);
+
+  const get = async (server: SupervisorProcess, path: string): Promise<number> =>
+    (await fetch(`${server.url}${path}`, { headers: { 'x-api-key': 'k' } })).status;
+
+  it('at the default level, only a request that fails is logged; at debug every one is', async () => {
+    dataDir = tempDataDir();
+    const quiet = await supervisor({ API_KEY: 'k', LOG_LEVEL: 'info' });
+    expect(await get(quiet, '/sessions')).toBe(200);
+    expect(await get(quiet, '/sessions/nobody')).toBe(404);
+    // The refusal's line comes through a pipe: waited for. By then the earlier request's lines would be there too.
+    await eventually(() => quiet.records.some((record) => record.msg === 'request refused'), 10_000, 'the refusal logged');
+    const refusal = quiet.records.find((record) => record.msg === 'request refused')!;
+    expect(refusal).toMatchObject({ level: 30, code: 'WSM_SESSION_NOT_FOUND' });
+    expect(requestLines(quiet.records, refusal.reqId)).toEqual(['30 request refused']);
+    expect(quiet.records.filter((record) => record.msg === 'incoming request' || record.msg === 'request completed')).toEqual([]);
+    quiet.child.kill('SIGTERM');
+    await quiet.exited;
+
+    removeDir(dataDir);
+    dataDir = tempDataDir();
+    const verbose = await supervisor({ API_KEY: 'k', LOG_LEVEL: 'debug' });
+    expect(await get(verbose, '/sessions')).toBe(200);
+    await eventually(() => verbose.records.some((record) => record.msg === 'request completed'), 10_000, 'the request logged');
+    const completed = verbose.records.find((record) => record.msg === 'request completed')!;
+    expect(requestLines(verbose.records, completed.reqId)).toEqual(['20 incoming request', '20 request completed']);
+    expect(completed).toMatchObject({ res: { statusCode: 200 } });
   });
 });
 

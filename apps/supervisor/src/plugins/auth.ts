@@ -9,7 +9,7 @@
  * A browser opening /docs or /dashboard without any of them is sent to the sign-in page (which comes back to
  * /dashboard); anything else is 401 WSM_UNAUTHORIZED.
  */
-import cookie from '@fastify/cookie';
+import { parseCookie } from 'cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { originAllowed, SAFE_METHODS } from '../auth/request-origin.js';
 import { secretMatcher } from '../auth/secret-match.js';
@@ -24,7 +24,6 @@ export interface AuthOptions {
   metricsToken: string | undefined;
   tokens: TokenSigner;
   corsOrigins: readonly string[];
-  parseCookie(header: string): Record<string, string | undefined>;
 }
 
 const READS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
@@ -43,7 +42,7 @@ function presentedKey(headers: FastifyRequest['headers']): string | undefined {
   return undefined;
 }
 
-export function sessionCookie(request: FastifyRequest, parseCookie: AuthOptions['parseCookie']): string | undefined {
+export function sessionCookie(request: FastifyRequest): string | undefined {
   const header = request.headers.cookie;
   return typeof header === 'string' ? parseCookie(header)[SESSION_COOKIE] : undefined;
 }
@@ -76,7 +75,7 @@ export function authHook(options: AuthOptions): onRequestHookHandler {
       throw new Errors.UNAUTHORIZED();
     }
 
-    if (options.tokens.verify('session', sessionCookie(request, options.parseCookie))) {
+    if (options.tokens.verify('session', sessionCookie(request))) {
       if (!SAFE_METHODS.has(method) && !originAllowed(request, corsOrigins)) {
         throw new Errors.FORBIDDEN_ORIGIN(method, request.headers.origin ?? 'an unnamed one (no Origin header)');
       }
@@ -111,18 +110,18 @@ export interface BrowserAuth {
   apiKey: string;
   tokens: TokenSigner;
   sessionCookieMs: number;
-  parseCookie: AuthOptions['parseCookie'];
 }
 
-/** Installs the check on every request; returns what the /auth routes need. */
-export async function registerAuth(
+/**
+ * Installs the check on every request; returns what the /auth routes need. The cookie is parsed by the hook only
+ * when a request brings no key header, and written by the two routes that set it: no cookie plugin, whose onSend
+ * hook ran on every answer of every route to look for cookies to write.
+ */
+export function registerAuth(
   app: FastifyInstance,
   config: { apiKey: string; metricsToken: string | undefined; corsOrigins: readonly string[]; sessionCookieMs: number },
-): Promise<BrowserAuth> {
-  // Parsed by the hook when a request brings no key header, rather than on every request.
-  await app.register(cookie, { hook: false });
-  const parseCookie = (header: string): Record<string, string | undefined> => app.parseCookie(header);
+): BrowserAuth {
   const tokens = new TokenSigner(config.apiKey);
-  app.addHook('onRequest', authHook({ ...config, tokens, parseCookie }));
-  return { apiKey: config.apiKey, tokens, sessionCookieMs: config.sessionCookieMs, parseCookie };
+  app.addHook('onRequest', authHook({ ...config, tokens }));
+  return { apiKey: config.apiKey, tokens, sessionCookieMs: config.sessionCookieMs };
 }

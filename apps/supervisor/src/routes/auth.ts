@@ -5,6 +5,7 @@
  * /events, and GET /auth/login is the page /docs sends a browser to.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { stringifySetCookie } from 'cookie';
 import { secretMatcher } from '../auth/secret-match.js';
 import { SIGN_IN_CSP, SIGN_IN_HTML } from '../auth/sign-in-page.js';
 import { Errors } from '../errors.js';
@@ -36,6 +37,7 @@ const sessionCookieHeader = Type.String({
   description:
     '`wsm_session=…; Max-Age=<SESSION_COOKIE_HOURS in seconds>; Path=/; HttpOnly; SameSite=Strict`, and `Secure` when the request came over https',
 });
+const COOKIE_ATTRIBUTES = { httpOnly: true, sameSite: 'strict', path: '/' } as const;
 const noStore = Type.String({ description: '`no-store`' });
 
 export function authRoutes(options: BrowserAuth): (app: App) => Promise<void> {
@@ -80,15 +82,10 @@ export function authRoutes(options: BrowserAuth): (app: App) => Promise<void> {
         if (!isKey(request.body.apiKey)) throw new Errors.UNAUTHORIZED();
         const { token } = options.tokens.issue('session', options.sessionCookieMs);
         request.log.info('browser signed in');
+        const cookie = { name: SESSION_COOKIE, value: token, maxAge: Math.floor(options.sessionCookieMs / 1000), ...COOKIE_ATTRIBUTES };
         return reply
           .header('cache-control', 'no-store')
-          .setCookie(SESSION_COOKIE, token, {
-            httpOnly: true,
-            sameSite: 'strict',
-            path: '/',
-            secure: request.protocol === 'https',
-            maxAge: Math.floor(options.sessionCookieMs / 1000),
-          })
+          .header('set-cookie', stringifySetCookie({ ...cookie, secure: request.protocol === 'https' }))
           .code(204)
           .send(null);
       },
@@ -114,9 +111,11 @@ export function authRoutes(options: BrowserAuth): (app: App) => Promise<void> {
         },
       },
       async (request, reply) => {
-        options.tokens.revoke('session', sessionCookie(request, options.parseCookie));
+        options.tokens.revoke('session', sessionCookie(request));
+        // Cleared as browsers expect it: empty, expired now and in the past.
+        const cleared = { name: SESSION_COOKIE, value: '', maxAge: 0, expires: new Date(0), ...COOKIE_ATTRIBUTES };
         return reply
-          .clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', path: '/', secure: request.protocol === 'https' })
+          .header('set-cookie', stringifySetCookie({ ...cleared, secure: request.protocol === 'https' }))
           .code(204)
           .send(null);
       },
