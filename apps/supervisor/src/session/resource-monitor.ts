@@ -20,6 +20,8 @@ export class ResourceMonitor {
   readonly #sessions: SessionRunner;
   readonly #options: MonitorOptions;
   #timer: NodeJS.Timeout | undefined;
+  /** The round under way: one at a time, however long a process makes its memory wait to be read. */
+  #sampling: Promise<void> | undefined;
 
   constructor(sessions: SessionRunner, options: MonitorOptions) {
     this.#sessions = sessions;
@@ -27,7 +29,7 @@ export class ResourceMonitor {
   }
 
   start(): void {
-    this.#timer = setInterval(() => this.sample(), this.#options.intervalMs);
+    this.#timer = setInterval(() => void this.sample(), this.#options.intervalMs);
     this.#timer.unref();
   }
 
@@ -35,7 +37,17 @@ export class ResourceMonitor {
     clearInterval(this.#timer);
   }
 
-  sample(): void {
+  /** One round; a round asked for while one runs is that one. */
+  sample(): Promise<void> {
+    this.#sampling ??= this.#sampleAll()
+      .catch((error: unknown) => this.#options.log.error({ err: error }, 'memory sampling failed'))
+      .finally(() => {
+        this.#sampling = undefined;
+      });
+    return this.#sampling;
+  }
+
+  async #sampleAll(): Promise<void> {
     const processes = listProcesses();
     const sampledAt = new Date().toISOString();
     for (const session of this.#sessions.controllers()) {
@@ -44,8 +56,10 @@ export class ResourceMonitor {
         session.memory = null;
         continue;
       }
-      const own = groupMemory(processes, new Set([worker.pid]));
-      const browser = worker.browser === null ? { pssBytes: 0, processes: 0 } : groupMemory(processes, new Set([worker.browser.pgid]));
+      const own = await groupMemory(processes, new Set([worker.pid]));
+      const browser = worker.browser === null ? { pssBytes: 0, processes: 0 } : await groupMemory(processes, new Set([worker.browser.pgid]));
+      // The worker may have gone while its memory was read: a dead worker keeps no figures, and is not recycled.
+      if (!worker.alive || session.worker !== worker) continue;
       const memory: SessionMemory = {
         workerBytes: own.pssBytes,
         browserBytes: browser.pssBytes,
