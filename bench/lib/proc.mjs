@@ -73,6 +73,55 @@ export function groupMemory(pgids) {
   return total;
 }
 
+/**
+ * Every live process of this machine once: pid → { ppid, pgid } (zombies left out: PID 1 here does not reap
+ * them, and they hold no memory).
+ */
+export function liveProcesses() {
+  const found = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const text = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] !== 'Z') found.set(Number(name), { ppid: Number(fields[1]), pgid: Number(fields[2]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/** `root` and every live process descending from it (by parent pid), from a liveProcesses() snapshot. */
+export function treeOf(root, processes = liveProcesses()) {
+  const children = new Map();
+  for (const [pid, { ppid }] of processes) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  const tree = [];
+  const stack = processes.has(root) ? [root] : [];
+  while (stack.length > 0) {
+    const pid = stack.pop();
+    tree.push(pid);
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return tree;
+}
+
+/** RSS and PSS of each of `pids`, summed by process group in one pass: pgid → { rssMb, pssMb, processes }. */
+export function memoryByGroup(pids, processes = liveProcesses()) {
+  const groups = new Map();
+  for (const pid of pids) {
+    const pgid = processes.get(pid)?.pgid;
+    const use = pgid === undefined ? undefined : memoryOf(pid);
+    if (use === undefined) continue;
+    const total = groups.get(pgid) ?? { rssMb: 0, pssMb: 0, processes: 0 };
+    total.rssMb += use.rssMb;
+    total.pssMb += use.pssMb;
+    total.processes += 1;
+    groups.set(pgid, total);
+  }
+  return groups;
+}
+
 /** Live processes whose environment holds `entry` (NAME=value): e.g. a supervisor's workers by their owner mark. */
 export function pidsWithEnv(entry) {
   const found = [];
