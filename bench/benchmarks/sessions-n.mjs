@@ -17,7 +17,8 @@
  * timestamps; after the restart the stream resumes with Last-Event-ID, so nothing before the connection is lost.
  * Takes minutes: not part of `pnpm bench`; `node bench/run.mjs --update sessions-n` writes its section.
  * Usage: node bench/benchmarks/sessions-n.mjs [N] [idle-seconds]   (after `pnpm build`)
- *   or SESSIONS_N, SESSIONS_N_IDLE_SECONDS, SESSIONS_N_TIMEOUT_SECONDS (each phase's bound; default 600) in the environment.
+ *   or SESSIONS_N, SESSIONS_N_IDLE_SECONDS, SESSIONS_N_TIMEOUT_SECONDS (each phase's bound; default 600) in the environment;
+ *   SESSIONS_N_PROFILE_DIR (an empty directory) runs both supervisors with --cpu-prof and adds a summary of each profile.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -28,7 +29,9 @@ import { delay } from '../lib/delay.mjs';
 import { openEventStream } from '../lib/event-stream.mjs';
 import { mb, ms, num } from '../lib/format.mjs';
 import { jsonClient } from '../lib/http.mjs';
-import { liveProcesses, memoryByGroup, memoryOf, pidsWithEnv, treeOf } from '../lib/proc.mjs';
+import { describeProfile, summarizeProfile } from '../lib/profile.mjs';
+import { readProfile } from '../lib/readings.mjs';
+import { cpuTimeMs, liveProcesses, memoryByGroup, memoryOf, pidsWithEnv, treeOf } from '../lib/proc.mjs';
 import { emit, progress, row } from '../lib/result.mjs';
 import { probeSessionsInThread } from '../lib/probe-thread.mjs';
 import { sessionTracker } from '../lib/session-tracker.mjs';
@@ -39,6 +42,8 @@ import { startReference, stopReference } from '../lib/webjs-side-by-side.mjs';
 const N = Number(process.argv[2] ?? process.env.SESSIONS_N ?? 50);
 const IDLE_SECONDS = Number(process.argv[3] ?? process.env.SESSIONS_N_IDLE_SECONDS ?? 60);
 const PHASE_TIMEOUT_MS = Number(process.env.SESSIONS_N_TIMEOUT_SECONDS ?? 600) * 1000;
+// To see where a slow phase goes: the supervisor processes run with --cpu-prof into this directory.
+const PROFILE_DIR = process.env.SESSIONS_N_PROFILE_DIR;
 if (!Number.isInteger(N) || N < 1 || !(IDLE_SECONDS >= 0) || !(PHASE_TIMEOUT_MS > 0)) {
   console.error('usage: sessions-n.mjs [N ≥ 1] [idle-seconds ≥ 0]  (SESSIONS_N_TIMEOUT_SECONDS > 0)');
   process.exit(2);
@@ -215,10 +220,27 @@ function readMemory(supervisorPid, list, referencePid) {
   };
 }
 
-const phaseProbe = (probe) => {
+/** A probe's figures, with its slowest probes: latency and when each was due (s after `began`, performance.now()). */
+/** One note per supervisor profiled (SESSIONS_N_PROFILE_DIR): the first ran the start and the idle time, the second the restore. */
+function profileNotes(profileDir) {
+  const files = readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile')).sort();
+  return files.map((file, index) => {
+    const summary = summarizeProfile(join(profileDir, file), 10);
+    const reading = readProfile(summary);
+    const role = index === 0 ? 'the first supervisor (start and idle)' : index === 1 ? 'the restarted supervisor (restore)' : file;
+    return `CPU profile of ${role}, \`--cpu-prof\` (SESSIONS_N_PROFILE_DIR): ${describeProfile(summary, 6)}${reading === undefined ? '' : ` Reading: ${reading}`}`;
+  });
+}
+
+const phaseProbe = (probe, began) => {
   const summary = summarize(probe.latencies);
-  return { ...summary, refused: probe.refused, failed: probe.failed };
+  const slowest = [...probe.timeline]
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 5)
+    .map((entry) => ({ dueS: (entry.at - began) / 1000, ms: entry.ms }));
+  return { ...summary, refused: probe.refused, failed: probe.failed, slowest };
 };
+const slowestText = (probe) => probe.slowest.map((entry) => `${ms(entry.ms)} due at ${num(entry.dueS, 1)} s`).join(', ');
 const probeText = (name, probe) =>
   `${name}: ${probe.n} probes, p50 ${ms(probe.median)}, p99 ${ms(probe.p99)}, max ${ms(probe.max)}` +
   (probe.refused > 0 || probe.failed > 0 ? ` (${probe.refused} refused, ${probe.failed} non-200)` : '');
@@ -232,7 +254,7 @@ let failure;
 
 try {
   log(`N=${N}: emulator on ${emulator.origin}; starting the supervisor (DATA_DIR ${dataDir})`);
-  supervisor = await startSupervisor({ dataDir, env, profile: false });
+  supervisor = await startSupervisor({ dataDir, env, profileDir: PROFILE_DIR });
   let client = jsonClient(supervisor.base, { maxSockets: 8, headers: HEADERS });
   stream = openEventStream(supervisor.base, { types: STATUS_EVENTS, headers: HEADERS, onEvent: tracker.onEvent });
   await stream.opened;
@@ -255,6 +277,8 @@ try {
   const linker = linkOnQr(tracker, emulator, ids);
   const stopLoad = sampleLoad();
   const loadBefore = loadavg()[0];
+  const coldBegan = performance.now();
+  const coldCpuBefore = cpuTimeMs(supervisor.pid);
   const burst = jsonClient(supervisor.base, { maxSockets: N, headers: HEADERS });
   const coldAt = Date.now();
   const posting = Promise.all(
@@ -275,7 +299,9 @@ try {
     every: () => log(`cold start: ${JSON.stringify(tracker.counts(ids))}, load ${num(loadavg()[0], 1)}`),
   });
   linker.stop();
-  const coldProbe = phaseProbe(await startProbe());
+  const coldProbe = phaseProbe(await startProbe(), coldBegan);
+  const coldCpuMs = cpuTimeMs(supervisor.pid) - coldCpuBefore;
+  const coldSeconds = (performance.now() - coldBegan) / 1000;
   const coldPeakLoad = stopLoad();
   const coldList = await client.call('GET', '/sessions');
   const coldCounters = countersOf(await metricsText(supervisor.base));
@@ -305,6 +331,8 @@ try {
     loadBefore,
     peakLoad: coldPeakLoad,
     probe: coldProbe,
+    seconds: coldSeconds,
+    supervisorCpuMs: coldCpuMs,
   };
   raw.cold = cold;
   log(
@@ -329,9 +357,13 @@ try {
   reference?.ready.catch(() => undefined);
   log(`idle: ${IDLE_SECONDS} s with the probe running, then ${MEMORY_READS} reads 1 s apart`);
   const stopIdleLoad = sampleLoad();
+  const idleBegan = performance.now();
+  const idleCpuBefore = cpuTimeMs(supervisor.pid);
   const idleProbeStop = await probeSessionsInThread(supervisor.base, ids, PROBE_PER_SECOND, { headers: HEADERS });
   await delay(IDLE_SECONDS * 1000);
-  const idleProbe = phaseProbe(await idleProbeStop());
+  const idleProbe = phaseProbe(await idleProbeStop(), idleBegan);
+  const idleCpuMs = cpuTimeMs(supervisor.pid) - idleCpuBefore;
+  const idleSeconds = (performance.now() - idleBegan) / 1000;
   const idleList = await client.call('GET', '/sessions');
   const reads = [];
   for (let read = 0; read < MEMORY_READS; read++) {
@@ -359,6 +391,8 @@ try {
     referenceProcesses: reference === undefined ? NaN : median(reads.map((read) => read.reference?.processes ?? NaN)),
     peakLoad: idlePeakLoad,
     probe: idleProbe,
+    seconds: idleSeconds,
+    supervisorCpuMs: idleCpuMs,
   };
   memory.perSessionOfTotalMb = memory.totalMb / memory.sessionsMeasured;
   raw.memory = { ...memory, reads };
@@ -376,8 +410,9 @@ try {
   const leftAfterStop = pidsWithEnv(`WSM_OWNER=${dataDir}`).length;
   log(`restore: the supervisor exited ${ms(stopMs)} after SIGTERM (${leftAfterStop} of its processes left); spawning it again`);
   const stopRestoreLoad = sampleLoad();
+  const restoreBegan = performance.now();
   const spawnAt = Date.now();
-  supervisor = await spawnSupervisor({ dataDir, env });
+  supervisor = await spawnSupervisor({ dataDir, env, profileDir: PROFILE_DIR });
   const restoreProbeStop = await probeSessionsInThread(supervisor.base, ids, PROBE_PER_SECOND, { headers: HEADERS });
   const servingAt = await supervisor.serving;
   client = jsonClient(supervisor.base, { maxSockets: 8, headers: HEADERS });
@@ -389,6 +424,9 @@ try {
   });
   const restoreProbeRaw = await restoreProbeStop();
   const restorePeakLoad = stopRestoreLoad();
+  // The new supervisor's whole CPU time: it started with the phase.
+  const restoreCpuMs = cpuTimeMs(supervisor.pid);
+  const restoreSeconds = (performance.now() - restoreBegan) / 1000;
   const restoreList = await client.call('GET', '/sessions');
   const restoreCounters = countersOf(await metricsText(supervisor.base));
   const restoreReady = ids.map((id) => tracker.firstAt(id, 'ready', spawnAt));
@@ -406,7 +444,9 @@ try {
     qrSeen,
     counters: restoreCounters,
     peakLoad: restorePeakLoad,
-    probe: phaseProbe(restoreProbeRaw),
+    probe: phaseProbe(restoreProbeRaw, restoreBegan),
+    seconds: restoreSeconds,
+    supervisorCpuMs: restoreCpuMs,
     // Without the probes due in the first second after it first answered (its own start-up).
     probeAfterStartUp: summarize(restoreProbeRaw.timeline.filter((probe) => probe.at >= servingAt + 1000).map((probe) => probe.ms)),
   };
@@ -497,6 +537,10 @@ try {
   ];
   notes.push(
     `Probes (open loop, ${PROBE_PER_SECOND}/s): ${probeText('start', cold.probe)}; ${probeText('idle', idleProbe)}; ${probeText('restore', restore.probe)}.`,
+    `Slowest probes (due at s after the phase began: the POSTs, the idle time, the new supervisor's spawn): start ${slowestText(cold.probe)}; idle ${slowestText(idleProbe)}; restore ${slowestText(restore.probe)}.`,
+    `The supervisor's CPU time: start ${ms(cold.supervisorCpuMs)} in ${num(cold.seconds, 1)} s (${num((cold.supervisorCpuMs / 10) / cold.seconds, 1)}% of a core); ` +
+      `idle ${ms(memory.supervisorCpuMs)} in ${num(memory.seconds, 1)} s (${num((memory.supervisorCpuMs / 10) / memory.seconds, 1)}%); ` +
+      `restore ${ms(restore.supervisorCpuMs)} in ${num(restore.seconds, 1)} s from its spawn (${num((restore.supervisorCpuMs / 10) / restore.seconds, 1)}%).`,
     `Start: POST /start-session answered in ${ms(cold.postMs.median)} median, ${ms(cold.postMs.max)} max; start → ready median ${ms(cold.ready.median)}, p90 ${ms(cold.ready.p90)}; ` +
       `${cold.scanFailures} QR scans refused and retried; worker exits: ${cold.counters.crashed} crashed, ${cold.counters.spawnFailed} spawn-failed; peak load while idle ${num(memory.peakLoad, 1)}.`,
     `Restore: the supervisor exited ${ms(restore.stopMs)} after SIGTERM, ${restore.leftAfterStop} of its processes still alive then; the new one answered ${ms(restore.listenMs)} after its spawn; ` +
@@ -505,6 +549,7 @@ try {
       'PSS 196 MB per session with 50 idle (402 processes, 9.6 GB); after a supervisor restart all 50 were `ready` again in 65 s without a QR. ' +
       'With 100 at once, 79 workers were killed as hung (`WSM_HEARTBEAT_TIMEOUT`) and 17 sessions ended `failed` (`WSM_CRASH_LOOP`).',
   );
+  if (PROFILE_DIR !== undefined) notes.push(...profileNotes(PROFILE_DIR));
   if (memory.readyAtRead < memory.sessionsMeasured) notes.push(`Only ${memory.readyAtRead} of the ${memory.sessionsMeasured} sessions read were \`ready\` when memory was read.`);
   emit({
     name: 'sessions-n',
