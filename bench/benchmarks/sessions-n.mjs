@@ -18,7 +18,8 @@
  * Takes minutes: not part of `pnpm bench`; `node bench/run.mjs --update sessions-n` writes its section.
  * Usage: node bench/benchmarks/sessions-n.mjs [N] [idle-seconds]   (after `pnpm build`)
  *   or SESSIONS_N, SESSIONS_N_IDLE_SECONDS, SESSIONS_N_TIMEOUT_SECONDS (each phase's bound; default 600) in the environment;
- *   SESSIONS_N_PROFILE_DIR (an empty directory) runs both supervisors with --cpu-prof and adds a summary of each profile.
+ *   SESSIONS_N_PROFILE_DIR (an empty directory) runs both supervisors with --cpu-prof and adds a summary of each profile;
+ *   SESSIONS_N_SUPERVISOR_ENV (a JSON object) adds supervisor settings, to try one against the defaults.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -31,7 +32,7 @@ import { mb, ms, num } from '../lib/format.mjs';
 import { jsonClient } from '../lib/http.mjs';
 import { describeProfile, summarizeProfile } from '../lib/profile.mjs';
 import { readProfile } from '../lib/readings.mjs';
-import { cpuTimeMs, liveProcesses, memoryByGroup, memoryOf, pidsWithEnv, treeOf } from '../lib/proc.mjs';
+import { cpuTimeMs, liveProcesses, memoryByGroup, memoryOf, pgidOf, pidsWithEnv, treeOf } from '../lib/proc.mjs';
 import { emit, progress, row } from '../lib/result.mjs';
 import { probeSessionsInThread } from '../lib/probe-thread.mjs';
 import { sessionTracker } from '../lib/session-tracker.mjs';
@@ -44,6 +45,8 @@ const IDLE_SECONDS = Number(process.argv[3] ?? process.env.SESSIONS_N_IDLE_SECON
 const PHASE_TIMEOUT_MS = Number(process.env.SESSIONS_N_TIMEOUT_SECONDS ?? 600) * 1000;
 // To see where a slow phase goes: the supervisor processes run with --cpu-prof into this directory.
 const PROFILE_DIR = process.env.SESSIONS_N_PROFILE_DIR;
+// To try a setting (a lever) against the defaults: more supervisor environment, as a JSON object.
+const EXTRA_ENV = JSON.parse(process.env.SESSIONS_N_SUPERVISOR_ENV ?? '{}');
 if (!Number.isInteger(N) || N < 1 || !(IDLE_SECONDS >= 0) || !(PHASE_TIMEOUT_MS > 0)) {
   console.error('usage: sessions-n.mjs [N ≥ 1] [idle-seconds ≥ 0]  (SESSIONS_N_TIMEOUT_SECONDS > 0)');
   process.exit(2);
@@ -79,6 +82,7 @@ const env = {
   CHROMIUM_ARGS: JSON.stringify(emulator.chromiumArgs),
   // Room for the N and the reference session run before them.
   MAX_SESSIONS: String(N + 1),
+  ...EXTRA_ENV,
 };
 const ids = Array.from({ length: N }, (_, index) => `n-${index}`);
 
@@ -165,6 +169,20 @@ async function stopSupervisor(supervisor) {
   await supervisor.stop('SIGTERM');
   clearTimeout(killer);
   return performance.now() - began;
+}
+
+/**
+ * Resolves with how long (ms) until none of `pids` is alive (zombies count as gone), or undefined with those
+ * still alive after `timeoutMs`. Watches without holding anything up: the restart goes on meanwhile.
+ */
+async function watchGone(pids, timeoutMs = 60_000) {
+  const began = performance.now();
+  for (;;) {
+    const alive = pids.filter((pid) => pgidOf(pid) !== undefined);
+    if (alive.length === 0) return { goneMs: performance.now() - began };
+    if (performance.now() - began > timeoutMs) return { alive: alive.length };
+    await delay(250);
+  }
 }
 
 /** The last lines of the supervisor logs in `dir`, for a run that failed. */
@@ -407,7 +425,9 @@ try {
   log('restore: SIGTERM to the supervisor');
   const stopMs = await stopSupervisor(supervisor);
   client.close();
-  const leftAfterStop = pidsWithEnv(`WSM_OWNER=${dataDir}`).length;
+  const leftPids = pidsWithEnv(`WSM_OWNER=${dataDir}`);
+  const leftAfterStop = leftPids.length;
+  const oldGone = watchGone(leftPids);
   log(`restore: the supervisor exited ${ms(stopMs)} after SIGTERM (${leftAfterStop} of its processes left); spawning it again`);
   const stopRestoreLoad = sampleLoad();
   const restoreBegan = performance.now();
@@ -423,6 +443,7 @@ try {
     every: () => log(`restore: ${JSON.stringify(tracker.counts(ids))}, load ${num(loadavg()[0], 1)}`),
   });
   const restoreProbeRaw = await restoreProbeStop();
+  const left = await oldGone;
   const restorePeakLoad = stopRestoreLoad();
   // The new supervisor's whole CPU time: it started with the phase.
   const restoreCpuMs = cpuTimeMs(supervisor.pid);
@@ -440,6 +461,7 @@ try {
     listenMs: servingAt - supervisor.spawnedAt,
     stopMs,
     leftAfterStop,
+    left,
     notRestored: notRestored.map((id) => `${id} ${restoreById.get(id)?.status ?? 'unknown'}${restoreById.get(id)?.lastError ? ` ${restoreById.get(id).lastError.code}` : ''}`),
     qrSeen,
     counters: restoreCounters,
@@ -543,7 +565,8 @@ try {
       `restore ${ms(restore.supervisorCpuMs)} in ${num(restore.seconds, 1)} s from its spawn (${num((restore.supervisorCpuMs / 10) / restore.seconds, 1)}%).`,
     `Start: POST /start-session answered in ${ms(cold.postMs.median)} median, ${ms(cold.postMs.max)} max; start → ready median ${ms(cold.ready.median)}, p90 ${ms(cold.ready.p90)}; ` +
       `${cold.scanFailures} QR scans refused and retried; worker exits: ${cold.counters.crashed} crashed, ${cold.counters.spawnFailed} spawn-failed; peak load while idle ${num(memory.peakLoad, 1)}.`,
-    `Restore: the supervisor exited ${ms(restore.stopMs)} after SIGTERM, ${restore.leftAfterStop} of its processes still alive then; the new one answered ${ms(restore.listenMs)} after its spawn; ` +
+    `Restore: the supervisor exited ${ms(restore.stopMs)} after SIGTERM, ${restore.leftAfterStop} of its processes still alive then` +
+      `${restore.leftAfterStop === 0 ? '' : restore.left.goneMs !== undefined ? ` (the last gone ${ms(restore.left.goneMs)} later)` : ` (${restore.left.alive} still alive a minute later)`}; the new one answered ${ms(restore.listenMs)} after its spawn; ` +
       `sessions ready again after median ${ms(restore.ready.median)}, p90 ${ms(restore.ready.p90)}; heartbeat-timeout exits ${restore.counters.heartbeatTimeouts}, worker restarts ${restore.counters.restarts}.`,
     'Issue 13 measured the code before this work (`8a77e6e`, a hidden harness, 50 sessions, this 2-core 24 GiB machine): 50 at once took 158 s to be `ready` with the load average above 200; ' +
       'PSS 196 MB per session with 50 idle (402 processes, 9.6 GB); after a supervisor restart all 50 were `ready` again in 65 s without a QR. ' +
@@ -556,7 +579,8 @@ try {
     title: `N real sessions: ${N} webjs sessions on the emulator`,
     how:
       `One supervisor process (compiled server.js; API_KEY set and sent, RATE_LIMIT=0, LOG_LEVEL=warn, MAX_SESSIONS=${N + 1}, DATA_DIR in a temp dir, NODE_EXTRA_CA_CERTS ` +
-      `${caBundle === undefined ? 'not set' : 'unset for every process started'}, everything else at its default) and the WhatsApp Web emulator in the benchmark process; ` +
+      `${caBundle === undefined ? 'not set' : 'unset for every process started'}, ` +
+      `${Object.keys(EXTRA_ENV).length === 0 ? '' : `${Object.entries(EXTRA_ENV).map(([name, value]) => `${name}=${value}`).join(', ')} (SESSIONS_N_SUPERVISOR_ENV), `}everything else at its default) and the WhatsApp Web emulator in the benchmark process; ` +
       `CHROMIUM_ARGS only the emulator's two flags (its host mapping and certificate pin), after the engine's own. Reference first: one webjs session alone, started, linked and deleted. ` +
       `Start: all ${N} POST /start-session in flight at once; statuses from GET /events (SSE) with the supervisor's timestamps; each QR scanned by the emulator as it shows; ` +
       `start → qr per session from its POST. Idle: a plain whatsapp-web.js client with its defaults linked on the same emulator, then ${IDLE_SECONDS} s idle, then PSS (smaps_rollup) of every live ` +
