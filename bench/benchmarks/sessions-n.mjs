@@ -32,12 +32,15 @@ import { mb, ms, num } from '../lib/format.mjs';
 import { jsonClient } from '../lib/http.mjs';
 import { describeProfile, summarizeProfile } from '../lib/profile.mjs';
 import { readProfile } from '../lib/readings.mjs';
-import { cpuTimeMs, liveProcesses, memoryByGroup, memoryOf, pgidOf, pidsWithEnv, treeOf } from '../lib/proc.mjs';
+import { cpuTimeMs, pidsWithEnv, waitGone } from '../lib/proc.mjs';
 import { emit, progress, row } from '../lib/result.mjs';
 import { probeSessionsInThread } from '../lib/probe-thread.mjs';
+import { linkOnQr } from '../lib/qr-linker.mjs';
 import { sessionTracker } from '../lib/session-tracker.mjs';
 import { median, summarize } from '../lib/stats.mjs';
+import { workerCounters } from '../lib/supervisor-metrics.mjs';
 import { spawnSupervisor, startSupervisor } from '../lib/supervisor-process.mjs';
+import { treeMemory } from '../lib/tree-memory.mjs';
 import { startReference, stopReference } from '../lib/webjs-side-by-side.mjs';
 
 const N = Number(process.argv[2] ?? process.env.SESSIONS_N ?? 50);
@@ -98,67 +101,6 @@ function sampleLoad() {
   };
 }
 
-/** The sum of a Prometheus counter's series whose labels include `labels` (text format, as GET /metrics answers). */
-function counterSum(text, name, labels = {}) {
-  let total = 0;
-  for (const line of text.split('\n')) {
-    const match = new RegExp(`^${name}(?:\\{([^}]*)\\})? (\\S+)$`).exec(line);
-    if (match === null) continue;
-    const found = Object.fromEntries([...(match[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((pair) => [pair[1], pair[2]]));
-    if (Object.entries(labels).every(([key, value]) => found[key] === value)) total += Number(match[2]);
-  }
-  return total;
-}
-
-/** GET /metrics as text (the JSON client cannot read it). */
-async function metricsText(base) {
-  const response = await fetch(`${base}/metrics`, { headers: HEADERS, signal: AbortSignal.timeout(30_000) });
-  if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`);
-  return response.text();
-}
-
-const countersOf = (text) => ({
-  heartbeatTimeouts: counterSum(text, 'wsm_worker_exits_total', { cause: 'heartbeat-timeout' }),
-  crashed: counterSum(text, 'wsm_worker_exits_total', { cause: 'crashed' }),
-  spawnFailed: counterSum(text, 'wsm_worker_exits_total', { cause: 'spawn-failed' }),
-  restarts: counterSum(text, 'wsm_worker_restarts_total'),
-  reprieves: counterSum(text, 'wsm_watchdog_reprieves_total'),
-});
-
-/**
- * Links every session of `ids` by scanning the QR it shows, as soon as it shows it; a scan refused (a QR
- * refreshed away meanwhile) is tried again with the newest QR. Returns { stop, failures }.
- */
-function linkOnQr(tracker, emulator, ids) {
-  const wanted = new Set(ids);
-  const state = new Map();
-  const failures = [];
-  const scan = (sessionId) => {
-    const session = state.get(sessionId);
-    if (session.scanning || session.linked) return;
-    const qr = session.latest;
-    session.scanning = true;
-    emulator
-      .scan(qr)
-      .then(() => {
-        session.linked = true;
-      })
-      .catch((error) => failures.push(`${sessionId}: ${error.message}`))
-      .finally(() => {
-        session.scanning = false;
-        if (!session.linked && session.latest !== qr) scan(sessionId);
-      });
-  };
-  const stop = tracker.listen((envelope) => {
-    if (envelope.type !== 'session.qr' || !wanted.has(envelope.sessionId)) return;
-    const session = state.get(envelope.sessionId) ?? { scanning: false, linked: false };
-    session.latest = envelope.data.qr;
-    state.set(envelope.sessionId, session);
-    scan(envelope.sessionId);
-  });
-  return { stop, failures };
-}
-
 /** Stops a supervisor with SIGTERM, SIGKILL after STOP_TIMEOUT_MS; returns how long it took. */
 async function stopSupervisor(supervisor) {
   const began = performance.now();
@@ -171,20 +113,6 @@ async function stopSupervisor(supervisor) {
   return performance.now() - began;
 }
 
-/**
- * Resolves with how long (ms) until none of `pids` is alive (zombies count as gone), or undefined with those
- * still alive after `timeoutMs`. Watches without holding anything up: the restart goes on meanwhile.
- */
-async function watchGone(pids, timeoutMs = 60_000) {
-  const began = performance.now();
-  for (;;) {
-    const alive = pids.filter((pid) => pgidOf(pid) !== undefined);
-    if (alive.length === 0) return { goneMs: performance.now() - began };
-    if (performance.now() - began > timeoutMs) return { alive: alive.length };
-    await delay(250);
-  }
-}
-
 /** The last lines of the supervisor logs in `dir`, for a run that failed. */
 function logTails(lines = 30) {
   return readdirSync(dir)
@@ -193,52 +121,6 @@ function logTails(lines = 30) {
     .join('\n');
 }
 
-/**
- * PSS of the supervisor's tree at one moment: per session (its worker's group + its Chromium's group), the
- * supervisor itself, the whole tree, and the reference's tree (a plain whatsapp-web.js client).
- */
-function readMemory(supervisorPid, list, referencePid) {
-  const processes = liveProcesses();
-  const tree = treeOf(supervisorPid, processes);
-  const byGroup = memoryByGroup(tree, processes);
-  const sessions = [];
-  const counted = new Set();
-  for (const session of list) {
-    if (session.pid === null) continue;
-    const groups = [session.pid, session.browserPid === null ? undefined : processes.get(session.browserPid)?.pgid].filter((pgid) => pgid !== undefined);
-    const use = { sessionId: session.sessionId, pssMb: 0, rssMb: 0, processes: 0 };
-    for (const pgid of groups) {
-      const group = byGroup.get(pgid);
-      if (group === undefined || counted.has(pgid)) continue;
-      counted.add(pgid);
-      use.pssMb += group.pssMb;
-      use.rssMb += group.rssMb;
-      use.processes += group.processes;
-    }
-    sessions.push(use);
-  }
-  const total = { pssMb: 0, processes: 0 };
-  for (const group of byGroup.values()) {
-    total.pssMb += group.pssMb;
-    total.processes += group.processes;
-  }
-  const supervisor = memoryOf(supervisorPid);
-  const reference = referencePid === undefined ? undefined : memoryByGroup(treeOf(referencePid, processes), processes);
-  const referenceTotal =
-    reference === undefined
-      ? undefined
-      : [...reference.values()].reduce((sum, group) => ({ pssMb: sum.pssMb + group.pssMb, processes: sum.processes + group.processes }), { pssMb: 0, processes: 0 });
-  return {
-    sessions,
-    supervisorPssMb: supervisor?.pssMb ?? NaN,
-    total,
-    // Processes of the tree in no session's group and not the supervisor: strays a count should not miss.
-    others: tree.length - 1 - sessions.reduce((sum, session) => sum + session.processes, 0),
-    reference: referenceTotal,
-  };
-}
-
-/** A probe's figures, with its slowest probes: latency and when each was due (s after `began`, performance.now()). */
 /** One note per supervisor profiled (SESSIONS_N_PROFILE_DIR): the first ran the start and the idle time, the second the restore. */
 function profileNotes(profileDir) {
   const files = readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile')).sort();
@@ -250,6 +132,7 @@ function profileNotes(profileDir) {
   });
 }
 
+/** A probe's figures, with its slowest probes: latency and when each was due (s after `began`, performance.now()). */
 const phaseProbe = (probe, began) => {
   const summary = summarize(probe.latencies);
   const slowest = [...probe.timeline]
@@ -322,7 +205,7 @@ try {
   const coldSeconds = (performance.now() - coldBegan) / 1000;
   const coldPeakLoad = stopLoad();
   const coldList = await client.call('GET', '/sessions');
-  const coldCounters = countersOf(await metricsText(supervisor.base));
+  const coldCounters = await workerCounters(supervisor.base, HEADERS);
   const byId = new Map(coldList.map((session) => [session.sessionId, session]));
   const qrTimes = ids.map((id) => tracker.firstAt(id, 'qr', coldAt) - postAt.get(id)).filter(Number.isFinite);
   const readyTimes = ids.map((id) => tracker.firstAt(id, 'ready', coldAt)).filter((at) => at !== undefined);
@@ -385,7 +268,7 @@ try {
   const idleList = await client.call('GET', '/sessions');
   const reads = [];
   for (let read = 0; read < MEMORY_READS; read++) {
-    reads.push(readMemory(supervisor.pid, idleList, reference?.child.pid));
+    reads.push(treeMemory(supervisor.pid, idleList, reference?.child.pid));
     await delay(1000);
   }
   const idlePeakLoad = stopIdleLoad();
@@ -427,7 +310,7 @@ try {
   client.close();
   const leftPids = pidsWithEnv(`WSM_OWNER=${dataDir}`);
   const leftAfterStop = leftPids.length;
-  const oldGone = watchGone(leftPids);
+  const oldGone = waitGone(leftPids);
   log(`restore: the supervisor exited ${ms(stopMs)} after SIGTERM (${leftAfterStop} of its processes left); spawning it again`);
   const stopRestoreLoad = sampleLoad();
   const restoreBegan = performance.now();
@@ -449,7 +332,7 @@ try {
   const restoreCpuMs = cpuTimeMs(supervisor.pid);
   const restoreSeconds = (performance.now() - restoreBegan) / 1000;
   const restoreList = await client.call('GET', '/sessions');
-  const restoreCounters = countersOf(await metricsText(supervisor.base));
+  const restoreCounters = await workerCounters(supervisor.base, HEADERS);
   const restoreReady = ids.map((id) => tracker.firstAt(id, 'ready', spawnAt));
   const notRestored = ids.filter((id, index) => restoreReady[index] === undefined);
   const qrSeen = ids.filter((id) => tracker.session(id).qrs.some((qr) => qr.at >= spawnAt) || tracker.firstAt(id, 'qr', spawnAt) !== undefined);

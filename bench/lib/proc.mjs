@@ -3,6 +3,7 @@
  * (VmRSS sampled, and VmHWM, the kernel's own peak, which can be reset).
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { delay } from './delay.mjs';
 
 const kbField = (text, key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) / 1024;
 
@@ -120,6 +121,20 @@ export function memoryByGroup(pids, processes = liveProcesses()) {
     groups.set(pgid, total);
   }
   return groups;
+}
+
+/**
+ * Resolves with how long (ms) until none of `pids` is alive (zombies count as gone), or undefined with those
+ * still alive after `timeoutMs`. Watches without holding anything up: the restart goes on meanwhile.
+ */
+export async function waitGone(pids, timeoutMs = 60_000) {
+  const began = performance.now();
+  for (;;) {
+    const alive = pids.filter((pid) => pgidOf(pid) !== undefined);
+    if (alive.length === 0) return { goneMs: performance.now() - began };
+    if (performance.now() - began > timeoutMs) return { alive: alive.length };
+    await delay(250);
+  }
 }
 
 /** Live processes whose environment holds `entry` (NAME=value): e.g. a supervisor's workers by their owner mark. */
