@@ -155,7 +155,7 @@ let failure;
 
 try {
   log(`N=${N}: emulator on ${emulator.origin}; starting the supervisor (DATA_DIR ${dataDir})`);
-  supervisor = await startSupervisor({ dataDir, env, profileDir: PROFILE_DIR });
+  supervisor = await startSupervisor({ dataDir, env, profileDir: PROFILE_DIR, servingTimeoutMs: PHASE_TIMEOUT_MS });
   let client = jsonClient(supervisor.base, { maxSockets: 8, headers: HEADERS });
   stream = openEventStream(supervisor.base, { types: STATUS_EVENTS, headers: HEADERS, onEvent: tracker.onEvent });
   await stream.opened;
@@ -315,7 +315,8 @@ try {
   const stopRestoreLoad = sampleLoad();
   const restoreBegan = performance.now();
   const spawnAt = Date.now();
-  supervisor = await spawnSupervisor({ dataDir, env, profileDir: PROFILE_DIR });
+  // On a loaded machine a supervisor restoring many sessions may take longer than the usual 30 s to answer.
+  supervisor = await spawnSupervisor({ dataDir, env, profileDir: PROFILE_DIR, servingTimeoutMs: PHASE_TIMEOUT_MS });
   const restoreProbeStop = await probeSessionsInThread(supervisor.base, ids, PROBE_PER_SECOND, { headers: HEADERS });
   const servingAt = await supervisor.serving;
   client = jsonClient(supervisor.base, { maxSockets: 8, headers: HEADERS });
