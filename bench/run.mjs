@@ -5,20 +5,21 @@
  * in time. A benchmark that misses a target is run once more with --cpu-prof on the process that does the work,
  * and the profile's summary goes under its table.
  * Usage: node bench/run.mjs [--update] [name ...]
- *   no names: everything, and docs/benchmarks.md is rewritten
+ *   no names: everything but the `optional` benchmarks (they take minutes), and docs/benchmarks.md is rewritten,
+ *   keeping the optional ones' sections as they were
  *   names: those only; their results are printed and the page left alone, or with --update their sections of
  *   the page are replaced (each saying when it was measured) and every other section is kept
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine } from './lib/machine.mjs';
 import { describeProfile, summarizeProfile } from './lib/profile.mjs';
 import { readProfile } from './lib/readings.mjs';
-import { renderReport, updateReport } from './lib/report.mjs';
+import { carryOver, renderReport, updateReport } from './lib/report.mjs';
 import { ratio } from './lib/format.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -41,6 +42,8 @@ const BENCHMARKS = [
   { name: 'cluster', args: [], profile: false, timeoutMs: 600_000 },
   // Profiles a supervisor taking uploads itself; no target either.
   { name: 'media', args: ['20', '5', '100'], profile: false, timeoutMs: 600_000 },
+  // N webjs sessions (SESSIONS_N, default 50): minutes, so only when named; a profiling re-run would take as long again.
+  { name: 'sessions-n', args: [], profile: false, optional: true, timeoutMs: 40 * 60_000 },
 ];
 
 /** Runs one benchmark script in a child process of its own group; resolves with its JSON result. */
@@ -101,7 +104,7 @@ if (unknown.length > 0) {
   console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
   process.exit(2);
 }
-const selected = only.length > 0 ? BENCHMARKS.filter((benchmark) => only.includes(benchmark.name)) : BENCHMARKS;
+const selected = only.length > 0 ? BENCHMARKS.filter((benchmark) => only.includes(benchmark.name)) : BENCHMARKS.filter((benchmark) => !benchmark.optional);
 const workDir = mkdtempSync(join(tmpdir(), 'wsm-bench-run-'));
 const machine = describeMachine(ROOT);
 const started = performance.now();
@@ -137,7 +140,9 @@ for (const benchmark of selected) {
 const totalSeconds = (performance.now() - started) / 1000;
 
 if (only.length === 0) {
-  writeFileSync(REPORT, renderReport({ machine, results, totalSeconds }));
+  const rendered = renderReport({ machine, results, totalSeconds });
+  const optional = BENCHMARKS.filter((benchmark) => benchmark.optional).map((benchmark) => benchmark.name);
+  writeFileSync(REPORT, existsSync(REPORT) ? carryOver(rendered, readFileSync(REPORT, 'utf8'), optional) : rendered);
   process.stderr.write(`[run] wrote ${REPORT} in ${Math.round(totalSeconds)} s\n`);
 } else if (update) {
   // A failed run leaves its section as it was: the page keeps the last figures honestly obtained.

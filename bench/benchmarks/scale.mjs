@@ -14,8 +14,8 @@ import { bareFork, endBare } from '../lib/bare-fork.mjs';
 import { delay } from '../lib/delay.mjs';
 import { ms } from '../lib/format.mjs';
 import { jsonClient, mapLimit } from '../lib/http.mjs';
-import { openLoop } from '../lib/open-loop.mjs';
 import { emit, progress, row } from '../lib/result.mjs';
+import { probeSessions } from '../lib/session-probe.mjs';
 import { summarize } from '../lib/stats.mjs';
 import { spawnSupervisor, startSupervisor } from '../lib/supervisor-process.mjs';
 
@@ -46,33 +46,7 @@ async function allReach(client, status, timeoutMs) {
   }
 }
 
-/** GET /sessions/:id at `rate`/s, open loop, until the returned function is called; refused connections are counted apart. */
-function probe(base, rate) {
-  const client = jsonClient(base, { maxSockets: 256 });
-  const latencies = [];
-  const timeline = [];
-  let refused = 0;
-  let failed = 0;
-  const load = openLoop({
-    rate,
-    send: (index, intended) =>
-      client
-        .request('GET', `/sessions/${ids[index % SESSIONS]}`)
-        .then((answer) => {
-          if (answer.status === 200) {
-            latencies.push(performance.now() - intended);
-            timeline.push({ at: intended, ms: performance.now() - intended });
-          }
-          else failed++;
-        })
-        .catch(() => refused++),
-  });
-  return async () => {
-    await load.finish();
-    client.close();
-    return { latencies, timeline, refused, failed };
-  };
-}
+const probe = (base, rate) => probeSessions(base, ids, rate);
 
 log(`starting and linking ${SESSIONS} sessions`);
 // Only the restarted supervisor is the one to profile, should a profiling re-run ask.

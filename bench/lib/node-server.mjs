@@ -14,8 +14,8 @@ import { freePort, waitUntilServing } from './http.mjs';
 /** Variables of this machine's shell that would change a server under test: the benchmarks set their own. */
 const CLEARED = ['API_KEY', 'WEBHOOK_URL', 'WEBHOOK_SECRET', 'MAX_SESSIONS', 'RESTORE_CONCURRENCY', 'RESTART_BACKOFF_MS', 'CHROMIUM_ARGS', 'NODE_OPTIONS', 'LOG_LEVEL'];
 
-/** Spawns it; `serving` resolves (to performance.now()) once GET /health answers. */
-export async function spawnNodeServer({ script, env = {}, logDir, port, profile = false, profileDir }) {
+/** Spawns it; `serving` resolves (to performance.now()) once GET /health answers, and rejects after `servingTimeoutMs`. */
+export async function spawnNodeServer({ script, env = {}, logDir, port, profile = false, profileDir, servingTimeoutMs = 30_000 }) {
   const chosen = port ?? (await freePort());
   const inherited = { ...process.env };
   for (const name of CLEARED) delete inherited[name];
@@ -32,7 +32,7 @@ export async function spawnNodeServer({ script, env = {}, logDir, port, profile 
   const base = `http://127.0.0.1:${chosen}`;
   const exited = once(child, 'exit');
   const serving = Promise.race([
-    waitUntilServing(base),
+    waitUntilServing(base, '/health', servingTimeoutMs),
     exited.then(([code]) => Promise.reject(new Error(`${basename(script)} exited with ${code} before serving; see its log in ${logDir}`))),
   ]).then(() => performance.now());
   const stop = async (signal = 'SIGTERM') => {

@@ -3,6 +3,7 @@
  * (VmRSS sampled, and VmHWM, the kernel's own peak, which can be reset).
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { delay } from './delay.mjs';
 
 const kbField = (text, key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) / 1024;
 
@@ -71,6 +72,69 @@ export function groupMemory(pgids) {
     total.processes += 1;
   }
   return total;
+}
+
+/**
+ * Every live process of this machine once: pid → { ppid, pgid } (zombies left out: PID 1 here does not reap
+ * them, and they hold no memory).
+ */
+export function liveProcesses() {
+  const found = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const text = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] !== 'Z') found.set(Number(name), { ppid: Number(fields[1]), pgid: Number(fields[2]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/** `root` and every live process descending from it (by parent pid), from a liveProcesses() snapshot. */
+export function treeOf(root, processes = liveProcesses()) {
+  const children = new Map();
+  for (const [pid, { ppid }] of processes) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  const tree = [];
+  const stack = processes.has(root) ? [root] : [];
+  while (stack.length > 0) {
+    const pid = stack.pop();
+    tree.push(pid);
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return tree;
+}
+
+/** RSS and PSS of each of `pids`, summed by process group in one pass: pgid → { rssMb, pssMb, processes }. */
+export function memoryByGroup(pids, processes = liveProcesses()) {
+  const groups = new Map();
+  for (const pid of pids) {
+    const pgid = processes.get(pid)?.pgid;
+    const use = pgid === undefined ? undefined : memoryOf(pid);
+    if (use === undefined) continue;
+    const total = groups.get(pgid) ?? { rssMb: 0, pssMb: 0, processes: 0 };
+    total.rssMb += use.rssMb;
+    total.pssMb += use.pssMb;
+    total.processes += 1;
+    groups.set(pgid, total);
+  }
+  return groups;
+}
+
+/**
+ * Resolves with how long (ms) until none of `pids` is alive (zombies count as gone), or undefined with those
+ * still alive after `timeoutMs`. Watches without holding anything up: the restart goes on meanwhile.
+ */
+export async function waitGone(pids, timeoutMs = 60_000) {
+  const began = performance.now();
+  for (;;) {
+    const alive = pids.filter((pid) => pgidOf(pid) !== undefined);
+    if (alive.length === 0) return { goneMs: performance.now() - began };
+    if (performance.now() - began > timeoutMs) return { alive: alive.length };
+    await delay(250);
+  }
 }
 
 /** Live processes whose environment holds `entry` (NAME=value): e.g. a supervisor's workers by their owner mark. */

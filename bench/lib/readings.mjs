@@ -45,6 +45,17 @@ const READINGS = [
         .join(', '),
   },
   {
+    // A synchronous read that waits (smaps_rollup of a process busy mapping memory waits for its mmap lock) shows as native self time.
+    applies: ({ functions }) => (functions.find((entry) => entry.name.startsWith('readFileUtf8 '))?.share ?? 0) >= 0.2,
+    text: ({ functions, places }) => {
+      const procfs = places.filter((entry) => entry.name === 'procfs/index.js' || entry.name.startsWith('supervisor/session/resource-monitor'));
+      return (
+        `synchronous file reads hold the thread (readFileUtf8 ${pct(functions.find((entry) => entry.name.startsWith('readFileUtf8 ')).share)} of its busy time; a read waiting in the kernel counts here as much as one computing)` +
+        (procfs.length > 0 ? `; the /proc readers around them: ${procfs.map((entry) => `${entry.name} ${pct(entry.share)}`).join(', ')}` : '')
+      );
+    },
+  },
+  {
     applies: ({ functions }) => (functions.find((entry) => entry.name.startsWith('(garbage collector)'))?.share ?? 0) >= 0.08,
     text: ({ functions }) => `garbage collection takes ${pct(functions.find((entry) => entry.name.startsWith('(garbage collector)')).share)}`,
   },

@@ -80,6 +80,11 @@ function reproduce() {
     'node bench/run.mjs spawn api                # a subset: prints results, leaves this page alone',
     'node bench/run.mjs --update media           # a subset: replaces only their sections of this page',
     'node bench/benchmarks/events.mjs 5000 5     # one benchmark, smaller, JSON on stdout',
+    '',
+    '# Not run by `pnpm bench` (minutes each); a full run keeps their sections as they were:',
+    'node bench/run.mjs --update sessions-n              # N=50 webjs sessions on the emulator: start, idle PSS, restore, GET p99',
+    'SESSIONS_N=100 node bench/run.mjs --update sessions-n   # the stretch: 100 sessions',
+    'node bench/benchmarks/sessions-n.mjs 10 30          # N=10, 30 s idle, JSON on stdout (SESSIONS_N_TIMEOUT_SECONDS bounds each phase)',
     '```',
     '',
   ];
@@ -180,6 +185,40 @@ export function updateReport(text, { machine, results }) {
   }
   const reproduceAt = blocks.findIndex((block) => block[0] === '## Reproduce');
   if (reproduceAt !== -1) blocks[reproduceAt] = reproduce();
-  // Each block ends with one blank line, whatever the hand-written ones had.
-  return `${blocks.map((block) => [...block.slice(0, block.findLastIndex((line) => line !== '') + 1), ''].join('\n')).join('\n')}`;
+  return joinBlocks(blocks);
+}
+
+/** Each block ends with one blank line, whatever the hand-written ones had. */
+const joinBlocks = (blocks) => `${blocks.map((block) => [...block.slice(0, block.findLastIndex((line) => line !== '') + 1), ''].join('\n')).join('\n')}`;
+
+/**
+ * `text` (a page just rendered whole) with the sections of the benchmarks `names` taken from `previous` (the
+ * page it replaces): benchmarks a full run leaves out because they take minutes, and which `--update` measured
+ * on their own. Each keeps its text, its rows in "Targets at a glance" and its line in the machine table,
+ * renumbered after the sections of this run.
+ */
+export function carryOver(text, previous, names) {
+  const old = blocksOf(previous);
+  const blocks = blocksOf(text);
+  const lastRowAfter = (block) => block.findLastIndex((line) => line.startsWith('|')) + 1;
+  for (const name of names) {
+    const section = old.find((block) => block.includes(mark(name)));
+    if (section === undefined) continue;
+    const number = Math.max(0, ...blocks.map((block) => Number(headingOf(block)?.[1] ?? 0))) + 1;
+    const at = blocks.findIndex((block) => block[0] === '## Reproduce');
+    blocks.splice(at === -1 ? blocks.length : at, 0, [section[0].replace(/^## \d+\. /, `## ${number}. `), ...section.slice(1)]);
+
+    const oldGlance = old.find((block) => block[0] === '## Targets at a glance');
+    const glance = blocks.find((block) => block[0] === '## Targets at a glance');
+    if (oldGlance !== undefined && glance !== undefined) {
+      glance.splice(lastRowAfter(glance), 0, ...oldGlance.filter((line) => line.startsWith(`| ${cell(name)} |`)));
+    }
+    const oldMachine = old.find((block) => block[0] === '## Machine');
+    const machineBlock = blocks.find((block) => block[0] === '## Machine');
+    const line = oldMachine?.find((entry) => entry.startsWith(`| ${cell(name)} section |`));
+    if (line !== undefined && machineBlock !== undefined) {
+      machineBlock.splice(lastRowAfter(machineBlock), 0, line.replace(/\(section \d+\)/, `(section ${number})`));
+    }
+  }
+  return joinBlocks(blocks);
 }

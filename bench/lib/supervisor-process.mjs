@@ -13,7 +13,7 @@ export const SUPERVISOR = fileURLToPath(new URL('../../apps/supervisor/dist/serv
  * Spawns it; `serving` resolves once it answers GET /health. Its log goes next to its data dir. `profile: false`
  * keeps a profiling re-run off it; `profileDir` profiles it in any run.
  */
-export function spawnSupervisor({ dataDir, env = {}, port, profile = true, profileDir }) {
+export function spawnSupervisor({ dataDir, env = {}, port, profile = true, profileDir, servingTimeoutMs }) {
   return spawnNodeServer({
     script: SUPERVISOR,
     env: { DATA_DIR: dataDir, DEFAULT_ENGINE: 'simulated', LOG_LEVEL: 'warn', RATE_LIMIT: '0', ...env },
@@ -21,6 +21,7 @@ export function spawnSupervisor({ dataDir, env = {}, port, profile = true, profi
     port,
     profile,
     profileDir,
+    servingTimeoutMs,
   });
 }
 

@@ -16,8 +16,11 @@ import { median } from './stats.mjs';
 
 const WEBJS_TIMEOUT_MS = 120_000;
 
-/** The plain whatsapp-web.js client in its own process group, linked through the emulator like our session. */
-async function startReference(emulator, dir, log) {
+/**
+ * The plain whatsapp-web.js client in its own process group, linked through the emulator like our session:
+ * { child, browserPid, ready } (ready resolves once it is linked). Ended with stopReference.
+ */
+export async function startReference(emulator, dir, log) {
   const child = own(
     fork(fileURLToPath(new URL('../fixtures/webjs-defaults.mjs', import.meta.url)), [], {
       detached: true,
@@ -94,8 +97,13 @@ export async function webjsSideBySide({ supervisor, emulator, dir, settleSeconds
     };
   } finally {
     log('stopping the reference');
-    reference.child.send('leave', () => undefined);
-    if (reference.child.exitCode === null) await once(reference.child, 'exit', { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
-    if (reference.browserPid !== undefined) killGroup(reference.browserPid);
+    await stopReference(reference);
   }
+}
+
+/** Asks the reference to leave, then kills its browser's group whatever it did. */
+export async function stopReference(reference) {
+  reference.child.send('leave', () => undefined);
+  if (reference.child.exitCode === null) await once(reference.child, 'exit', { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+  if (reference.browserPid !== undefined) killGroup(reference.browserPid);
 }
