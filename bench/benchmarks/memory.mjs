@@ -61,9 +61,9 @@ async function simulatedRounds(supervisor) {
 }
 
 /**
- * What each webjs lever gave, measured with bench/benchmarks/webjs-flags.mjs on 2026-11-30 (commit bcf8819 and the
- * one before it): each variant started together with our flags of the time and the whatsapp-web.js defaults, in
- * groups of 6 browsers; PSS 30 s after ready (and 75 s in the second sweep); ratios against our flags in the same group.
+ * What each webjs lever gave, measured with bench/benchmarks/webjs-flags.mjs on 2026-11-30 (commits c9043ef, bcf8819
+ * and 6104527): each variant started together with our flags of the time and the whatsapp-web.js defaults, in
+ * groups of 4-6 browsers; PSS 30 s after ready (and later); ratios against our flags in the same group.
  */
 const WEBJS_LEVERS = [
   'Before (commit c9043ef): 298 MB vs 304 MB in this benchmark (0.98×); in the sweep our flags were 1.03-1.07× the defaults (5 groups). ' +
@@ -73,6 +73,10 @@ const WEBJS_LEVERS = [
     'Then --enable-features=NetworkServiceInProcess2 (the network service in the browser process), one more process less, PSS 0.89× ' +
     '(150 vs 168 MB), anonymous PSS 0.89× (132 vs 148 MB), start and idle CPU unchanged. Both together, in the sweep: 0.71× the defaults ' +
     '30 s after ready and 0.64× at 75 s (5 processes vs 10).',
+  'Before and after in one run (webjs-flags.mjs --rounds 3 --group 2 --at 30,90, with the worker bundle of commit c9043ef as a variant): ' +
+    'PSS 155 vs 229 MB at 30 s (0.68×) and 132 vs 194 MB at 90 s (0.68×), anonymous PSS 132 vs 194 MB (0.68×), 4 processes vs 6; ' +
+    'the defaults 223 MB (ours 0.69×). CPU to get ready 2.76 vs 4.21 s, idle CPU 220 vs 299 ms/min. An A/A variant (our flags twice) ' +
+    'gave 1.00× (0.93-1.00× per group).',
   'No measurable effect at idle (within the ±5% one group varies): --js-flags=--optimize-for-size (1.05×), --max-semi-space-size=1 (0.99×), ' +
     '--max-old-space-size=128 (1.00×), --lite-mode (0.99×): the emulator page uses 1.7 MB of a 3.9 MB JS heap, so V8 heap flags have nothing ' +
     'to shrink here. --enable-low-end-device-mode (1.00×); --disable-features=BackForwardCache,PaintHolding,MediaSessionService,' +

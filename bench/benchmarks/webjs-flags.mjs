@@ -13,6 +13,8 @@
  * Usage: node bench/benchmarks/webjs-flags.mjs [--rounds 2] [--group 4] [--at 30,90] [--only a,b] [--variant 'name=--flag --flag2'] [--list]
  *   --only    run these built-in variants only (`current` and `defaults` are always in)
  *   --variant an extra variant: its name, '=', its Chromium flags separated by spaces; worker env as ENV:NAME=value
+ *             (ENV:CHROMIUM_PATH=… another browser; ENV:WORKER_ENTRY=… another worker bundle, e.g. one built from an
+ *             earlier commit and copied beside apps/worker/dist/worker.cjs, for a before/after in one run)
  * Prints a JSON result like every benchmark (BENCH_OUT when run.mjs starts it); progress on stderr.
  */
 import { fork } from 'node:child_process';
