@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { killGroup, own, ownGroup } from '../lib/cleanup.mjs';
+import { atExit, killGroup, own, ownGroup } from '../lib/cleanup.mjs';
 import { delay } from '../lib/delay.mjs';
 import { cpuTimeMs, groupCpuTimeMs, groupMemory, pgidOf } from '../lib/proc.mjs';
 import { emit, progress, row } from '../lib/result.mjs';
@@ -200,6 +200,8 @@ async function runGroup(names, emulator, dir) {
 const { startEmulator } = await import('@wsm/wa-web-emulator');
 const emulator = await startEmulator();
 const dir = mkdtempSync(join(tmpdir(), 'wsm-bench-webjs-flags-'));
+// Also when the sweep is stopped halfway (SIGTERM, Ctrl-C): the browsers' profiles are tens of MB each.
+atExit(() => rmSync(dir, { recursive: true, force: true }));
 const candidates = Object.keys(variants);
 const groups = [];
 for (let index = 0; index < candidates.length; index += groupSize) groups.push(candidates.slice(index, index + groupSize));
