@@ -7,11 +7,14 @@ import { delay } from './delay.mjs';
 
 const kbField = (text, key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) / 1024;
 
-/** RSS and PSS of one process in MB; undefined when it is gone. */
+/**
+ * RSS and PSS of one process in MB, and the anonymous part of its PSS (heap, stacks, shared memory: what other
+ * programs mapping the same files do not change); undefined when it is gone.
+ */
 export function memoryOf(pid) {
   try {
     const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    return { rssMb: kbField(rollup, 'Rss'), pssMb: kbField(rollup, 'Pss') };
+    return { rssMb: kbField(rollup, 'Rss'), pssMb: kbField(rollup, 'Pss'), anonPssMb: kbField(rollup, 'Pss_Anon') + kbField(rollup, 'Pss_Shmem') };
   } catch {
     return undefined;
   }
@@ -57,10 +60,10 @@ export function pgidOf(pid) {
   }
 }
 
-/** Sum of RSS and PSS over every live process of the given process groups. */
+/** Sum of RSS, PSS and anonymous PSS over every live process of the given process groups. */
 export function groupMemory(pgids) {
   const groups = new Set(pgids);
-  const total = { rssMb: 0, pssMb: 0, processes: 0 };
+  const total = { rssMb: 0, pssMb: 0, anonPssMb: 0, processes: 0 };
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const pgid = pgidOf(Number(name));
@@ -69,6 +72,7 @@ export function groupMemory(pgids) {
     if (use === undefined) continue;
     total.rssMb += use.rssMb;
     total.pssMb += use.pssMb;
+    total.anonPssMb += use.anonPssMb;
     total.processes += 1;
   }
   return total;

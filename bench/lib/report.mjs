@@ -80,6 +80,8 @@ function reproduce() {
     'node bench/run.mjs spawn api                # a subset: prints results, leaves this page alone',
     'node bench/run.mjs --update media           # a subset: replaces only their sections of this page',
     'node bench/benchmarks/events.mjs 5000 5     # one benchmark, smaller, JSON on stdout',
+    'node bench/benchmarks/webjs-flags.mjs --list                  # the Chromium/worker variants of the webjs memory sweep',
+    "node bench/benchmarks/webjs-flags.mjs --only a,b --variant 'c=--flag'   # each beside our flags and whatsapp-web.js defaults",
     '',
     '# Not run by `pnpm bench` (minutes each); a full run keeps their sections as they were:',
     'node bench/run.mjs --update sessions-n              # N=50 webjs sessions on the emulator: start, idle PSS, restore, GET p99',

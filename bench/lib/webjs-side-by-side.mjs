@@ -15,6 +15,8 @@ import { row } from './result.mjs';
 import { median } from './stats.mjs';
 
 const WEBJS_TIMEOUT_MS = 120_000;
+/** Issue 13: one idle session at most 0.8× whatsapp-web.js with its defaults. */
+const TARGET_PSS = 0.8;
 
 /**
  * The plain whatsapp-web.js client in its own process group, linked through the emulator like our session:
@@ -86,10 +88,18 @@ export async function webjsSideBySide({ supervisor, emulator, dir, settleSeconds
     const pick = (side, key) => median(reads[side].map((sample) => sample[key]));
     const pss = { figure: pick('ours', 'pssMb'), reference: pick('reference', 'pssMb') };
     const rss = { figure: pick('ours', 'rssMb'), reference: pick('reference', 'rssMb') };
+    const anon = { figure: pick('ours', 'anonPssMb'), reference: pick('reference', 'anonPssMb') };
     const processes = { figure: pick('ours', 'processes'), reference: pick('reference', 'processes') };
     return {
       rows: [
-        row('webjs session PSS (worker + Chromium tree)', { figure: mb(pss.figure), reference: `${mb(pss.reference)} (whatsapp-web.js defaults)`, ratio: pss.figure / pss.reference }),
+        row('webjs session PSS (worker + Chromium tree)', {
+          figure: mb(pss.figure),
+          reference: `${mb(pss.reference)} (whatsapp-web.js defaults)`,
+          ratio: pss.figure / pss.reference,
+          target: `≤ ${TARGET_PSS}×`,
+          met: pss.figure / pss.reference <= TARGET_PSS,
+        }),
+        row('webjs session anonymous PSS (heaps, stacks: not shared with the binary)', { figure: mb(anon.figure), reference: mb(anon.reference), ratio: anon.figure / anon.reference }),
         row('webjs session RSS sum (double-counts shared pages)', { figure: mb(rss.figure), reference: mb(rss.reference), ratio: rss.figure / rss.reference }),
         row('webjs processes', { figure: String(processes.figure), reference: String(processes.reference), ratio: processes.figure / processes.reference }),
       ],

@@ -23,10 +23,15 @@ export type Admission =
   | { admit: false; reason: 'too-many-sessions'; running: number }
   | { admit: false; reason: 'insufficient-memory'; availableBytes: number };
 
-/** What a new session of each engine is expected to take (measured: bench/). */
+/**
+ * What a new session of each engine is expected to take (measured: bench/). webjs: 320 MB when one idle session
+ * measured ~300 MB of PSS (docs/benchmarks.md §4); the leaner Chromium flags of chromium.ts took that to 0.68× in
+ * one interleaved run (bench/benchmarks/webjs-flags.mjs: PSS 155 vs 229 MB, anonymous 132 vs 194 MB), ~218 MB
+ * of the old figure, rounded up for real WhatsApp Web's larger page (a 30-60 MB JS heap against the emulator's 2 MB).
+ */
 export const ENGINE_FOOTPRINT_BYTES: Readonly<Record<EngineName, number>> = {
   simulated: 64 * 1024 * 1024,
-  webjs: 320 * 1024 * 1024,
+  webjs: 256 * 1024 * 1024,
 };
 
 export function decideAdmission(policy: AdmissionPolicy, input: AdmissionInput): Admission {
