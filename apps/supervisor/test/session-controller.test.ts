@@ -204,6 +204,7 @@ describe('a session controller behind a launch queue', () => {
     expect(launches.queued).toBe(1);
 
     await second.controller.stop();
+    await second.controller.durable();
     expect(second.statuses.map((change) => change.status)).toEqual(['starting', 'stopping', 'stopped']);
     expect(launches.queued).toBe(0);
     // The slot frees when the first leaves `starting`: the stopped second is not forked after all.
