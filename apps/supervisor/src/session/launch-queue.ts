@@ -201,12 +201,15 @@ export class LaunchQueue implements LaunchSlots {
   #startTicking(): void {
     if (this.#tick !== undefined) return;
     this.#sample = (this.#options.sampleCpu ?? sampleCpu)();
+    const tickMs = this.#options.tickMs ?? DEFAULT_TICK_MS;
     this.#tick = setInterval(() => {
       const sample = (this.#options.sampleCpu ?? sampleCpu)();
+      // A window much shorter than a tick (a grant restarted it just now) is too noisy to judge by: wait for more.
+      if (this.#sample !== undefined && sample.atMs - this.#sample.atMs < tickMs / 2) return;
       if (this.#sample !== undefined) this.#load = cpuLoadBetween(this.#sample, sample);
       this.#sample = sample;
       this.#schedule();
-    }, this.#options.tickMs ?? DEFAULT_TICK_MS);
+    }, tickMs);
     this.#tick.unref();
   }
 

@@ -10,7 +10,8 @@
  * failure becomes one coded `fatal` (a restart usually helps, so `retry: true`, except where it cannot).
  * Those deadlines count only time the session could run (stage-deadline.ts): a burst of launches that starves
  * the machine makes stages slow, not failed. The libraries' own wall-clock timers for the same stages (puppeteer's
- * launch timeout, whatsapp-web.js's auth timeout) are set to the starved limit, so ours decide.
+ * launch timeout, whatsapp-web.js's auth timeout, puppeteer's per-call protocol timeout) are set to the starved
+ * limit, so ours decide.
  *
  * Chromium runs with `pipe: true`: when this worker dies, its end of the pipe closes and Chromium exits by
  * itself. Its pid and process group are reported to the supervisor, which kills the group too.
@@ -100,7 +101,9 @@ export class WebjsEngine implements Engine {
         pipe: true,
         defaultViewport: VIEWPORT,
         timeout: this.#options.launchTimeoutMs * STARVED_LIMIT,
-        protocolTimeout: this.#options.loadTimeoutMs,
+        // A bound on each DevTools call, not a stage: on a starved machine one call can take longer than the load
+        // stage is given, and a stuck stage is failed by our deadlines anyway (after ready, COMMAND_TIMEOUT_MS answers).
+        protocolTimeout: this.#options.loadTimeoutMs * STARVED_LIMIT,
         handleSIGINT: false,
         handleSIGTERM: false,
         handleSIGHUP: false,
