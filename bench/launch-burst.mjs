@@ -42,6 +42,8 @@ async function run(script) {
       LOG_LEVEL: 'info',
       RATE_LIMIT: '0',
       MAX_SESSIONS: String(sessions * 2),
+      // Nobody scans: a session that waits in `qr` for the rest of the burst must not run out of QR codes meanwhile.
+      QR_MAX_ATTEMPTS: '100',
     },
   });
   const client = jsonClient(server.base, { headers: { 'x-api-key': API_KEY } });
@@ -61,10 +63,13 @@ async function run(script) {
   const answers = await Promise.all(ids.map((sessionId) => client.request('POST', '/start-session', { sessionId })));
   const refused = answers.filter((answer) => answer.status !== 202).length;
   let last;
+  /** When each session first showed `qr`, ms after the burst. */
+  const firstQr = new Map();
   for (;;) {
     const items = await client.call('GET', '/sessions');
     last = items;
-    if (items.every((session) => session.status === 'qr' || session.status === 'failed')) break;
+    for (const session of items) if (session.status === 'qr' && !firstQr.has(session.sessionId)) firstQr.set(session.sessionId, performance.now() - started);
+    if (items.every((session) => firstQr.has(session.sessionId) || session.status === 'failed')) break;
     if (performance.now() - started > CAP_MS) break;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
@@ -85,7 +90,9 @@ async function run(script) {
     burners: BURNERS,
     refused,
     allQrMs: Math.round(allMs),
-    qr: last.filter((session) => session.status === 'qr').length,
+    firstQrMs: Math.round(Math.min(...firstQr.values())),
+    medianQrMs: Math.round(summarize([...firstQr.values()]).median),
+    reachedQr: firstQr.size,
     failed: last.filter((session) => session.status === 'failed').length,
     failedCodes: [...new Set(last.filter((session) => session.status === 'failed').map((session) => session.lastError?.code))],
     restarts: last.reduce((sum, session) => sum + session.restarts, 0),
