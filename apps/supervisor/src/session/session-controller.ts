@@ -5,9 +5,10 @@
  * Lifecycle operations (start, stop, restart, logout, remove) run one at a time through `#ops`, so a start
  * that arrives while a stop is still waiting for its worker simply runs after it: there is never more than one
  * worker per session. Every fork waits for a launch slot first (launch-queue.ts): while it waits the session is
- * `starting` with no worker, and a stop, restart, logout or delete simply takes its place in the line back; the
- * slot is given back once the session leaves `starting` or its worker exits. The controller acts on its own copy of the session's lifecycle fields and writes every
- * change through the registry, in order; `durable()` resolves once every change so far is in the store.
+ * `starting` with no worker, and a stop, restart, logout or delete simply gives its place in the line back; a
+ * slot is given back once the session leaves `starting` or its worker exits. The controller acts on its own copy
+ * of the session's lifecycle fields and writes every change through the registry, in order; `durable()` resolves
+ * once every change so far is in the store.
  */
 import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
