@@ -48,8 +48,12 @@ export interface Config {
     stableAfterMs: number;
     jitter: number;
   };
-  /** How many sessions a restarted supervisor brings up at once. */
-  restoreConcurrency: number;
+  /**
+   * LAUNCH_CONCURRENCY: the most workers launching at once (forked, not yet past `starting`), for every start,
+   * restart and restore alike; fewer while the CPU is saturated or memory short (session/launch-policy.ts).
+   * RESTORE_CONCURRENCY, its former name when only restores were paced, is read when it is unset.
+   */
+  launchConcurrency: number;
   /** How long a worker gets to stop by itself before SIGTERM, then as long again before SIGKILL. */
   stopTimeoutMs: number;
   commandTimeoutMs: number;
@@ -329,7 +333,7 @@ export function loadConfig(env: Env = process.env): Config {
       stableAfterMs: integer(env, 'RESTART_STABLE_MS', 60_000, 0, 86_400_000),
       jitter: 0.2,
     },
-    restoreConcurrency: integer(env, 'RESTORE_CONCURRENCY', 4, 1, 256),
+    launchConcurrency: integer(env, 'LAUNCH_CONCURRENCY', integer(env, 'RESTORE_CONCURRENCY', 4, 1, 256), 1, 256),
     stopTimeoutMs: integer(env, 'STOP_TIMEOUT_MS', 5000, 100, 120_000),
     commandTimeoutMs: integer(env, 'COMMAND_TIMEOUT_MS', 30_000, 100, 600_000),
     storeTimeoutMs: integer(env, 'STORE_TIMEOUT_MS', 10_000, 100, 600_000),

@@ -36,6 +36,17 @@ export class Metrics implements Observer {
       },
     });
     new Gauge({
+      name: 'wsm_launches',
+      help: 'Worker launches by state: queued (waiting for a launch slot) or launching (forked, not yet past starting)',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const launches = runner().launches;
+        this.set({ state: 'queued' }, launches.queued);
+        this.set({ state: 'launching' }, launches.launching);
+      },
+    });
+    new Gauge({
       name: 'wsm_session_memory_bytes',
       help: 'Memory (PSS) of a session, by process kind: its worker, its browser tree',
       labelNames: ['session_id', 'kind'],

@@ -82,4 +82,4 @@ if (exposure !== undefined) {
   process.stderr.write(`wsm: WARNING: ${exposure}\n`);
   log.warn(exposure);
 }
-void app.sessions.restore(config.restoreConcurrency).catch((error: unknown) => log.error({ err: error }, 'restore failed'));
+void app.sessions.restore().catch((error: unknown) => log.error({ err: error }, 'restore failed'));

@@ -4,6 +4,7 @@
  * recorder and webhook dispatcher, idempotent sending, the sessions' log records, resource monitoring, metrics.
  */
 import { mkdirSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { sessionDirectory } from '@wsm/ipc-protocol';
 import { killOwnedProcesses } from '@wsm/procfs';
@@ -20,6 +21,8 @@ import { MediaStore } from './media/media-store.js';
 import { MessageSender } from './messages/message-sender.js';
 import { Metrics } from './metrics.js';
 import { lockDataDir } from './session/data-dir-lock.js';
+import { LaunchQueue } from './session/launch-queue.js';
+import { DEFAULT_CPU_LIMITS } from './session/launch-policy.js';
 import { ResourceMonitor } from './session/resource-monitor.js';
 import { SessionRegistry } from './session/session-registry.js';
 import { SessionRunner } from './session/session-runner.js';
@@ -62,7 +65,7 @@ export interface Services {
   /** Prunes the outbox, starts webhook delivery and resource sampling (not the sessions: see restore()). */
   start(): Promise<void>;
   /** Brings sessions up: restores them on one node; in a cluster, the lease loop takes this node's share. */
-  restore(concurrency: number): Promise<void>;
+  restore(): Promise<void>;
   /**
    * Stops every worker (keeping desired states), flushes events, closes the stores, releases the lock. In a
    * cluster, each session is handed over first (stopped cleanly, its pairing saved, its lease released).
@@ -118,6 +121,13 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       claim: () => dispatcher.claim(),
       log,
     });
+    const launches = new LaunchQueue({
+      policy: { maxLaunches: config.launchConcurrency, minFreeBytes: config.admission.minFreeBytes, ...DEFAULT_CPU_LIMITS },
+      cpuCount: availableParallelism(),
+      // A launch that outlives the worker's own launch and load deadlines has failed or is about to.
+      holdLimitMs: config.webjs.launchTimeoutMs + config.webjs.loadTimeoutMs,
+      log: log.child({ component: 'launch-queue' }),
+    });
     const runner: SessionRunner = new SessionRunner({
       config,
       registry,
@@ -127,6 +137,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       policy: config.restart,
       sessionDir: (sessionId) => sessionDirectory(config.dataDir, sessionId),
       observer: metrics,
+      launches,
       ...(cluster === undefined ? {} : { lease: cluster.node }),
     });
     recorder.attach(runner);
@@ -218,14 +229,15 @@ export async function createServices(options: ServiceOptions): Promise<Services>
         monitor.start();
         await cluster?.start();
       },
-      async restore(concurrency) {
-        if (cluster === undefined) await sessions.restore(concurrency);
+      async restore() {
+        if (cluster === undefined) await sessions.restore();
       },
       async close() {
         clearInterval(pruner);
         monitor.stop();
         await cluster?.handOver().catch((error: unknown) => log.error({ err: error }, 'hand-over at shutdown failed'));
         await sessions.shutdown();
+        launches.close();
         await cluster?.close();
         await recorder.flush().catch((error: unknown) => log.error({ err: error }, 'events lost at shutdown'));
         await dispatcher.close();

@@ -98,7 +98,7 @@ describe('POST /sessions/:id/messages with Idempotency-Key', () => {
 
     await test.close();
     test = await apps.open({}, true);
-    await test.app.sessions.restore(1);
+    await test.app.sessions.restore();
     await waitForSession(test.app, 'once', 'ready');
     expect((await send(test)).json()).toEqual(first.json());
 

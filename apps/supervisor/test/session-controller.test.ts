@@ -11,6 +11,7 @@ import type { EventPort } from '../src/events/event-port.js';
 import type { Observer } from '../src/observer.js';
 import { SessionController, type StatusChange } from '../src/session/session-controller.js';
 import { newRecord } from '../src/session/session-record.js';
+import { LaunchQueue, type LaunchSlots } from '../src/session/launch-queue.js';
 import { SessionRegistry } from '../src/session/session-registry.js';
 import type { ExitCause, WorkerExit, WorkerSpec } from '../src/worker/worker-handle.js';
 import type { Worker, WorkerEvents } from '../src/worker/worker-port.js';
@@ -61,13 +62,14 @@ class FakeWorker extends EventEmitter<WorkerEvents> implements Worker {
 
 const observer: Observer = { workerExit() {}, restart() {}, command() {}, watchdogReprieve() {}, delivery() {} };
 
-async function controllerFor(env: Record<string, string> = {}) {
+async function controllerFor(env: Record<string, string> = {}, shared: { launches?: LaunchSlots; sessionId?: string; workers?: FakeWorker[] } = {}) {
   const config = testConfig('/nonexistent', { RESTART_BACKOFF_MS: '0', ...env });
   const store = new MemorySessionStore();
   const log = pino({ level: 'silent' });
   const registry = await SessionRegistry.load(store, log);
-  const record = await registry.create(newRecord({ sessionId: 'unit', engine: 'simulated' }, 'stopped', new Date().toISOString()));
-  const workers: FakeWorker[] = [];
+  const sessionId = shared.sessionId ?? 'unit';
+  const record = await registry.create(newRecord({ sessionId, engine: 'simulated' }, 'stopped', new Date().toISOString()));
+  const workers: FakeWorker[] = shared.workers ?? [];
   const announced: string[] = [];
   // Unique ids, as a real recorder's are: the store refuses a repeated one, as the outbox's table does.
   let prepared = 0;
@@ -89,6 +91,7 @@ async function controllerFor(env: Record<string, string> = {}) {
     policy: config.restart,
     sessionDir: () => '/nonexistent/sessions/unit',
     observer,
+    ...(shared.launches === undefined ? {} : { launches: shared.launches }),
     workers: (spec) => {
       const worker = new FakeWorker(spec);
       workers.push(worker);
@@ -97,7 +100,7 @@ async function controllerFor(env: Record<string, string> = {}) {
   });
   const statuses: StatusChange[] = [];
   controller.on('status', (change) => statuses.push(change));
-  const stored = async () => (await store.get('unit'))!;
+  const stored = async () => (await store.get(sessionId))!;
   const nextStatus = (status: string) =>
     new Promise<void>((resolve) => {
       const listener = (change: StatusChange): void => {
@@ -168,5 +171,79 @@ describe('a session controller, driven through a fake worker', () => {
     expect(await stored()).toMatchObject({ status: 'stopped', desiredState: 'stopped' });
     expect(statuses.map((change) => change.status)).toEqual(['starting', 'stopping', 'stopped']);
     expect(controller.runtime()).toEqual({ pid: null, browserPid: null, memory: null });
+  });
+});
+
+describe('a session controller behind a launch queue', () => {
+  /** One slot, the CPU reported idle: what the queue grants then depends only on the slots held. */
+  const oneSlot = () =>
+    new LaunchQueue({
+      policy: { maxLaunches: 1, minFreeBytes: 0, maxCpuStall: 0.5, minIdleCpus: 0.5 },
+      cpuCount: 2,
+      holdLimitMs: 60_000,
+      log: pino({ level: 'silent' }),
+      tickMs: 10,
+      sampleCpu: () => ({ atMs: performance.now(), stallUs: 0, times: undefined }),
+      availableBytes: () => undefined,
+    });
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('waits for a slot in `starting` with no worker; a stop takes it out of the line and nothing is ever forked', async () => {
+    const launches = oneSlot();
+    const workers: FakeWorker[] = [];
+    const first = await controllerFor({}, { launches, sessionId: 'first', workers });
+    const second = await controllerFor({}, { launches, sessionId: 'second', workers });
+    first.controller.start();
+    second.controller.start();
+    await turn();
+    expect(workers.map((worker) => worker.spec.sessionId)).toEqual(['first']);
+    expect(second.controller.status).toBe('starting');
+    expect(second.controller.queued).toBe(true);
+    // Asked while the first was still in line too (slots are granted a turn later).
+    expect(second.statuses[0]?.reason).toBe('start requested: waiting for a launch slot (1 ahead)');
+    expect(launches.queued).toBe(1);
+
+    await second.controller.stop();
+    await second.controller.durable();
+    expect(second.statuses.map((change) => change.status)).toEqual(['starting', 'stopping', 'stopped']);
+    expect(launches.queued).toBe(0);
+    // The slot frees when the first leaves `starting`: the stopped second is not forked after all.
+    first.workers[0]!.emit('qr', { type: 'worker.qr', qr: '2@code', attempt: 1 });
+    await turn();
+    await turn();
+    expect(launches.launching).toBe(0);
+    expect(workers.map((worker) => worker.spec.sessionId)).toEqual(['first']);
+    expect(await second.stored()).toMatchObject({ status: 'stopped', desiredState: 'stopped' });
+  });
+
+  it('grants slots first come, first served, and gets each back on every way out of `starting`', async () => {
+    const launches = oneSlot();
+    const workers: FakeWorker[] = [];
+    const sessions = await Promise.all(['a', 'b', 'c', 'd'].map((sessionId) => controllerFor({}, { launches, sessionId, workers })));
+    for (const session of sessions) session.controller.start();
+    const forked = async (count: number) => {
+      for (let i = 0; i < 20 && workers.length < count; i++) await turn();
+      expect(workers.map((worker) => worker.spec.sessionId)).toEqual(['a', 'b', 'c', 'd'].slice(0, count));
+      expect(launches.launching).toBe(1);
+    };
+    await forked(1);
+    // a crashes while starting: the slot goes to b (a's restart after its backoff joins the line behind c and d).
+    workers[0]!.exit('crashed');
+    await forked(2);
+    // b is stopped while launching.
+    await sessions[1]!.controller.stop();
+    await forked(3);
+    // c becomes ready without a QR (a saved session).
+    workers[2]!.emit('status', { type: 'worker.status', status: 'ready' });
+    await forked(4);
+    workers[3]!.emit('qr', { type: 'worker.qr', qr: '2@d', attempt: 1 });
+    for (let i = 0; i < 20 && workers.length < 5; i++) await turn();
+    expect(workers[4]!.spec.sessionId).toBe('a');
+    workers[4]!.emit('qr', { type: 'worker.qr', qr: '2@a', attempt: 1 });
+    await turn();
+    expect(launches.launching).toBe(0);
+    expect(launches.queued).toBe(0);
+    await Promise.all(sessions.map((session) => session.controller.shutdown()));
+    launches.close();
   });
 });

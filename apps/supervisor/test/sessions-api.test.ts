@@ -202,7 +202,7 @@ describe('stop, logout and delete', () => {
     await close();
     await noOwnedProcesses(apps.dataDir);
     ({ app, close } = await apps.open({}, true));
-    await app.sessions.restore(2);
+    await app.sessions.restore();
     const keep = await waitForSession(app, 'keep', 'ready');
     expect(keep.me).not.toBeNull();
     expect(app.sessions.view('halt')).toMatchObject({ status: 'stopped', desiredState: 'stopped', pid: null });

@@ -245,3 +245,36 @@ export function readSchedStat(pid: number): SchedStat | undefined {
   if (![runNs, waitNs, timeslices].every(Number.isFinite) || timeslices === 0) return undefined;
   return { runNs, waitNs, timeslices };
 }
+
+/**
+ * The kernel's cumulative CPU-pressure stall from /proc/pressure/cpu (PSI, Linux 4.20+): microseconds during which
+ * at least one runnable task waited for a CPU (`some ... total=`). Undefined where PSI is absent or switched off.
+ */
+export function readCpuStallUs(): number | undefined {
+  try {
+    const match = /^some .*\btotal=(\d+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface CpuTimes {
+  /** Idle and I/O-wait ticks of all CPUs together. */
+  idle: number;
+  /** Every tick of all CPUs together. */
+  total: number;
+}
+
+/** The machine's cumulative CPU ticks from the first line of /proc/stat: the fallback where PSI is missing. */
+export function readCpuTimes(): CpuTimes | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    const fields = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    if (!line.startsWith('cpu ') || fields.length < 5 || fields.some((value) => !Number.isFinite(value))) return undefined;
+    const [, , , idle = 0, iowait = 0] = fields;
+    return { idle: idle + iowait, total: fields.reduce((sum, value) => sum + value, 0) };
+  } catch {
+    return undefined;
+  }
+}

@@ -4,8 +4,11 @@
  *
  * Lifecycle operations (start, stop, restart, logout, remove) run one at a time through `#ops`, so a start
  * that arrives while a stop is still waiting for its worker simply runs after it: there is never more than one
- * worker per session. The controller acts on its own copy of the session's lifecycle fields and writes every
- * change through the registry, in order; `durable()` resolves once every change so far is in the store.
+ * worker per session. Every fork waits for a launch slot first (launch-queue.ts): while it waits the session is
+ * `starting` with no worker, and a stop, restart, logout or delete simply gives its place in the line back; a
+ * slot is given back once the session leaves `starting` or its worker exits. The controller acts on its own copy
+ * of the session's lifecycle fields and writes every change through the registry, in order; `durable()` resolves
+ * once every change so far is in the store.
  */
 import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
@@ -23,6 +26,7 @@ import { workerSpec } from './worker-spec.js';
 import { timedCommand } from './worker-command.js';
 import { decideAfterExit } from './exit-report.js';
 import { OperationQueue } from './operation-queue.js';
+import { immediateLaunches, type LaunchTicket } from './launch-queue.js';
 import { forkWorker, type SessionEnvironment, type StatusChange } from './session-environment.js';
 import type { SessionMemory, SessionRuntime } from './session-runtime.js';
 import { CrashBackoff } from './crash-backoff.js';
@@ -46,6 +50,8 @@ export class SessionController extends EventEmitter<SessionEvents> {
   readonly #log: Logger;
   readonly #life: SessionLifecycle;
   #handle: Worker | undefined;
+  /** The launch slot asked for (waiting) or held (forked, still `starting`). */
+  #launch: LaunchTicket | undefined;
   #qr: string | undefined;
   readonly #crashes = new CrashBackoff();
   /** Deleted, or this process is exiting: no new worker, whatever happens. */
@@ -103,6 +109,11 @@ export class SessionController extends EventEmitter<SessionEvents> {
       browserPid: alive ? (this.#handle!.browser?.pid ?? null) : null,
       memory: alive ? this.memory : null,
     };
+  }
+
+  /** Waiting in the launch queue for a slot: `starting`, with no worker yet. */
+  get queued(): boolean {
+    return this.#launch !== undefined && !this.#launch.granted && !this.#launch.done;
   }
 
   /** Resolves once every lifecycle operation queued so far has run. */
@@ -192,6 +203,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
   abandon(reason: string): void {
     this.#retired = true;
     this.#crashes.cancel();
+    this.#releaseLaunch();
     this.#log.warn({ reason }, 'session abandoned by this node');
     this.#handle?.kill('lease-expired');
   }
@@ -216,15 +228,22 @@ export class SessionController extends EventEmitter<SessionEvents> {
   #ensureRunning(): void {
     if (this.#retired || !isMeantToRun(this.#life.fields)) return;
 
-    if (this.#handle !== undefined || this.status === 'backoff') return;
+    if (this.#handle !== undefined || this.queued || this.status === 'backoff') return;
     this.#spawn('start requested');
   }
 
   /** The one stop sequence: no pending restart, then `stopping` until the worker is gone. True if one ran. */
   async #stopWorker(reason: string): Promise<boolean> {
     this.#crashes.cancel();
+    // Waiting in the launch line or holding a slot: either way this launch is over, and no fork follows.
+    this.#releaseLaunch();
     const handle = this.#handle;
-    if (handle === undefined) return false;
+    if (handle === undefined) {
+      // Still waiting for its slot: leaving the line is the whole stop.
+      if (this.status !== 'starting') return false;
+      this.#transition('stopping', `${reason} (before its launch)`);
+      return true;
+    }
     this.#transition('stopping', reason);
     await handle.stop(reason);
     return true;
@@ -236,17 +255,47 @@ export class SessionController extends EventEmitter<SessionEvents> {
     if (this.status !== 'stopped') this.#transition('stopped', reason);
   }
 
+  /** Asks for a launch slot; the worker is forked once it is granted (at once when nothing waits). */
   #spawn(reason: string): void {
     this.#crashes.cancel();
-    if (this.#env.lease !== undefined && !this.#env.lease.mayRun(this.sessionId)) {
-      // Never a worker without the lease: the node lost it, or its renewal is late (cluster-node.ts).
-      this.#log.warn({ reason }, "no worker started: this node does not hold the session's lease");
-      if (this.status === 'stopping') this.#transition('stopped', 'the lease is not held here');
+    if (!this.#mayRun(reason)) return;
+    this.#releaseLaunch();
+    const launches = this.#env.launches ?? immediateLaunches;
+    const ticket = launches.request(this.sessionId, this.engine, (granted) => this.#fork(reason, granted));
+    if (ticket.granted || ticket.done) return;
+    this.#launch = ticket;
+    const ahead = launches.ahead(ticket);
+    this.#transition('starting', `${reason}: waiting for a launch slot (${ahead} ahead)`, { startedAt: now() });
+  }
+
+  #mayRun(reason: string): boolean {
+    if (this.#env.lease === undefined || this.#env.lease.mayRun(this.sessionId)) return true;
+    // Never a worker without the lease: the node lost it, or its renewal is late (cluster-node.ts).
+    this.#log.warn({ reason }, "no worker started: this node does not hold the session's lease");
+    if (this.status === 'stopping' || this.status === 'starting') {
+      if (this.status === 'starting') this.#transition('stopping', 'the lease is not held here');
+      this.#transition('stopped', 'the lease is not held here');
+    }
+    return false;
+  }
+
+  #releaseLaunch(): void {
+    const launch = this.#launch;
+    this.#launch = undefined;
+    launch?.release();
+  }
+
+  #fork(reason: string, ticket: LaunchTicket): void {
+    this.#launch = ticket;
+    // Stopped, deleted or the lease lost while it waited: the stop released the ticket, so this is a safeguard.
+    if (this.#retired || !isMeantToRun(this.#life.fields) || !this.#mayRun(reason)) {
+      this.#releaseLaunch();
       return;
     }
     const handle = (this.#env.workers ?? forkWorker)(workerSpec(this.sessionId, this.#life.fields, this.#env, this.#log));
     this.#handle = handle;
-    this.#transition('starting', reason, { startedAt: now() });
+    if (this.status === 'starting') this.#life.update({ startedAt: now() });
+    else this.#transition('starting', reason, { startedAt: now() });
     handle.on('status', (message) => this.#handle === handle && this.#onWorkerStatus(message));
     handle.on('qr', ({ qr, attempt }) => {
       if (this.#handle !== handle) return;
@@ -275,6 +324,7 @@ export class SessionController extends EventEmitter<SessionEvents> {
 
   #onExit(exit: WorkerExit): void {
     this.#handle = undefined;
+    this.#releaseLaunch();
     this.#env.observer.workerExit(exit.cause);
     const next = decideAfterExit(this.#env.policy, {
       exit,
@@ -320,6 +370,8 @@ export class SessionController extends EventEmitter<SessionEvents> {
   #transition(to: SessionStatus, reason: string | undefined, patch: SessionPatch = {}, then?: () => void): boolean {
     const changed = this.#life.transition(to, reason, patch, then);
     if (this.status !== 'qr') this.#qr = undefined;
+    // Past `starting` (qr, ready, backoff, stopping...): the launch is over, its slot goes to the next in line.
+    if (this.status !== 'starting') this.#releaseLaunch();
     return changed;
   }
 }

@@ -8,6 +8,7 @@ import type { EventPort } from '../events/event-port.js';
 import type { Observer } from '../observer.js';
 import { WorkerHandle } from '../worker/worker-handle.js';
 import type { WorkerFactory } from '../worker/worker-port.js';
+import type { LaunchSlots } from './launch-queue.js';
 import type { RestartPolicy } from './restart-policy.js';
 import type { SessionRegistry } from './session-registry.js';
 import type { SessionStatus } from './state-machine.js';
@@ -24,6 +25,8 @@ export interface SessionEnvironment {
   /** `<DATA_DIR>/sessions/<sessionId>`, from a validated id. */
   sessionDir: (sessionId: string) => string;
   observer: Pick<Observer, 'workerExit' | 'restart' | 'command' | 'watchdogReprieve'>;
+  /** Where every fork waits for a launch slot (launch-queue.ts); without one, forks happen at once. */
+  launches?: LaunchSlots;
   /** Forks a worker; a test gives a fake one. */
   workers?: WorkerFactory;
   /** Cluster mode: whether this node may run a session now, and until when its workers may live. */

@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { EngineEvent } from '@wsm/ipc-protocol';
 import { SessionController, type SessionEnvironment, type StatusChange } from './session-controller.js';
+import { immediateLaunches, type LaunchSlots } from './launch-queue.js';
 import { isMeantToRun, type SessionRecord } from './session-record.js';
 
 export interface RunnerEvents {
@@ -13,9 +14,6 @@ export interface RunnerEvents {
   qr: [{ sessionId: string; qr: string; attempt: number }];
   event: [{ sessionId: string; event: EngineEvent }];
 }
-
-/** A restored session counts as up once it has left `starting` (to qr, ready, backoff, failed...). */
-const RESTORE_STEP_TIMEOUT_MS = 60_000;
 
 export class SessionRunner extends EventEmitter<RunnerEvents> {
   readonly #env: SessionEnvironment;
@@ -73,20 +71,23 @@ export class SessionRunner extends EventEmitter<RunnerEvents> {
     return controller;
   }
 
-  /** Starts every session meant to run, `concurrency` at a time, each step waiting until it is past `starting`. */
-  async restore(concurrency: number): Promise<void> {
-    const queue = [...this.#controllers.values()].filter((session) => isMeantToRun(session));
-    this.#env.log.info({ sessions: queue.length, concurrency }, 'restoring sessions');
-    const worker = async (): Promise<void> => {
-      for (let session = queue.shift(); session !== undefined && !this.#closing; session = queue.shift()) {
-        // Stopped, logged out or deleted while it waited in line: leave it be.
-        if (!isMeantToRun(session) || this.#controllers.get(session.sessionId) !== session) continue;
-        void session.start();
-        await session.settled();
-        await leftStarting(session);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+  /** Where forks wait for a launch slot: for the metrics. */
+  get launches(): LaunchSlots {
+    return this.#env.launches ?? immediateLaunches;
+  }
+
+  /**
+   * Starts every session meant to run. They all join the launch queue at once, in registry order, and it paces
+   * them (launch-queue.ts) as it paces every other start; resolves once each is in line or launched.
+   */
+  async restore(): Promise<void> {
+    const sessions = [...this.#controllers.values()].filter((session) => isMeantToRun(session));
+    this.#env.log.info({ sessions: sessions.length }, 'restoring sessions');
+    for (const session of sessions) {
+      if (this.#closing) return;
+      session.start();
+    }
+    await Promise.all(sessions.map((session) => session.settled()));
   }
 
   /** Stops every worker (in parallel), keeping each session's desired state for the next start. */
@@ -94,20 +95,4 @@ export class SessionRunner extends EventEmitter<RunnerEvents> {
     this.#closing = true;
     await Promise.allSettled([...this.#controllers.values()].map((session) => session.shutdown()));
   }
-}
-
-function leftStarting(session: SessionController): Promise<void> {
-  if (session.status !== 'starting') return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      session.off('status', onStatus);
-      resolve();
-    };
-    const onStatus = (change: StatusChange): void => {
-      if (change.status !== 'starting') done();
-    };
-    const timer = setTimeout(done, RESTORE_STEP_TIMEOUT_MS);
-    session.on('status', onStatus);
-  });
 }

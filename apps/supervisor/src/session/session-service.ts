@@ -218,8 +218,8 @@ export class SessionService extends EventEmitter<RunnerEvents> {
     throw new Errors.INSUFFICIENT_MEMORY(megabytes(decision.availableBytes), megabytes(this.#options.admission.minFreeBytes));
   }
 
-  restore(concurrency: number): Promise<void> {
-    return this.#runner.restore(concurrency);
+  restore(): Promise<void> {
+    return this.#runner.restore();
   }
 
   /** Stops every worker (in parallel), keeping each session's desired state for the next start. */

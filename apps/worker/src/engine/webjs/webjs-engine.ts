@@ -8,6 +8,10 @@
  * whatsapp-web.js has silent hangs: its navigation has no timeout, `'auth timeout'` is thrown as a string,
  * and `ready` may never follow `authenticated`. Every stage therefore runs under a deadline of ours, and each
  * failure becomes one coded `fatal` (a restart usually helps, so `retry: true`, except where it cannot).
+ * Those deadlines count only time the session could run (stage-deadline.ts): a burst of launches that starves
+ * the machine makes stages slow, not failed. The libraries' own wall-clock timers for the same stages (puppeteer's
+ * launch timeout, whatsapp-web.js's auth timeout, puppeteer's per-call protocol timeout) are set to the starved
+ * limit, so ours decide.
  *
  * Chromium runs with `pipe: true`: when this worker dies, its end of the pipe closes and Chromium exits by
  * itself. Its pid and process group are reported to the supervisor, which kills the group too.
@@ -25,6 +29,8 @@ import { findChromium, leanChromiumArgs, proxySettings, VIEWPORT } from './chrom
 import { releaseStaleProfileLock } from './profile-lock.js';
 import { planWebVersion, rememberWorkingVersion, type WebVersionPlan } from './web-version.js';
 import * as messages from './webjs-messages.js';
+import { STARVED_LIMIT } from '../runnable-clock.js';
+import { StageDeadline, type StageExpiry } from '../stage-deadline.js';
 
 const { Client, LocalAuth } = wwebjs;
 type WebjsClient = InstanceType<typeof Client>;
@@ -59,7 +65,10 @@ export class WebjsEngine implements Engine {
   #browserPid: number | undefined;
   #stage: Stage = 'initializing';
   #qrAttempts = 0;
-  #deadline: NodeJS.Timeout | undefined;
+  /** The current stage's deadline: launch + load until the first QR or session, then ready after `authenticated`. */
+  readonly #deadline = new StageDeadline();
+  /** Chromium's launch, until it is up (BROWSER_LAUNCH_FAILED, as puppeteer's own timeout would say). */
+  readonly #launchDeadline = new StageDeadline();
   #failed = false;
   /** Events leave in the order whatsapp-web.js emitted them, even when one needs a page round trip first. */
   #events: Promise<void> = Promise.resolve();
@@ -91,8 +100,10 @@ export class WebjsEngine implements Engine {
         headless: true,
         pipe: true,
         defaultViewport: VIEWPORT,
-        timeout: this.#options.launchTimeoutMs,
-        protocolTimeout: this.#options.loadTimeoutMs,
+        timeout: this.#options.launchTimeoutMs * STARVED_LIMIT,
+        // A bound on each DevTools call, not a stage: on a starved machine one call can take longer than the load
+        // stage is given, and a stuck stage is failed by our deadlines anyway (after ready, COMMAND_TIMEOUT_MS answers).
+        protocolTimeout: this.#options.loadTimeoutMs * STARVED_LIMIT,
         handleSIGINT: false,
         handleSIGTERM: false,
         handleSIGHUP: false,
@@ -102,7 +113,7 @@ export class WebjsEngine implements Engine {
       // Never the default `local` cache in the working directory, shared by every worker: see web-version.ts.
       webVersionCache: webVersion.webVersionCache,
       ...(webVersion.webVersion === undefined ? {} : { webVersion: webVersion.webVersion }),
-      authTimeoutMs: this.#options.loadTimeoutMs,
+      authTimeoutMs: this.#options.loadTimeoutMs * STARVED_LIMIT,
       // QR attempts are counted here, to fail with a reason instead of a bare 'disconnected'.
       qrMaxRetries: 0,
       takeoverOnConflict: true,
@@ -115,6 +126,15 @@ export class WebjsEngine implements Engine {
       this.#options.launchTimeoutMs + this.#options.loadTimeoutMs,
       WorkerErrorCode.LOAD_TIMEOUT,
       'WhatsApp Web did not load (no QR code and no session restored)',
+    );
+    this.#launchDeadline.arm(this.#options.launchTimeoutMs, (expiry) =>
+      this.#fail(
+        {
+          code: WorkerErrorCode.BROWSER_LAUNCH_FAILED,
+          message: `Chromium did not start: no browser within ${this.#options.launchTimeoutMs} ms${starvedNote(expiry)}`,
+        },
+        true,
+      ),
     );
     log.info('starting Chromium', { executablePath });
     // initialize() resolves before `ready` and can hang on navigation: its outcome arrives through the events.
@@ -317,6 +337,8 @@ export class WebjsEngine implements Engine {
   }
 
   #onBrowser(): void {
+    // Launched: the rest of the way to a QR or a session is the load stage's.
+    this.#launchDeadline.disarm();
     const pid = this.#client?.pupBrowser?.process()?.pid;
     if (pid === undefined) return;
     this.#browserPid = pid;
@@ -337,13 +359,12 @@ export class WebjsEngine implements Engine {
   }
 
   #arm(ms: number, code: WorkerErrorCode, message: string): void {
-    this.#disarm();
-    this.#deadline = setTimeout(() => this.#fail({ code, message: `${message} within ${ms} ms` }, true), ms);
+    this.#deadline.arm(ms, (expiry) => this.#fail({ code, message: `${message} within ${ms} ms${starvedNote(expiry)}` }, true));
   }
 
   #disarm(): void {
-    clearTimeout(this.#deadline);
-    this.#deadline = undefined;
+    this.#deadline.disarm();
+    this.#launchDeadline.disarm();
   }
 
   #fail(error: CodedError, retry: boolean): void {
@@ -352,6 +373,12 @@ export class WebjsEngine implements Engine {
     this.#disarm();
     this.#context.sink.fatal(error, retry);
   }
+}
+
+/** What a deadline that ran out on a starved machine adds to its message. */
+function starvedNote(expiry: StageExpiry): string {
+  if (expiry.reason === 'starved-too-long') return ` (starved of CPU: ${expiry.runnableMs} ms it could run in ${expiry.wallMs} ms)`;
+  return expiry.wallMs > expiry.runnableMs + 1000 ? ` of time it could run (${expiry.wallMs} ms in all)` : '';
 }
 
 /** initialize() rejects with Errors, with bare strings ('auth timeout'), or with navigation failures. */
