@@ -194,13 +194,14 @@ describe('a session controller behind a launch queue', () => {
     const first = await controllerFor({}, { launches, sessionId: 'first', workers });
     const second = await controllerFor({}, { launches, sessionId: 'second', workers });
     first.controller.start();
+    // Nothing waits or launches: the first is forked at once, in the start's own turn.
+    expect(workers.map((worker) => worker.spec.sessionId)).toEqual(['first']);
     second.controller.start();
     await turn();
     expect(workers.map((worker) => worker.spec.sessionId)).toEqual(['first']);
     expect(second.controller.status).toBe('starting');
     expect(second.controller.queued).toBe(true);
-    // Asked while the first was still in line too (slots are granted a turn later).
-    expect(second.statuses[0]?.reason).toBe('start requested: waiting for a launch slot (1 ahead)');
+    expect(second.statuses[0]?.reason).toBe('start requested: waiting for a launch slot (0 ahead)');
     expect(launches.queued).toBe(1);
 
     await second.controller.stop();

@@ -114,10 +114,19 @@ export class LaunchQueue implements LaunchSlots {
     return this.#launching;
   }
 
-  /** Joins the line; `onGranted` runs in a later turn, once the slot is this session's (never after a release). */
+  /**
+   * Joins the line; `onGranted` runs once the slot is this session's (never after a release): at once when
+   * nothing waits or launches (a start on a quiet machine answers with its worker's pid, as before the queue),
+   * else in a later turn.
+   */
   request(sessionId: string, engine: EngineName, onGranted: (ticket: LaunchTicket) => void): LaunchTicket {
     const ticket = new Ticket(sessionId, (done) => this.#onRelease(done));
-    this.#waiting.push({ ticket, engine, onGranted });
+    const waiter = { ticket, engine, onGranted };
+    if (this.#waiting.length === 0 && this.#launching === 0) {
+      this.#grant(waiter);
+      return ticket;
+    }
+    this.#waiting.push(waiter);
     this.#schedule();
     return ticket;
   }
@@ -178,6 +187,11 @@ export class LaunchQueue implements LaunchSlots {
     }
     this.#lastWait = undefined;
     this.#waiting.shift();
+    this.#grant(head);
+    this.#schedule();
+  }
+
+  #grant(head: Waiter): void {
     const { ticket } = head;
     ticket.granted = true;
     this.#launching += 1;
@@ -195,7 +209,6 @@ export class LaunchQueue implements LaunchSlots {
       this.#options.log.info({ sessionId: ticket.sessionId, waitedMs, launching: this.#launching, queued: this.#waiting.length }, 'launch slot granted');
     }
     head.onGranted(ticket);
-    this.#schedule();
   }
 
   #startTicking(): void {
