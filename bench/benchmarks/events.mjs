@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
  * Events: inbound messages delivered to a webhook receiver in this process, per second and with latency from
- * the inbound request to the webhook's arrival. Two loads, each run against the supervisor (simulated sessions,
- * WEBHOOK_URL → the receiver) and against a bare relay (fixtures/relay.mjs) in alternation:
+ * the inbound request to the webhook's arrival, measured the way production runs: API_KEY set and sent with every
+ * request, each session with its own webhook (POST /sessions `webhooks: [{ url }]`, one receiver path per session),
+ * RATE_LIMIT lifted to 0 for the load. Two loads, each run against the supervisor (simulated sessions) and against
+ * a bare relay (fixtures/relay.mjs, the same per-session targets, the same requests with the key) in alternation:
  *   - max throughput: closed loop, many inbound requests in flight over all sessions, for a fixed number of messages;
  *   - steady: open loop at 1,000/s (10 sessions × 100/s), latency from each request's due time.
  * Every run waits (bounded) until all its messages arrived; throughput = arrivals / (last arrival − first send).
@@ -30,16 +32,21 @@ const DRAIN_TIMEOUT_MS = 60_000;
 const TARGET_RATE = 5000;
 const TARGET_P99_MS = 100;
 const FROM = '15550002222@c.us';
+const API_KEY = 'bench-events-key-0123456789abcdef';
+const AUTH = { 'x-api-key': API_KEY };
 const log = progress('events');
 
 const dir = mkdtempSync(join(tmpdir(), 'wsm-bench-events-'));
 const receiver = await startReceiver();
 const ids = Array.from({ length: SESSIONS }, (_, index) => `events-${index}`);
 
-log(`supervisor with ${SESSIONS} linked simulated sessions`);
-const supervisor = await startSupervisor({ dataDir: join(dir, 'data'), env: { WEBHOOK_URL: receiver.url } });
-const setup = jsonClient(supervisor.base, { maxSockets: 8 });
-await mapLimit(ids, 4, (sessionId) => setup.call('POST', '/start-session', { sessionId, engine: 'simulated' }));
+log(`supervisor with ${SESSIONS} linked simulated sessions, each with its own webhook`);
+// RATE_LIMIT=0 (spawnSupervisor's default): lifted for the load test only.
+const supervisor = await startSupervisor({ dataDir: join(dir, 'data'), env: { API_KEY } });
+const setup = jsonClient(supervisor.base, { maxSockets: 8, headers: AUTH });
+await mapLimit(ids, 4, (sessionId) =>
+  setup.call('POST', '/sessions', { sessionId, engine: 'simulated', webhooks: [{ url: `${receiver.url}/${sessionId}` }] }),
+);
 for (const sessionId of ids) {
   // The QR comes right after the start; scan answers 409 until then.
   for (let tries = 0; (await setup.request('POST', `/sessions/${sessionId}/simulate/scan`)).status !== 200; tries++) {
@@ -50,17 +57,18 @@ for (const sessionId of ids) {
 setup.close();
 const relay = await startNodeServer({
   script: fileURLToPath(new URL('../fixtures/relay.mjs', import.meta.url)),
-  env: { WEBHOOK_URL: receiver.url },
+  // Per-session targets, like the sessions': WEBHOOK_URL/<sessionId>.
+  env: { WEBHOOK_URL: receiver.url, WEBHOOK_PER_SESSION: '1' },
   logDir: dir,
 });
-const lister = jsonClient(supervisor.base, { maxSockets: 1 });
+const lister = jsonClient(supervisor.base, { maxSockets: 1, headers: AUTH });
 const workerPids = (await lister.call('GET', '/sessions')).map((session) => session.pid);
 lister.close();
 const targets = (base) => ids.map((sessionId) => ({ base, sessionId }));
 // Whose CPU time each side's runs are charged with (the benchmark process itself is counted on both).
 const sides = {
-  supervisor: { targets: targets(supervisor.base), processes: { supervisor: [supervisor.pid], workers: workerPids } },
-  reference: { targets: targets(relay.base), processes: { relay: [relay.pid] } },
+  supervisor: { targets: targets(supervisor.base), processes: { supervisor: [supervisor.pid], workers: workerPids }, headers: AUTH },
+  reference: { targets: targets(relay.base), processes: { relay: [relay.pid] }, headers: AUTH },
 };
 const { measure } = inboundRuns({ receiver, from: FROM, inFlight: IN_FLIGHT, drainTimeoutMs: DRAIN_TIMEOUT_MS });
 const closedLoop = (count) => closedLoopOf(count, IN_FLIGHT);
@@ -101,11 +109,13 @@ emit({
   name: 'events',
   title: 'Events: inbound message → webhook',
   how:
-    `${SESSIONS} linked simulated sessions, WEBHOOK_URL → a node:http receiver in the benchmark process (answers 204; deliveries deduped on id), ` +
-    `webhook settings at their defaults. Max: ${num(maxMessages, 0)} messages, closed loop with ${IN_FLIGHT} POST simulate/inbound in flight, two runs per side ` +
+    `${SESSIONS} linked simulated sessions, each created by POST /sessions with its own webhook (\`webhooks: [{ url }]\`, a path per session) → a node:http ` +
+    `receiver in the benchmark process (answers 204; deliveries deduped on id), webhook settings at their defaults; API_KEY set and every request carrying it ` +
+    `(x-api-key), RATE_LIMIT=0 for the load, NODE_EXTRA_CA_CERTS unset. Max: ${num(maxMessages, 0)} messages, closed loop with ${IN_FLIGHT} POST simulate/inbound in flight, two runs per side ` +
     `in ABBA order (best run shown, latency p99 the worse run's); steady: open loop at ${STEADY_RATE}/s (${SESSIONS} sessions × ${STEADY_RATE / SESSIONS}/s) ` +
     `for ${steadySeconds} s, two runs per side in ABBA order (the worse run shown), latency from each message's due time. After a ${num(WARMUP_MESSAGES, 0)}-message warm-up per side (dropped). Delivered/s = messages ` +
-    'arrived / (last arrival − first send). Reference: a bare relay (answers, then 8 senders POST envelopes from an in-memory FIFO over keep-alive sockets).',
+    'arrived / (last arrival − first send). Reference: a bare relay fed the same requests (key included, not checked): it answers, then 8 senders per ' +
+    "session's target POST envelopes from an in-memory FIFO over the keep-alive sockets of one agent (8 per host, as the supervisor's).",
   rows: [
     row('max: delivered events/s', {
       figure: num(maxRate.figure, 0),
