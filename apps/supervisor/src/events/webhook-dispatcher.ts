@@ -178,7 +178,14 @@ export class WebhookDispatcher {
       do {
         this.#again = false;
         const now = Date.now();
-        for (const target of await this.#options.store.dueTargets(now)) {
+        const due = await this.#options.store.dueTargets(now);
+        // A lane the outbox has nothing due for has no backlog: without this, a lane created with one (it could
+        // not know) kept asking after every delivery, and each ask scanned every claimed row (most of the
+        // supervisor's CPU with per-session webhooks). What comes due later wakes the pump by its time; what a
+        // full lane writes pending sets the flag again and kicks.
+        const dueSet = new Set(due);
+        for (const [target, lane] of this.#lanes) if (!dueSet.has(target)) lane.backlog = false;
+        for (const target of due) {
           const lane = this.#lane(target);
           if (lane.queue.length >= LANE_LOW_WATER || this.#closed) continue;
           const claimed = await this.#options.store.claimDue(this.claim(), now, target, CLAIM_BATCH);
