@@ -143,6 +143,7 @@ export class WebhookDispatcher {
     ]);
     clearTimeout(grace);
     this.#abort.abort();
+    this.#client.abort();
     await Promise.allSettled(this.#requests);
     this.#client.close();
     await this.#recordFinished();
@@ -272,7 +273,7 @@ export class WebhookDispatcher {
   async #attempt(delivery: DueDelivery): Promise<void> {
     const { store, secret, policy, timeoutMs, log, owner } = this.#options;
     const timestamp = Math.floor(Date.now() / 1000);
-    const headers: Record<string, string> = {
+    const headers: Record<string, string | number> = {
       'content-type': 'application/json',
       'user-agent': 'whatsapp-session-manager',
       'x-wsm-event-id': delivery.eventId,
@@ -284,7 +285,7 @@ export class WebhookDispatcher {
     let error = '';
     let blocked = false;
     try {
-      const response = await this.#client.post(delivery.target, headers, delivery.body, timeoutMs, this.#abort.signal);
+      const response = await this.#client.post(delivery.target, headers, delivery.body, timeoutMs);
       statusCode = response.statusCode;
       if (statusCode < 200 || statusCode >= 300) error = `HTTP ${statusCode}: ${response.text}`;
     } catch (cause) {
