@@ -47,6 +47,7 @@ const LEVERS = [
   'Before (c9043ef, measured the production way: per-session webhooks, API_KEY, 5,000 messages): 527 delivered/s vs 1,959/s for the relay (0.27×); ' +
     '1,000/s p99 8,750 ms vs 1,417 ms (load average ~6); with a global WEBHOOK_URL and no key the same commit had measured 962/s vs 2,890/s and p99 632 ms. ' +
     'Profile of its supervisor: 35% of its busy time in two outbox scans (dueTargets 17%, nextDueMs 18%).',
+  'Before/after in one interleaved run (c9043ef vs this branch, two supervisors side by side on the same load, per-session webhooks and the key, max 5,000 messages ×2 in ABBA order, load average 5-20): CPU of the supervisor and its workers per delivered event 2.55 → 1.50 ms (0.59×; the supervisor alone 1.69-2.10 → 0.83-1.01 ms); max-run p99 6.6-18.8 s → 0.57-1.2 s; delivered/s 391 → 439 (1.12×, medians). At 1,000/s neither kept up on this machine then (174-304/s delivered, the supervisor at 20-50% of a core: starved, not busy), so the steady p99 could not be compared.',
   'Lever 1, kept: a lane the outbox has nothing due for has no backlog. Lanes start with one (they cannot know); fresh deliveries are written claimed, ' +
     'so a per-session target was never found due and its lane kicked the pump after every finished request, each pump scanning every claimed row twice. ' +
     'A/B: 2.42 → 1.38 ms CPU per delivered event (0.57×), 291 → 640 delivered/s (medians of 2 runs each).',
