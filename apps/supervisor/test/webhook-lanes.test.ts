@@ -11,6 +11,8 @@ import { createEventIds } from '../src/events/event-id.js';
 import type { OutboxStore } from '../src/events/outbox-store.js';
 import { SqliteOutboxStore } from '../src/events/sqlite-outbox-store.js';
 import { WebhookDispatcher } from '../src/events/webhook-dispatcher.js';
+import { WebhookClient } from '../src/events/webhook-post.js';
+import { BlockedAddressError } from '../src/net/address-guard.js';
 import { SqliteDatabase } from '../src/store/sqlite.js';
 import { removeDir, tempDataDir } from './helpers.js';
 import { startReceiver, type Receiver } from './webhook-receiver.js';
@@ -82,5 +84,25 @@ describe('webhook lanes', () => {
     await sending.close();
     sending = undefined;
     expect((await store.listDeliveries({ status: 'delivered', limit: 1000 })).length).toBe(300);
+  });
+
+  it('post through an agent per target: guarded for targets API clients registered, not for trusted ones', async () => {
+    receiver = await startReceiver();
+    const local = receiver.url.replace('127.0.0.1', 'localhost');
+    const trusted = `${local}/trusted`;
+    const client = new WebhookClient(2, { trusted: new Set([trusted]) });
+    const body = JSON.stringify(envelope());
+    try {
+      expect((await client.post(trusted, { 'content-type': 'application/json' }, body, 5000)).statusCode).toBe(204);
+      await expect(client.post(`${local}/registered`, { 'content-type': 'application/json' }, body, 5000)).rejects.toBeInstanceOf(BlockedAddressError);
+    } finally {
+      client.close();
+    }
+    const open = new WebhookClient(2);
+    try {
+      expect((await open.post(`${local}/registered`, { 'content-type': 'application/json' }, body, 5000)).statusCode).toBe(204);
+    } finally {
+      open.close();
+    }
   });
 });
