@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
  * Events: inbound messages delivered to a webhook receiver in this process, per second and with latency from
- * the inbound request to the webhook's arrival. Two loads, each run against the supervisor (simulated sessions,
- * WEBHOOK_URL → the receiver) and against a bare relay (fixtures/relay.mjs) in alternation:
+ * the inbound request to the webhook's arrival, measured the way production runs: API_KEY set and sent with every
+ * request, each session with its own webhook (POST /sessions `webhooks: [{ url }]`, one receiver path per session),
+ * RATE_LIMIT lifted to 0 for the load. Two loads, each run against the supervisor (simulated sessions) and against
+ * a bare relay (fixtures/relay.mjs, the same per-session targets, the same requests with the key) in alternation:
  *   - max throughput: closed loop, many inbound requests in flight over all sessions, for a fixed number of messages;
  *   - steady: open loop at 1,000/s (10 sessions × 100/s), latency from each request's due time.
  * Every run waits (bounded) until all its messages arrived; throughput = arrivals / (last arrival − first send).
@@ -20,6 +22,8 @@ import { emit, progress, row } from '../lib/result.mjs';
 import { startSupervisor } from '../lib/supervisor-process.mjs';
 import { startReceiver } from '../lib/webhook-receiver.mjs';
 
+// Not in a typical production container: the supervisor, its workers and the relay start without it.
+delete process.env.NODE_EXTRA_CA_CERTS;
 const maxMessages = Number(process.argv[2] ?? 15_000);
 const steadySeconds = Number(process.argv[3] ?? 10);
 const SESSIONS = 10;
@@ -30,16 +34,45 @@ const DRAIN_TIMEOUT_MS = 60_000;
 const TARGET_RATE = 5000;
 const TARGET_P99_MS = 100;
 const FROM = '15550002222@c.us';
+const API_KEY = 'bench-events-key-0123456789abcdef';
+const AUTH = { 'x-api-key': API_KEY };
 const log = progress('events');
+/**
+ * What was changed for this figure and what each change gave (issue 13), measured the production way on a
+ * 2-core machine shared with other builds and benchmarks (load average 6-90): each lever as an interleaved A/B
+ * of two supervisor builds on the same load (max runs, 3,000-5,000 messages, ABBA), compared by CPU time of the
+ * supervisor and its workers per delivered event, the figure that contention distorts least.
+ */
+const LEVERS = [
+  'Before (c9043ef, measured the production way: per-session webhooks, API_KEY, 5,000 messages): 527 delivered/s vs 1,959/s for the relay (0.27×); ' +
+    '1,000/s p99 8,750 ms vs 1,417 ms (load average ~6); with a global WEBHOOK_URL and no key the same commit had measured 962/s vs 2,890/s and p99 632 ms. ' +
+    'Profile of its supervisor: 35% of its busy time in two outbox scans (dueTargets 17%, nextDueMs 18%).',
+  'Before/after in one interleaved run (c9043ef vs this branch, two supervisors side by side on the same load, per-session webhooks and the key, max 5,000 messages ×2 in ABBA order, load average 5-20): CPU of the supervisor and its workers per delivered event 2.55 → 1.50 ms (0.59×; the supervisor alone 1.69-2.10 → 0.83-1.01 ms); max-run p99 6.6-18.8 s → 0.57-1.2 s; delivered/s 391 → 439 (1.12×, medians). At 1,000/s neither kept up on this machine then (174-304/s delivered, the supervisor at 20-50% of a core: starved, not busy), so the steady p99 could not be compared.',
+  'Lever 1, kept: a lane the outbox has nothing due for has no backlog. Lanes start with one (they cannot know); fresh deliveries are written claimed, ' +
+    'so a per-session target was never found due and its lane kicked the pump after every finished request, each pump scanning every claimed row twice. ' +
+    'A/B: 2.42 → 1.38 ms CPU per delivered event (0.57×), 291 → 640 delivered/s (medians of 2 runs each).',
+  'Lever 2, kept: worker.batch (protocol 3): what a worker says in one turn of its event loop (events and replies) leaves as one IPC message, in order. ' +
+    'A/B, 8 runs each: 1.53 → 1.33 ms CPU per delivered event (0.87×); faster in 5 of 8 adjacent pairs; median rate 243 → 336/s (the spread of runs, 65-1,220/s, is the machine).',
+  'Lever 3, kept: an HTTP agent per webhook target (maxSockets counts per host, so 10 per-session paths of one receiver shared 8 sockets and one slow ' +
+    'target held the others\' lanes), its URL parsed once, no AbortSignal per request. A/B, 6 runs each: max-run p99 127-511 ms vs 1,992-3,432 ms; ' +
+    'CPU per delivered event 1.26 vs 1.20 ms and rate within the noise. The relay got the same shape (an agent per target).',
+  'Already in place, not re-measured: append and claim in one transaction (a fresh delivery is written claimed in the append\'s transaction and sent ' +
+    'from memory, no claim query), group commit of the events of one turn, finished deliveries recorded in one transaction per turn.',
+  'Not tried for lack of time (the profile shows each at a few % of the supervisor): per-event copies and JSON in the recorder, the BigInt ULID ' +
+    'encoding, batching supervisor → worker commands, the resource monitor\'s /proc reads (3.7% of the supervisor\'s samples, a fixed cost per second).',
+];
 
 const dir = mkdtempSync(join(tmpdir(), 'wsm-bench-events-'));
 const receiver = await startReceiver();
 const ids = Array.from({ length: SESSIONS }, (_, index) => `events-${index}`);
 
-log(`supervisor with ${SESSIONS} linked simulated sessions`);
-const supervisor = await startSupervisor({ dataDir: join(dir, 'data'), env: { WEBHOOK_URL: receiver.url } });
-const setup = jsonClient(supervisor.base, { maxSockets: 8 });
-await mapLimit(ids, 4, (sessionId) => setup.call('POST', '/start-session', { sessionId, engine: 'simulated' }));
+log(`supervisor with ${SESSIONS} linked simulated sessions, each with its own webhook`);
+// RATE_LIMIT=0 (spawnSupervisor's default): lifted for the load test only.
+const supervisor = await startSupervisor({ dataDir: join(dir, 'data'), env: { API_KEY } });
+const setup = jsonClient(supervisor.base, { maxSockets: 8, headers: AUTH });
+await mapLimit(ids, 4, (sessionId) =>
+  setup.call('POST', '/sessions', { sessionId, engine: 'simulated', webhooks: [{ url: `${receiver.url}/${sessionId}` }] }),
+);
 for (const sessionId of ids) {
   // The QR comes right after the start; scan answers 409 until then.
   for (let tries = 0; (await setup.request('POST', `/sessions/${sessionId}/simulate/scan`)).status !== 200; tries++) {
@@ -50,17 +83,18 @@ for (const sessionId of ids) {
 setup.close();
 const relay = await startNodeServer({
   script: fileURLToPath(new URL('../fixtures/relay.mjs', import.meta.url)),
-  env: { WEBHOOK_URL: receiver.url },
+  // Per-session targets, like the sessions': WEBHOOK_URL/<sessionId>.
+  env: { WEBHOOK_URL: receiver.url, WEBHOOK_PER_SESSION: '1' },
   logDir: dir,
 });
-const lister = jsonClient(supervisor.base, { maxSockets: 1 });
+const lister = jsonClient(supervisor.base, { maxSockets: 1, headers: AUTH });
 const workerPids = (await lister.call('GET', '/sessions')).map((session) => session.pid);
 lister.close();
 const targets = (base) => ids.map((sessionId) => ({ base, sessionId }));
 // Whose CPU time each side's runs are charged with (the benchmark process itself is counted on both).
 const sides = {
-  supervisor: { targets: targets(supervisor.base), processes: { supervisor: [supervisor.pid], workers: workerPids } },
-  reference: { targets: targets(relay.base), processes: { relay: [relay.pid] } },
+  supervisor: { targets: targets(supervisor.base), processes: { supervisor: [supervisor.pid], workers: workerPids }, headers: AUTH },
+  reference: { targets: targets(relay.base), processes: { relay: [relay.pid] }, headers: AUTH },
 };
 const { measure } = inboundRuns({ receiver, from: FROM, inFlight: IN_FLIGHT, drainTimeoutMs: DRAIN_TIMEOUT_MS });
 const closedLoop = (count) => closedLoopOf(count, IN_FLIGHT);
@@ -101,11 +135,13 @@ emit({
   name: 'events',
   title: 'Events: inbound message → webhook',
   how:
-    `${SESSIONS} linked simulated sessions, WEBHOOK_URL → a node:http receiver in the benchmark process (answers 204; deliveries deduped on id), ` +
-    `webhook settings at their defaults. Max: ${num(maxMessages, 0)} messages, closed loop with ${IN_FLIGHT} POST simulate/inbound in flight, two runs per side ` +
+    `${SESSIONS} linked simulated sessions, each created by POST /sessions with its own webhook (\`webhooks: [{ url }]\`, a path per session) → a node:http ` +
+    `receiver in the benchmark process (answers 204; deliveries deduped on id), webhook settings at their defaults; API_KEY set and every request carrying it ` +
+    `(x-api-key), RATE_LIMIT=0 for the load, NODE_EXTRA_CA_CERTS unset. Max: ${num(maxMessages, 0)} messages, closed loop with ${IN_FLIGHT} POST simulate/inbound in flight, two runs per side ` +
     `in ABBA order (best run shown, latency p99 the worse run's); steady: open loop at ${STEADY_RATE}/s (${SESSIONS} sessions × ${STEADY_RATE / SESSIONS}/s) ` +
     `for ${steadySeconds} s, two runs per side in ABBA order (the worse run shown), latency from each message's due time. After a ${num(WARMUP_MESSAGES, 0)}-message warm-up per side (dropped). Delivered/s = messages ` +
-    'arrived / (last arrival − first send). Reference: a bare relay (answers, then 8 senders POST envelopes from an in-memory FIFO over keep-alive sockets).',
+    'arrived / (last arrival − first send). Reference: a bare relay fed the same requests (key included, not checked): it answers, then 8 senders per ' +
+    "session's target POST envelopes from an in-memory FIFO over keep-alive sockets, an agent per target as the supervisor has.",
   rows: [
     row('max: delivered events/s', {
       figure: num(maxRate.figure, 0),
@@ -146,6 +182,7 @@ emit({
     `CPU during the best max run, as a share of one core (2 in all): supervisor side ${cpuText(bestRun(results.max.supervisor))}; ` +
       `reference side ${cpuText(bestRun(results.max.reference))}.`,
     'Load generator and receiver share one Node process (and the 2 cores with the supervisor and its workers) on both sides alike.',
+    ...LEVERS,
   ],
   // A profiling re-run looks at the supervisor during its first max run.
   profileWindow: results.max.supervisor[0].window,

@@ -14,7 +14,10 @@ const WORKER = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 interface Harness {
   child: ChildProcess;
+  /** Every message, batches unpacked. */
   messages: WorkerMessage[];
+  /** As they came over the channel. */
+  raw: WorkerMessage[];
   next<T extends WorkerMessage['type']>(type: T, where?: (message: Extract<WorkerMessage, { type: T }>) => boolean): Promise<Extract<WorkerMessage, { type: T }>>;
   /** Any value: the tests also send malformed messages. */
   send(message: object): void;
@@ -30,14 +33,20 @@ function startWorker(sameDir = false): Harness {
   const child = fork(WORKER, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [] });
   children.push(child);
   const messages: WorkerMessage[] = [];
+  const raw: WorkerMessage[] = [];
   const waiters: Array<() => void> = [];
-  child.on('message', (message) => {
-    messages.push(message as WorkerMessage);
+  child.on('message', (received) => {
+    // As the supervisor does: a batch is its messages, in order.
+    const message = received as WorkerMessage;
+    raw.push(message);
+    if (message.type === 'worker.batch') messages.push(...message.messages);
+    else messages.push(message);
     for (const wake of waiters.splice(0)) wake();
   });
   return {
     child,
     messages,
+    raw,
     exit: once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>,
     send: (message) => child.send(message),
     next(type, where = () => true) {
@@ -98,6 +107,34 @@ describe('a worker under a supervisor', () => {
     expect(statuses).toEqual(['authenticated', 'ready']);
     worker.send({ type: 'command.sendText', id: 'c', params: { to: '1555@c.us', text: 'hi' } });
     expect(await worker.next('worker.reply', (reply) => reply.id === 'c')).toMatchObject({ ok: true, result: { to: '1555@c.us' } });
+  });
+
+  it('sends what it says in one turn as one batch, each event before the reply that acknowledges it', async () => {
+    const worker = startWorker();
+    await worker.next('worker.hello');
+    worker.send(startMessage('batch'));
+    await worker.next('worker.qr');
+    worker.send({ type: 'command.simulate.scan', id: 'scan', params: {} });
+    await worker.next('worker.reply', (reply) => reply.id === 'scan');
+    const count = 40;
+    for (let index = 0; index < count; index++) {
+      worker.send({ type: 'command.simulate.inbound', id: `in-${index}`, params: { from: '15550002222@c.us', text: `m${index}` } });
+    }
+    const replies = await Promise.all(Array.from({ length: count }, (_, index) => worker.next('worker.reply', (reply) => reply.id === `in-${index}`)));
+    for (const [index, reply] of replies.entries()) {
+      expect(reply).toMatchObject({ ok: true, result: { body: `m${index}` } });
+      const id = (reply as { result: { id: string } }).result.id;
+      const eventAt = worker.messages.findIndex((message) => message.type === 'worker.event' && message.event.data.id === id);
+      expect(eventAt).toBeGreaterThanOrEqual(0);
+      expect(eventAt).toBeLessThan(worker.messages.indexOf(reply));
+    }
+    // Received in the order they were sent.
+    const bodies = worker.messages.flatMap((message) => (message.type === 'worker.event' && message.event.type === 'message.received' ? [message.event.data.body] : []));
+    expect(bodies).toEqual(Array.from({ length: count }, (_, index) => `m${index}`));
+    // At least each event with its reply: fewer writes than messages.
+    const batches = worker.raw.filter((message) => message.type === 'worker.batch');
+    expect(batches.length).toBeGreaterThan(0);
+    expect(worker.raw.length).toBeLessThan(worker.messages.length);
   });
 
   it('answers a send retried under the same idempotency key from its journal, also after a restart', async () => {

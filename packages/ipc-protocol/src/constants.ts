@@ -3,8 +3,11 @@
  * generated checks) starts without loading the schema library at all.
  */
 
-/** Bumped on any incompatible change; both sides refuse to talk across a mismatch. */
-export const PROTOCOL_VERSION = 2;
+/** Bumped on any incompatible change; both sides refuse to talk across a mismatch. 3: `worker.batch`. */
+export const PROTOCOL_VERSION = 3;
+
+/** The most messages one `worker.batch` carries; a sender with more sends another. */
+export const MAX_BATCH = 256;
 
 /** The contract's session id rule. Anything that builds a path from a session id checks it first. */
 export const SESSION_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';

@@ -3,7 +3,8 @@
  *
  *   supervisor → worker: supervisor.start, supervisor.shutdown, supervisor.lease, command.<name>
  *   worker → supervisor: worker.hello, worker.status, worker.qr, worker.event, worker.browser,
- *                        worker.heartbeat, worker.log, worker.reply, worker.fatal
+ *                        worker.heartbeat, worker.log, worker.reply, worker.fatal; and worker.batch, several of
+ *                        these in the order they were sent (one IPC write for what the worker said in one turn)
  *
  * The conversation:
  *   1. the worker boots and sends `worker.hello` with its PROTOCOL_VERSION;
@@ -32,6 +33,7 @@ import {
 } from './common.js';
 import { Commands, type CommandName, type CommandParams } from './commands.js';
 import { EngineSettings } from './engine-options.js';
+import { MAX_BATCH } from './constants.js';
 
 const strict = { additionalProperties: false } as const;
 const Version = Type.Integer({ minimum: 1 });
@@ -194,8 +196,8 @@ export const WorkerFatal = Type.Object(
   strict,
 );
 
-/** Every worker → supervisor message schema; the union and the supervisor's decoder are built from this list. */
-export const WORKER_MESSAGES = [
+/** Every worker → supervisor message that stands for itself (and may travel in a `worker.batch`). */
+export const SINGLE_WORKER_MESSAGES = [
   WorkerHello,
   WorkerStatus,
   WorkerQr,
@@ -206,6 +208,23 @@ export const WORKER_MESSAGES = [
   WorkerReply,
   WorkerFatal,
 ];
+export const SingleWorkerMessage = Type.Union(SINGLE_WORKER_MESSAGES);
+export type SingleWorkerMessage = Static<typeof SingleWorkerMessage>;
+
+/**
+ * What the worker sent in one turn of its event loop, in order: under a burst of inbound messages, each event and
+ * each command's reply would otherwise be an IPC write of its own and a wake-up of the supervisor. The
+ * supervisor handles the messages one by one in this order, as if they had come alone (an event before the reply
+ * that acknowledges it).
+ */
+export const WorkerBatch = Type.Object(
+  { type: Type.Literal('worker.batch'), messages: Type.Array(SingleWorkerMessage, { minItems: 1, maxItems: MAX_BATCH }) },
+  strict,
+);
+export type WorkerBatch = Static<typeof WorkerBatch>;
+
+/** Every worker → supervisor message schema; the union and the supervisor's decoder are built from this list. */
+export const WORKER_MESSAGES = [...SINGLE_WORKER_MESSAGES, WorkerBatch];
 export const WorkerMessage = Type.Union(WORKER_MESSAGES);
 export type WorkerMessage = Static<typeof WorkerMessage>;
 export type WorkerHello = Static<typeof WorkerHello>;

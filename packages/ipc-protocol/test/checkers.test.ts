@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CHECKS_FILE, generateChecks } from '../scripts/generate-checks.js';
 import {
   COMMAND_NAMES,
+  MAX_BATCH,
   PROTOCOL_VERSION,
   decodeCommandResult,
   decodeSupervisorMessage,
@@ -55,6 +56,18 @@ describe('decodeWorkerMessage', () => {
     for (const message of messages) expect(decodeWorkerMessage(message)).toEqual({ ok: true, value: message });
     // The generated checks agree with the schemas they were generated from.
     for (const message of messages) expect(Value.Check(WorkerMessage, message)).toBe(true);
+    // Any of them, in a batch.
+    const batch = { type: 'worker.batch', messages };
+    expect(decodeWorkerMessage(batch)).toEqual({ ok: true, value: batch });
+    expect(Value.Check(WorkerMessage, batch)).toBe(true);
+  });
+
+  it('refuses a batch that is empty, too long, nested or holds a malformed message', () => {
+    const beat = { type: 'worker.heartbeat', seq: 3, uptimeMs: 1200, memory };
+    for (const messages of [[], Array.from({ length: MAX_BATCH + 1 }, () => beat), [{ type: 'worker.batch', messages: [beat] }], [beat, { type: 'worker.qr', qr: '' }]]) {
+      expect(decodeWorkerMessage({ type: 'worker.batch', messages })).toMatchObject({ ok: false, error: 'malformed "worker.batch"' });
+    }
+    expect(decodeWorkerMessage({ type: 'worker.batch', messages: Array.from({ length: MAX_BATCH }, () => beat) }).ok).toBe(true);
   });
 
   it('rejects malformed messages with an error naming the message, and details naming the field', async () => {

@@ -143,6 +143,7 @@ export class WebhookDispatcher {
     ]);
     clearTimeout(grace);
     this.#abort.abort();
+    this.#client.abort();
     await Promise.allSettled(this.#requests);
     this.#client.close();
     await this.#recordFinished();
@@ -178,7 +179,14 @@ export class WebhookDispatcher {
       do {
         this.#again = false;
         const now = Date.now();
-        for (const target of await this.#options.store.dueTargets(now)) {
+        const due = await this.#options.store.dueTargets(now);
+        // A lane the outbox has nothing due for has no backlog: without this, a lane created with one (it could
+        // not know) kept asking after every delivery, and each ask scanned every claimed row (most of the
+        // supervisor's CPU with per-session webhooks). What comes due later wakes the pump by its time; what a
+        // full lane writes pending sets the flag again and kicks.
+        const dueSet = new Set(due);
+        for (const [target, lane] of this.#lanes) if (!dueSet.has(target)) lane.backlog = false;
+        for (const target of due) {
           const lane = this.#lane(target);
           if (lane.queue.length >= LANE_LOW_WATER || this.#closed) continue;
           const claimed = await this.#options.store.claimDue(this.claim(), now, target, CLAIM_BATCH);
@@ -265,7 +273,7 @@ export class WebhookDispatcher {
   async #attempt(delivery: DueDelivery): Promise<void> {
     const { store, secret, policy, timeoutMs, log, owner } = this.#options;
     const timestamp = Math.floor(Date.now() / 1000);
-    const headers: Record<string, string> = {
+    const headers: Record<string, string | number> = {
       'content-type': 'application/json',
       'user-agent': 'whatsapp-session-manager',
       'x-wsm-event-id': delivery.eventId,
@@ -277,7 +285,7 @@ export class WebhookDispatcher {
     let error = '';
     let blocked = false;
     try {
-      const response = await this.#client.post(delivery.target, headers, delivery.body, timeoutMs, this.#abort.signal);
+      const response = await this.#client.post(delivery.target, headers, delivery.body, timeoutMs);
       statusCode = response.statusCode;
       if (statusCode < 200 || statusCode >= 300) error = `HTTP ${statusCode}: ${response.text}`;
     } catch (cause) {

@@ -22,6 +22,7 @@ import {
   type CommandResult,
   type MemoryFigures,
   type SupervisorMessage,
+  type SingleWorkerMessage,
   type WorkerMessage,
 } from '@wsm/ipc-protocol';
 import { OWNER_ENV, SESSION_ENV, killSessionProcesses, signalGroup } from '@wsm/procfs';
@@ -194,6 +195,13 @@ export class WorkerHandle extends EventEmitter<WorkerEvents> implements Worker {
       return;
     }
     const message: WorkerMessage = decoded.value;
+    if (message.type === 'worker.batch') {
+      // In the order the worker sent them, each as if it had come alone.
+      for (const single of message.messages) this.#handle(single);
+    } else this.#handle(message);
+  }
+
+  #handle(message: SingleWorkerMessage): void {
     switch (message.type) {
       case 'worker.hello':
         if (message.protocolVersion !== PROTOCOL_VERSION) {
