@@ -541,7 +541,7 @@ emit({
   title: 'Cluster: failover, rolling restart, forwarding, events and restore on PostgreSQL',
   how:
     `Compiled server.js processes on 127.0.0.1 sharing one throwaway PostgreSQL ${postgres.version} server (initdb, PostgreSQL's durability defaults: fsync and synchronous_commit on), ` +
-    `a database per part; each node with NODE_ID, PORT (NODE_URL http://127.0.0.1:PORT), LEASE_MS=${LEASE_MS}, API_KEY set (every request carries it), RATE_LIMIT=0, LOG_LEVEL=warn, ` +
+    `a database per part; each node with NODE_ID, PORT (NODE_URL http://127.0.0.1:PORT), LEASE_MS=${LEASE_MS}, API_KEY set (every request carries it), RATE_LIMIT=0, LOG_LEVEL=info (its default), ` +
     `simulated engine; NODE_EXTRA_CA_CERTS ${caBundle === undefined ? 'was not set' : 'unset for every process started'}. The parts run one after another, each with its own nodes; ` +
     'figures from one run, the load generator in the benchmark process on the same 2 cores. Details per part below.',
   rows,

@@ -92,7 +92,7 @@ const rows = [];
 const notes = [];
 const raw = {};
 
-/** A supervisor process with the API key, RATE_LIMIT=0, LOG_LEVEL=warn (supervisor-process.mjs); its clients carry the key. */
+/** A supervisor process with the API key, RATE_LIMIT=0, LOG_LEVEL=info (its default) (supervisor-process.mjs); its clients carry the key. */
 async function supervisorWith(name, env = {}, dataDir = join(dir, `${name}-data`), profileDir = undefined) {
   const supervisor = await startSupervisor({ dataDir, env: { API_KEY, ...env }, profile: false, profileDir });
   const client = jsonClient(supervisor.base, { maxSockets: CONCURRENCY, headers: AUTH });
@@ -466,7 +466,7 @@ emit({
   name: 'media',
   title: 'Media: sending a 5 MiB JPEG, memory during a 50 MiB upload, downloads',
   how:
-    `Compiled server.js on 127.0.0.1 with API_KEY set (every request carries it), RATE_LIMIT=0, LOG_LEVEL=warn; NODE_EXTRA_CA_CERTS ${caBundle === undefined ? 'was not set' : 'unset for every process started'}. ` +
+    `Compiled server.js on 127.0.0.1 with API_KEY set (every request carries it), RATE_LIMIT=0, LOG_LEVEL=info (its default); NODE_EXTRA_CA_CERTS ${caBundle === undefined ? 'was not set' : 'unset for every process started'}. ` +
     `The file is a ${JPEG_SIZE.width}×${JPEG_SIZE.height} JPEG of noise (${num(jpeg.length, 0)} bytes) made by Chromium (canvas.toDataURL('image/jpeg', 1.0)). ` +
     'The file server is a bare node:http process (fixtures/file-server.mjs). Client in the benchmark process; everything on the same 2 cores. ' +
     'Details per part below.',

@@ -462,7 +462,7 @@ try {
     name: 'sessions-n',
     title: `N real sessions: ${N} webjs sessions on the emulator`,
     how:
-      `One supervisor process (compiled server.js; API_KEY set and sent, RATE_LIMIT=0, LOG_LEVEL=warn, MAX_SESSIONS=${N + 1}, DATA_DIR in a temp dir, NODE_EXTRA_CA_CERTS ` +
+      `One supervisor process (compiled server.js; API_KEY set and sent, RATE_LIMIT=0, LOG_LEVEL=info (its default), MAX_SESSIONS=${N + 1}, DATA_DIR in a temp dir, NODE_EXTRA_CA_CERTS ` +
       `${caBundle === undefined ? 'not set' : 'unset for every process started'}, ` +
       `${Object.keys(EXTRA_ENV).length === 0 ? '' : `${Object.entries(EXTRA_ENV).map(([name, value]) => `${name}=${value}`).join(', ')} (SESSIONS_N_SUPERVISOR_ENV), `}everything else at its default) and the WhatsApp Web emulator in the benchmark process; ` +
       `CHROMIUM_ARGS only the emulator's two flags (its host mapping and certificate pin), after the engine's own. Reference first: one webjs session alone, started, linked and deleted. ` +

@@ -1,7 +1,7 @@
 /**
  * Supervisors as nodes of one cluster (the shape of apps/supervisor/test/cluster-nodes.ts): each with its own
  * DATA_DIR and a fixed port (the others reach it at NODE_URL, http://127.0.0.1:<port> by default), an API key,
- * RATE_LIMIT=0, LOG_LEVEL=warn, simulated engine. A node can be killed (-9), stopped (SIGTERM: it hands its sessions
+ * RATE_LIMIT=0, LOG_LEVEL=info (its default), simulated engine. A node can be killed (-9), stopped (SIGTERM: it hands its sessions
  * over) and started again as the same node. Its workers are killed on exit even when the node itself was killed
  * first (cleanup.mjs, by the owner mark they carry).
  */

@@ -11,7 +11,7 @@ import { loadConfig } from '../../apps/supervisor/dist/config.js';
 
 export async function startInProcess(env = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'wsm-bench-'));
-  const config = loadConfig({ DATA_DIR: join(dir, 'data'), DEFAULT_ENGINE: 'simulated', LOG_LEVEL: 'warn', RATE_LIMIT: '0', ...env });
+  const config = loadConfig({ DATA_DIR: join(dir, 'data'), DEFAULT_ENGINE: 'simulated', LOG_LEVEL: 'info', RATE_LIMIT: '0', ...env });
   const app = await buildApp({ config, logger: pino({ level: 'silent' }) });
   await app.ready();
 

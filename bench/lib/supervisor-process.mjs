@@ -1,6 +1,6 @@
 /**
  * The compiled supervisor as a real process (`node apps/supervisor/dist/server.js`) on 127.0.0.1, for the
- * benchmarks that load its HTTP server or restart it: simulated engine, LOG_LEVEL=warn, RATE_LIMIT=0, no API key.
+ * benchmarks that load its HTTP server or restart it: simulated engine, LOG_LEVEL=info (its default), RATE_LIMIT=0, no API key.
  * It is the process a profiling re-run profiles.
  */
 import { dirname } from 'node:path';
@@ -16,7 +16,7 @@ export const SUPERVISOR = fileURLToPath(new URL('../../apps/supervisor/dist/serv
 export function spawnSupervisor({ dataDir, env = {}, port, profile = true, profileDir, servingTimeoutMs }) {
   return spawnNodeServer({
     script: SUPERVISOR,
-    env: { DATA_DIR: dataDir, DEFAULT_ENGINE: 'simulated', LOG_LEVEL: 'warn', RATE_LIMIT: '0', ...env },
+    env: { DATA_DIR: dataDir, DEFAULT_ENGINE: 'simulated', LOG_LEVEL: 'info', RATE_LIMIT: '0', ...env },
     logDir: dirname(dataDir),
     port,
     profile,
