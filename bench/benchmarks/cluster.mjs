@@ -517,7 +517,7 @@ if (re) {
     );
   }
   notes.push(
-    `Restore: ${RESTORE_SESSIONS} linked simulated sessions on a SQLite supervisor and on a one-node cluster (MAX_SESSIONS=${RESTORE_SESSIONS * 2}, RESTORE_CONCURRENCY at its default), ` +
+    `Restore: ${RESTORE_SESSIONS} linked simulated sessions on a SQLite supervisor and on a one-node cluster (MAX_SESSIONS=${RESTORE_SESSIONS * 2}, LAUNCH_CONCURRENCY at its default), ` +
       'one after the other: set up, SIGTERMed, started again; time from the spawn to the latest `readyAt` (GET /sessions polled every 100 ms). ' +
       `First ready / median / last: SQLite ${spread(re.sqlite.readyAfter)}; PostgreSQL ${spread(re.postgres.readyAfter)}; first answer after the spawn: SQLite ${ms(re.sqlite.servingMs)}, PostgreSQL ${ms(re.postgres.servingMs)}. ` +
       'A cluster node does not restore in bulk: it claims the sessions nobody runs 4 at a time (cluster-node.ts), a batch right after the other, ' +

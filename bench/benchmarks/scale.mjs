@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Scale: 200 simulated sessions started and linked, the supervisor stopped (SIGTERM: they stay meant to run)
- * and started again with RESTORE_CONCURRENCY at its default. Figures: time from the new supervisor's spawn until
+ * and started again with LAUNCH_CONCURRENCY at its default. Figures: time from the new supervisor's spawn until
  * all 200 are `ready` again (the latest `readyAt`), and the latency of GET /sessions/:id probed at a steady rate
  * (open loop) meanwhile. References, same run: 200 bare forks to their first IPC message at the same concurrency,
  * and the same probe against the same supervisor once restored and idle.
@@ -20,7 +20,7 @@ import { summarize } from '../lib/stats.mjs';
 import { spawnSupervisor, startSupervisor } from '../lib/supervisor-process.mjs';
 
 const SESSIONS = Number(process.argv[2] ?? 200);
-const RESTORE_CONCURRENCY = 4; // the supervisor's default, which this run does not set
+const LAUNCH_CONCURRENCY = 4; // the supervisor's default upper bound, which this run does not set
 const PROBE_PER_SECOND = 20;
 const IDLE_PROBE_MS = 10_000;
 const RESTORE_TIMEOUT_MS = 180_000;
@@ -61,9 +61,9 @@ client.close();
 log('stopping the supervisor (SIGTERM)');
 await supervisor.stop('SIGTERM');
 
-log(`reference: ${SESSIONS} bare forks, ${RESTORE_CONCURRENCY} at a time`);
+log(`reference: ${SESSIONS} bare forks, ${LAUNCH_CONCURRENCY} at a time`);
 const forkStarted = performance.now();
-const forks = await mapLimit(ids, RESTORE_CONCURRENCY, async () => (await bareFork()).child);
+const forks = await mapLimit(ids, LAUNCH_CONCURRENCY, async () => (await bareFork()).child);
 const forkFloorMs = performance.now() - forkStarted;
 await Promise.all(forks.map(endBare));
 
@@ -112,10 +112,10 @@ emit({
   title: `Scale: restore ${SESSIONS} sessions after a supervisor restart`,
   how:
     `${SESSIONS} simulated sessions started and scanned, supervisor SIGTERMed (sessions stay desired-running) and spawned again with ` +
-    `RESTORE_CONCURRENCY unset (default ${RESTORE_CONCURRENCY}), MAX_SESSIONS=${SESSIONS * 2}: time from the spawn to the latest \`readyAt\` ` +
+    `LAUNCH_CONCURRENCY unset (at most ${LAUNCH_CONCURRENCY} launches at once, fewer while the CPUs are saturated), MAX_SESSIONS=${SESSIONS * 2}: time from the spawn to the latest \`readyAt\` ` +
     `once GET /sessions (polled every 250 ms) shows all ready. GET /sessions/:id probed open-loop at ${PROBE_PER_SECOND}/s from the spawn ` +
     `(latency from the intended send time; refused connections before it listens are left out). One run, no warm-up. ` +
-    `References: ${SESSIONS} bare forks ${RESTORE_CONCURRENCY} at a time (kept alive), and the same probe for ${IDLE_PROBE_MS / 1000} s on the restored idle supervisor.`,
+    `References: ${SESSIONS} bare forks ${LAUNCH_CONCURRENCY} at a time (kept alive), and the same probe for ${IDLE_PROBE_MS / 1000} s on the restored idle supervisor.`,
   rows: [
     row(`restart → all ${SESSIONS} ready`, {
       figure: ms(restoreMs),

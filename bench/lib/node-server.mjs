@@ -12,7 +12,7 @@ import { own } from './cleanup.mjs';
 import { freePort, waitUntilServing } from './http.mjs';
 
 /** Variables of this machine's shell that would change a server under test: the benchmarks set their own. */
-const CLEARED = ['API_KEY', 'WEBHOOK_URL', 'WEBHOOK_SECRET', 'MAX_SESSIONS', 'RESTORE_CONCURRENCY', 'RESTART_BACKOFF_MS', 'CHROMIUM_ARGS', 'NODE_OPTIONS', 'LOG_LEVEL'];
+const CLEARED = ['API_KEY', 'WEBHOOK_URL', 'WEBHOOK_SECRET', 'MAX_SESSIONS', 'RESTORE_CONCURRENCY', 'LAUNCH_CONCURRENCY', 'RESTART_BACKOFF_MS', 'CHROMIUM_ARGS', 'NODE_OPTIONS', 'LOG_LEVEL'];
 
 /** Spawns it; `serving` resolves (to performance.now()) once GET /health answers, and rejects after `servingTimeoutMs`. */
 export async function spawnNodeServer({ script, env = {}, logDir, port, profile = false, profileDir, servingTimeoutMs = 30_000 }) {
