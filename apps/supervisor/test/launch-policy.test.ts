@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cpuLoadBetween } from '../src/session/cpu-load.js';
-import { DEFAULT_CPU_LIMITS, decideLaunch, type LaunchFacts } from '../src/session/launch-policy.js';
+import { DEFAULT_CPU_LIMITS, decideLaunch, ENGINE_LAUNCH_CPU_MS, type LaunchFacts } from '../src/session/launch-policy.js';
 
 const MB = 1024 * 1024;
 const policy = { maxLaunches: 4, minFreeBytes: 256 * MB, ...DEFAULT_CPU_LIMITS };
@@ -10,6 +10,7 @@ const facts = (over: Partial<LaunchFacts> = {}): LaunchFacts => ({
   load: { stall: 0.1, idle: 0.6 },
   availableBytes: 8192 * MB,
   footprintBytes: 320 * MB,
+  launchCpuMs: ENGINE_LAUNCH_CPU_MS.webjs,
   ...over,
 });
 
@@ -22,6 +23,16 @@ describe('decideLaunch', () => {
   it('lets another begin while the CPUs have room and memory stays above the floor', () => {
     expect(decideLaunch(policy, facts())).toEqual({ launch: true });
     expect(decideLaunch(policy, facts({ launching: 3 }))).toEqual({ launch: true });
+  });
+
+  it('does not pace launches cheaper than a CPU window by CPU load (simulated workers): only the bound and memory hold them', () => {
+    const simulated = { launchCpuMs: ENGINE_LAUNCH_CPU_MS.simulated, footprintBytes: 64 * MB };
+    expect(decideLaunch(policy, facts({ ...simulated, load: { stall: 1, idle: 0 } }))).toEqual({ launch: true });
+    expect(decideLaunch(policy, facts({ ...simulated, load: undefined }))).toEqual({ launch: true });
+    expect(decideLaunch(policy, facts({ ...simulated, launching: 4 }))).toEqual({ launch: false, reason: 'at-limit' });
+    expect(decideLaunch(policy, facts({ ...simulated, availableBytes: 300 * MB }))).toEqual({ launch: false, reason: 'memory' });
+    // The same load holds a webjs launch back.
+    expect(decideLaunch(policy, facts({ load: { stall: 1, idle: 0 } }))).toEqual({ launch: false, reason: 'cpu-busy' });
   });
 
   it('never more than LAUNCH_CONCURRENCY at once', () => {

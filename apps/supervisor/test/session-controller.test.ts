@@ -178,7 +178,7 @@ describe('a session controller behind a launch queue', () => {
   /** One slot, the CPU reported idle: what the queue grants then depends only on the slots held. */
   const oneSlot = () =>
     new LaunchQueue({
-      policy: { maxLaunches: 1, minFreeBytes: 0, maxCpuStall: 0.5, minIdleCpus: 0.5 },
+      policy: { maxLaunches: 1, minFreeBytes: 0, maxCpuStall: 0.5, minIdleCpus: 0.5, minPacedCpuMs: 250 },
       cpuCount: 2,
       holdLimitMs: 60_000,
       log: pino({ level: 'silent' }),

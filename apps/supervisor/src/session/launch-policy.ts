@@ -8,8 +8,12 @@
  * - Never more than `maxLaunches` (LAUNCH_CONCURRENCY) at once.
  * - Not while memory, after the footprint of this launch and of those under way, would fall below `minFreeBytes`.
  * - Not while the CPUs are saturated: PSI's `some` stall above `maxCpuStall` of the last window, or, without PSI,
- *   less than `minIdleCpus` CPUs' worth of idle time. With no window measured yet, wait for one.
+ *   less than `minIdleCpus` CPUs' worth of idle time. With no window measured yet, wait for one. This holds only for
+ *   engines whose launch takes more CPU than `minPacedCpuMs`: a cheaper one is over before a window could show it,
+ *   and pacing simulated workers by the pressure of a burst made a restore of 200 of them serial (38.9 s, against
+ *   25 s four at a time).
  */
+import type { EngineName } from '@wsm/ipc-protocol';
 
 export interface LaunchPolicy {
   maxLaunches: number;
@@ -19,9 +23,18 @@ export interface LaunchPolicy {
   minIdleCpus: number;
   /** MIN_FREE_MEMORY_MB: memory that must stay available. */
   minFreeBytes: number;
+  /** Launches that take less CPU than this are not paced by CPU load. */
+  minPacedCpuMs: number;
 }
 
-export const DEFAULT_CPU_LIMITS = { maxCpuStall: 0.5, minIdleCpus: 0.5 } as const;
+/** The queue samples the CPU every 250 ms: a launch cheaper than one window is not paced by it. */
+export const DEFAULT_CPU_LIMITS = { maxCpuStall: 0.5, minIdleCpus: 0.5, minPacedCpuMs: 250 } as const;
+
+/**
+ * CPU time one launch of each engine takes until it is up: a simulated worker's Node start and QR (~50 ms of
+ * CPU, bench §1), a webjs session's Chromium and page until `ready` (2.8 s of CPU, bench/benchmarks/webjs-flags.mjs).
+ */
+export const ENGINE_LAUNCH_CPU_MS: Readonly<Record<EngineName, number>> = { simulated: 80, webjs: 2800 };
 
 export interface LaunchFacts {
   /** Launches under way (forked, not yet past `starting`). */
@@ -33,6 +46,8 @@ export interface LaunchFacts {
   availableBytes: number | undefined;
   /** The expected footprint of a session of the next launch's engine (admission-policy.ts). */
   footprintBytes: number;
+  /** The CPU the next launch's engine takes to launch (ENGINE_LAUNCH_CPU_MS). */
+  launchCpuMs: number;
 }
 
 export type LaunchWait = 'at-limit' | 'memory' | 'cpu-busy' | 'measuring';
@@ -46,6 +61,7 @@ export function decideLaunch(policy: LaunchPolicy, facts: LaunchFacts): LaunchDe
   if (available !== undefined && available - facts.footprintBytes * (facts.launching + 1) < policy.minFreeBytes) {
     return { launch: false, reason: 'memory' };
   }
+  if (facts.launchCpuMs < policy.minPacedCpuMs) return { launch: true };
   const load = facts.load;
   if (load === undefined) return { launch: false, reason: 'measuring' };
   if (load.stall !== undefined) return load.stall > policy.maxCpuStall ? { launch: false, reason: 'cpu-busy' } : { launch: true };

@@ -16,7 +16,7 @@ import type { EngineName } from '@wsm/ipc-protocol';
 import { availableMemoryBytes } from '@wsm/procfs';
 import { ENGINE_FOOTPRINT_BYTES } from './admission-policy.js';
 import { cpuLoadBetween, sampleCpu, type CpuLoad, type CpuSample } from './cpu-load.js';
-import { decideLaunch, type LaunchPolicy, type LaunchWait } from './launch-policy.js';
+import { decideLaunch, ENGINE_LAUNCH_CPU_MS, type LaunchPolicy, type LaunchWait } from './launch-policy.js';
 
 export interface LaunchQueueOptions {
   policy: LaunchPolicy;
@@ -176,6 +176,7 @@ export class LaunchQueue implements LaunchSlots {
       load: this.#load,
       availableBytes: (this.#options.availableBytes ?? availableMemoryBytes)(),
       footprintBytes: ENGINE_FOOTPRINT_BYTES[head.engine],
+      launchCpuMs: ENGINE_LAUNCH_CPU_MS[head.engine],
     });
     if (!decision.launch) {
       if (decision.reason !== this.#lastWait) {
