@@ -256,13 +256,15 @@ export class WorkerHandle extends EventEmitter<WorkerEvents> implements Worker {
   #finish(code: number | null, signal: NodeJS.Signals | null, cause?: ExitCause, reason?: string): void {
     if (this.#exit !== undefined) return;
     this.#watchdog?.stop();
-    // Whatever the worker left in its group and its browser's own group goes with it now.
+    // Whatever the worker left in its group, its browser's own group, and helpers that daemonized out of
+    // both (found by the session mark they inherited) go with it.
     this.#signalGroups('SIGKILL');
+    if (this.#child !== undefined) killSessionProcesses(this.spec.owner, this.spec.sessionId);
     const finalCause: ExitCause =
       cause ?? (this.#stopRequested ? 'requested' : (this.#killCause ?? (code === EXIT_LEASE_EXPIRED ? 'lease-expired' : 'crashed')));
     const how = reason ?? (signal !== null ? `killed by ${signal}` : `exit code ${code}`);
     const stderr = this.#stderrTail.trim().split('\n').slice(-3).join(' | ');
-    const exit: WorkerExit = {
+    this.#exit = {
       code,
       signal,
       cause: finalCause,
@@ -270,18 +272,10 @@ export class WorkerHandle extends EventEmitter<WorkerEvents> implements Worker {
       detail: stderr ? `${how}; stderr: ${stderr}` : how,
       uptimeMs: Date.now() - this.spawnedAt,
     };
-    this.#exit = exit;
     this.#commands.closeAll(`the worker exited (${how})`);
     this.#child?.stdout?.destroy();
     this.#child?.stderr?.destroy();
-    // Helpers that daemonized out of both groups are found by the session mark they inherited, and gone before
-    // anyone hears of the exit: a new worker for the session (whose processes carry the same mark) comes after.
-    const swept = this.#child === undefined ? Promise.resolve() : killSessionProcesses(this.spec.owner, this.spec.sessionId);
-    void swept
-      .catch((error: unknown) => this.spec.log.error({ err: error }, "could not sweep the session's leftover processes"))
-      .then(() => {
-        this.#resolveExited(exit);
-        this.emit('exit', exit);
-      });
+    this.#resolveExited(this.#exit);
+    this.emit('exit', this.#exit);
   }
 }
