@@ -68,7 +68,8 @@ export class WebhookDispatcher {
   #again = false;
   #started = false;
   #closed = false;
-  readonly #abort = new AbortController();
+  /** Past close()'s grace: requests still in flight were cut off, and their outcome says nothing. */
+  #cutOff = false;
   readonly #client: WebhookClient;
 
   constructor(options: DispatcherOptions) {
@@ -142,7 +143,7 @@ export class WebhookDispatcher {
       }),
     ]);
     clearTimeout(grace);
-    this.#abort.abort();
+    this.#cutOff = true;
     this.#client.abort();
     await Promise.allSettled(this.#requests);
     this.#client.close();
@@ -295,7 +296,7 @@ export class WebhookDispatcher {
       error = reason.slice(0, MAX_ERROR_TEXT);
     }
     // Cut off by shutdown: no verdict on the receiver; close() releases the claim.
-    if (this.#abort.signal.aborted) return;
+    if (this.#cutOff) return;
     const attempts = delivery.attempts + 1;
     const decision = blocked ? ({ action: 'fail' } as const) : decideDelivery(policy, attempts, statusCode);
     this.#options.observer.delivery(decision.action === 'fail' ? 'failed' : decision.action);

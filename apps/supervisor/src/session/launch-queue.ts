@@ -92,6 +92,8 @@ const DEFAULT_TICK_MS = 250;
 
 export class LaunchQueue implements LaunchSlots {
   readonly #options: LaunchQueueOptions;
+  readonly #sampleCpu: () => CpuSample;
+  readonly #availableBytes: () => number | undefined;
   readonly #waiting: Waiter[] = [];
   #launching = 0;
   #tick: NodeJS.Timeout | undefined;
@@ -102,6 +104,8 @@ export class LaunchQueue implements LaunchSlots {
 
   constructor(options: LaunchQueueOptions) {
     this.#options = options;
+    this.#sampleCpu = options.sampleCpu ?? sampleCpu;
+    this.#availableBytes = options.availableBytes ?? availableMemoryBytes;
   }
 
   /** Sessions waiting for a slot. */
@@ -174,7 +178,7 @@ export class LaunchQueue implements LaunchSlots {
       launching: this.#launching,
       cpuCount: this.#options.cpuCount,
       load: this.#load,
-      availableBytes: (this.#options.availableBytes ?? availableMemoryBytes)(),
+      availableBytes: this.#availableBytes(),
       footprintBytes: ENGINE_FOOTPRINT_BYTES[head.engine],
       launchCpuMs: ENGINE_LAUNCH_CPU_MS[head.engine],
     });
@@ -203,7 +207,7 @@ export class LaunchQueue implements LaunchSlots {
     ticket.holdTimer.unref();
     // The next launch waits for a fresh window, from now: this one's load is not in the last.
     this.#load = undefined;
-    if (this.#tick !== undefined) this.#sample = (this.#options.sampleCpu ?? sampleCpu)();
+    if (this.#tick !== undefined) this.#sample = this.#sampleCpu();
     const waitedMs = Math.round(performance.now() - ticket.requestedAt);
     // Only launches that had to wait are worth a line: a start on a quiet machine logs its fork anyway.
     if (waitedMs >= 1000) {
@@ -214,10 +218,10 @@ export class LaunchQueue implements LaunchSlots {
 
   #startTicking(): void {
     if (this.#tick !== undefined) return;
-    this.#sample = (this.#options.sampleCpu ?? sampleCpu)();
+    this.#sample = this.#sampleCpu();
     const tickMs = this.#options.tickMs ?? DEFAULT_TICK_MS;
     this.#tick = setInterval(() => {
-      const sample = (this.#options.sampleCpu ?? sampleCpu)();
+      const sample = this.#sampleCpu();
       // A window much shorter than a tick (a grant restarted it just now) is too noisy to judge by: wait for more.
       if (this.#sample !== undefined && sample.atMs - this.#sample.atMs < tickMs / 2) return;
       if (this.#sample !== undefined) this.#load = cpuLoadBetween(this.#sample, sample);
