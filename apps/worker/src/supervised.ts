@@ -4,7 +4,7 @@
  * disconnects: a worker never outlives the supervisor that started it.
  */
 import { EXIT_LEASE_EXPIRED, PROTOCOL_VERSION, WorkerErrorCode } from '@wsm/ipc-protocol/runtime';
-import type { CodedError, CommandMessage, SupervisorMessage, SupervisorStart } from '@wsm/ipc-protocol';
+import type { CodedError, CommandMessage, SingleSupervisorMessage, SupervisorStart } from '@wsm/ipc-protocol';
 import { join } from 'node:path';
 import { dispatch } from './dispatch.js';
 import { SentJournal } from './sent-journal.js';
@@ -150,7 +150,7 @@ export function runSupervised(channel: IpcChannel = processChannel()): void {
     }
   }
 
-  function handle(message: SupervisorMessage): void {
+  function handle(message: SingleSupervisorMessage): void {
     switch (message.type) {
       case 'supervisor.start':
         if (engine !== undefined) log.warn('ignored a second supervisor.start');

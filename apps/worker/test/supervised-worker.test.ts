@@ -182,6 +182,31 @@ describe('a worker under a supervisor', () => {
     expect(await worker.next('worker.reply', (reply) => reply.id === 'ok')).toMatchObject({ ok: true });
   });
 
+  it('runs the commands of a supervisor.batch in order, and takes a malformed batch apart', async () => {
+    const worker = startWorker();
+    await worker.next('worker.hello');
+    worker.send(startMessage('in-batch'));
+    await worker.next('worker.qr');
+    const inbound = (id: string, text: string) => ({ type: 'command.simulate.inbound', id, params: { from: '15550002222@c.us', text } });
+    worker.send({ type: 'supervisor.batch', messages: [{ type: 'command.simulate.scan', id: 'scan', params: {} }] });
+    await worker.next('worker.reply', (reply) => reply.id === 'scan');
+    worker.send({ type: 'supervisor.batch', messages: [inbound('i1', 'one'), inbound('i2', 'two')] });
+    expect(await worker.next('worker.reply', (reply) => reply.id === 'i2')).toMatchObject({ ok: true, result: { body: 'two' } });
+    const replies = worker.messages.flatMap((message) => (message.type === 'worker.reply' ? [message.id] : []));
+    expect(replies).toEqual(['scan', 'i1', 'i2']);
+
+    // One bad command in a batch: the others still run, the bad one is answered as malformed.
+    worker.send({ type: 'supervisor.batch', messages: [inbound('i3', 'three'), { type: 'command.sendText', id: 'bad', params: { to: 'x' } }, inbound('i4', 'four')] });
+    expect(await worker.next('worker.reply', (reply) => reply.id === 'bad')).toMatchObject({
+      ok: false,
+      error: { code: 'WSM_IPC_MALFORMED_MESSAGE', message: expect.stringContaining('/params/text') },
+    });
+    expect(await worker.next('worker.reply', (reply) => reply.id === 'i3')).toMatchObject({ ok: true, result: { body: 'three' } });
+    expect(await worker.next('worker.reply', (reply) => reply.id === 'i4')).toMatchObject({ ok: true, result: { body: 'four' } });
+    const bodies = worker.messages.flatMap((message) => (message.type === 'worker.event' && message.event.type === 'message.received' ? [message.event.data.body] : []));
+    expect(bodies).toEqual(['one', 'two', 'three', 'four']);
+  });
+
   it('refuses a supervisor of another protocol version with a fatal error', async () => {
     const worker = startWorker();
     await worker.next('worker.hello');

@@ -3,10 +3,13 @@
  * generated checks) starts without loading the schema library at all.
  */
 
-/** Bumped on any incompatible change; both sides refuse to talk across a mismatch. 3: `worker.batch`. */
-export const PROTOCOL_VERSION = 3;
+/**
+ * Bumped on any incompatible change; both sides refuse to talk across a mismatch. 3: `worker.batch`;
+ * 4: `supervisor.batch`.
+ */
+export const PROTOCOL_VERSION = 4;
 
-/** The most messages one `worker.batch` carries; a sender with more sends another. */
+/** The most messages one `worker.batch` or `supervisor.batch` carries; a sender with more sends another. */
 export const MAX_BATCH = 256;
 
 /** The contract's session id rule. Anything that builds a path from a session id checks it first. */

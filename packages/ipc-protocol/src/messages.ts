@@ -1,7 +1,9 @@
 /**
  * Every IPC message, as two discriminated unions keyed by a namespaced `type`:
  *
- *   supervisor → worker: supervisor.start, supervisor.shutdown, supervisor.lease, command.<name>
+ *   supervisor → worker: supervisor.start, supervisor.shutdown, supervisor.lease, command.<name>; and
+ *                        supervisor.batch, several of these in the order they were sent (one IPC write for what
+ *                        the supervisor asked of one worker in one turn)
  *   worker → supervisor: worker.hello, worker.status, worker.qr, worker.event, worker.browser,
  *                        worker.heartbeat, worker.log, worker.reply, worker.fatal; and worker.batch, several of
  *                        these in the order they were sent (one IPC write for what the worker said in one turn)
@@ -98,13 +100,32 @@ export function messageType(schema: TSchema): string {
   return literal;
 }
 
+/** Every supervisor → worker message that stands for itself (and may travel in a `supervisor.batch`). */
+export const SINGLE_SUPERVISOR_MESSAGES = [SupervisorStart, SupervisorShutdown, SupervisorLease, ...Object.values(CommandMessages)];
+export const SingleSupervisorMessage = Type.Union(SINGLE_SUPERVISOR_MESSAGES);
+
+/**
+ * What the supervisor asked of one worker in one turn of its event loop, in order: under a burst of requests
+ * for one session (inbound messages, sends), each command would otherwise be an IPC write of its own and a
+ * wake-up of the worker. The worker handles the messages one by one in this order, as if they had come alone.
+ */
+export const SupervisorBatch = Type.Object(
+  {
+    type: Type.Literal('supervisor.batch'),
+    messages: Type.Array(SingleSupervisorMessage, { minItems: 1, maxItems: MAX_BATCH }),
+  },
+  strict,
+);
+
 /** Every supervisor → worker message schema; the union and the worker's decoder are built from this list. */
-export const SUPERVISOR_MESSAGES = [SupervisorStart, SupervisorShutdown, SupervisorLease, ...Object.values(CommandMessages)];
+export const SUPERVISOR_MESSAGES = [...SINGLE_SUPERVISOR_MESSAGES, SupervisorBatch];
 export const SupervisorMessage = Type.Union(SUPERVISOR_MESSAGES);
 export type SupervisorStart = Static<typeof SupervisorStart>;
 export type SupervisorShutdown = Static<typeof SupervisorShutdown>;
 export type SupervisorLease = Static<typeof SupervisorLease>;
-export type SupervisorMessage = SupervisorStart | SupervisorShutdown | SupervisorLease | CommandMessage;
+export type SingleSupervisorMessage = SupervisorStart | SupervisorShutdown | SupervisorLease | CommandMessage;
+export type SupervisorBatch = { type: 'supervisor.batch'; messages: SingleSupervisorMessage[] };
+export type SupervisorMessage = SingleSupervisorMessage | SupervisorBatch;
 
 // ---- worker → supervisor -------------------------------------------------------------------------
 

@@ -6,3 +6,4 @@ export * from './constants.js';
 export * from './error-codes.js';
 export * from './session-dir.js';
 export * from './decode.js';
+export * from './turn-batch.js';

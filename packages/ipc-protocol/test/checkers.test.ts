@@ -12,6 +12,7 @@ import {
   decodeWorkerMessage,
   isValidSessionId,
   sessionDirectory,
+  SupervisorMessage,
   WorkerMessage,
 } from '../src/index.js';
 
@@ -68,6 +69,17 @@ describe('decodeWorkerMessage', () => {
       expect(decodeWorkerMessage({ type: 'worker.batch', messages })).toMatchObject({ ok: false, error: 'malformed "worker.batch"' });
     }
     expect(decodeWorkerMessage({ type: 'worker.batch', messages: Array.from({ length: MAX_BATCH }, () => beat) }).ok).toBe(true);
+  });
+
+  it('takes supervisor messages in a batch, and refuses one that is empty, too long or nested', () => {
+    const lease = { type: 'supervisor.lease', untilMonotonicMs: 1000 };
+    const command = { type: 'command.simulate.inbound', id: '7', params: { from: '15550002222@c.us', text: 'hi' } };
+    const batch = { type: 'supervisor.batch', messages: [lease, command] };
+    expect(decodeSupervisorMessage(batch)).toEqual({ ok: true, value: batch });
+    expect(Value.Check(SupervisorMessage, batch)).toBe(true);
+    for (const messages of [[], Array.from({ length: MAX_BATCH + 1 }, () => lease), [batch], [lease, { ...command, params: {} }]]) {
+      expect(decodeSupervisorMessage({ type: 'supervisor.batch', messages })).toMatchObject({ ok: false, error: 'malformed "supervisor.batch"' });
+    }
   });
 
   it('rejects malformed messages with an error naming the message, and details naming the field', async () => {

@@ -9,7 +9,7 @@ import {
   type CommandName,
   type CommandParams,
   type CommandResult,
-  type SupervisorMessage,
+  type SingleSupervisorMessage,
   type WorkerMessage,
 } from '@wsm/ipc-protocol';
 import { WorkerError, WorkerFailure, workerUnavailable } from './worker-errors.js';
@@ -25,12 +25,12 @@ type Reply = Extract<WorkerMessage, { type: 'worker.reply' }>;
 
 export class CommandChannel {
   readonly #sessionId: string;
-  readonly #send: (message: SupervisorMessage) => void;
+  readonly #send: (message: SingleSupervisorMessage) => void;
   readonly #log: Logger;
   readonly #pending = new Map<string, Pending>();
   #nextId = 0;
 
-  constructor(sessionId: string, send: (message: SupervisorMessage) => void, log: Logger) {
+  constructor(sessionId: string, send: (message: SingleSupervisorMessage) => void, log: Logger) {
     this.#sessionId = sessionId;
     this.#send = send;
     this.#log = log;
@@ -51,7 +51,7 @@ export class CommandChannel {
         );
       }, timeoutMs);
       this.#pending.set(id, { name, resolve: resolve as (result: unknown) => void, reject, timer });
-      this.#send({ type: `command.${name}`, id, params } as SupervisorMessage);
+      this.#send({ type: `command.${name}`, id, params } as SingleSupervisorMessage);
     });
   }
 

@@ -16,13 +16,16 @@ import {
   EXIT_LEASE_EXPIRED,
   PROTOCOL_VERSION,
   decodeWorkerMessage,
+  turnBatch,
   type BrowserProcess,
   type CommandName,
   type CommandParams,
   type CommandResult,
   type MemoryFigures,
-  type SupervisorMessage,
+  type SingleSupervisorMessage,
   type SingleWorkerMessage,
+  type SupervisorBatch,
+  type SupervisorMessage,
   type WorkerMessage,
 } from '@wsm/ipc-protocol';
 import { OWNER_ENV, SESSION_ENV, killSessionProcesses, signalGroup } from '@wsm/procfs';
@@ -58,6 +61,10 @@ export class WorkerHandle extends EventEmitter<WorkerEvents> implements Worker {
   #fatal: WorkerExit['fatal'];
   #stderrTail = '';
   readonly #commands: CommandChannel;
+  readonly #outbox = turnBatch<SingleSupervisorMessage, SupervisorBatch>(
+    (message, done) => this.#write(message, done),
+    (messages) => ({ type: 'supervisor.batch', messages }),
+  );
 
   constructor(spec: WorkerSpec) {
     super();
@@ -162,11 +169,17 @@ export class WorkerHandle extends EventEmitter<WorkerEvents> implements Worker {
     if (this.browser !== null) signalGroup(this.browser.pgid, signal);
   }
 
-  #send(message: SupervisorMessage): void {
+  #send(message: SingleSupervisorMessage): void {
+    this.#outbox.push(message);
+  }
+
+  /** One IPC write: a message, or a batch of what this turn asked of the worker (turn-batch.ts in the protocol). */
+  #write(message: SupervisorMessage, done: () => void): void {
     const child = this.#child;
-    if (child === undefined || !child.connected) return;
+    if (child === undefined || !child.connected) return done();
     child.send(message, (error) => {
       if (error) this.spec.log.debug({ err: error, type: message.type }, 'IPC send failed');
+      done();
     });
   }
 
