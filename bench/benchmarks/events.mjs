@@ -141,7 +141,7 @@ emit({
     `in ABBA order (best run shown, latency p99 the worse run's); steady: open loop at ${STEADY_RATE}/s (${SESSIONS} sessions × ${STEADY_RATE / SESSIONS}/s) ` +
     `for ${steadySeconds} s, two runs per side in ABBA order (the worse run shown), latency from each message's due time. After a ${num(WARMUP_MESSAGES, 0)}-message warm-up per side (dropped). Delivered/s = messages ` +
     'arrived / (last arrival − first send). Reference: a bare relay fed the same requests (key included, not checked): it answers, then 8 senders per ' +
-    "session's target POST envelopes from an in-memory FIFO over keep-alive sockets, an agent per target as the supervisor has.",
+    "session's target POST envelopes from an in-memory FIFO over keep-alive connections, with the supervisor's HTTP client (undici's Pool.request, a pool per target).",
   rows: [
     row('max: delivered events/s', {
       figure: num(maxRate.figure, 0),

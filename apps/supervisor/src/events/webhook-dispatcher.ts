@@ -274,7 +274,7 @@ export class WebhookDispatcher {
   async #attempt(delivery: DueDelivery): Promise<void> {
     const { store, secret, policy, timeoutMs, log, owner } = this.#options;
     const timestamp = Math.floor(Date.now() / 1000);
-    const headers: Record<string, string | number> = {
+    const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': 'whatsapp-session-manager',
       'x-wsm-event-id': delivery.eventId,
