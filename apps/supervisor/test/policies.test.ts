@@ -4,6 +4,7 @@ import { decideDelivery, retrySpanMs, type DeliveryPolicy } from '../src/events/
 import { createEventIds } from '../src/events/event-id.js';
 import { decideRecycle, type RecyclePolicy } from '../src/session/recycle-policy.js';
 import { decideAfterExit } from '../src/session/exit-report.js';
+import { decideSampleDelay } from '../src/session/sample-pacing.js';
 import type { WorkerExit } from '../src/worker/worker-handle.js';
 
 const MB = 1024 * 1024;
@@ -27,6 +28,26 @@ describe('decideRecycle', () => {
   it('does nothing without limits', () => {
     const none: RecyclePolicy = { maxMemoryBytes: undefined, maxUptimeMs: undefined, minUptimeMs: 0 };
     expect(decideRecycle(none, { status: 'ready', totalBytes: 9000 * MB, uptimeMs: 1e9 })).toBeUndefined();
+  });
+});
+
+describe('decideSampleDelay', () => {
+  const pacing = { intervalMs: 10_000, budget: 0.02 };
+
+  it('keeps the interval between round starts while rounds are cheap', () => {
+    expect(decideSampleDelay(pacing, 0)).toBe(10_000);
+    expect(decideSampleDelay(pacing, 150)).toBe(9_850);
+    // 200 ms is exactly 2% of 10 s.
+    expect(decideSampleDelay(pacing, 200)).toBe(9_800);
+  });
+
+  it('spaces costly rounds so that sampling stays within its budget of one core', () => {
+    // 100 webjs sessions: ~2 s of reading per round → a round every 100 s.
+    expect(decideSampleDelay(pacing, 2_000)).toBe(98_000);
+    const roundMs = 731;
+    const delayMs = decideSampleDelay(pacing, roundMs);
+    expect(roundMs / (roundMs + delayMs)).toBeLessThanOrEqual(pacing.budget);
+    expect(roundMs / (roundMs + delayMs)).toBeGreaterThan(pacing.budget * 0.99);
   });
 });
 

@@ -1,13 +1,17 @@
 /**
  * Samples each session's memory, its worker plus its browser's process tree (PSS, so shared pages are not
- * counted twice), with one /proc scan per round, and recycles the sessions the recycle policy picks.
+ * counted twice), with one /proc scan per round, and recycles the sessions the recycle policy picks. Rounds
+ * are paced by what they cost (sample-pacing.ts): with many browsers, reading their PSS is not cheap.
  */
 import type { Logger } from 'pino';
 import { groupMemory, listProcesses } from '@wsm/procfs';
 import { decideRecycle, type RecyclePolicy, type RecycleReason } from './recycle-policy.js';
+import { decideSampleDelay } from './sample-pacing.js';
 import type { SessionRunner } from './session-runner.js';
 import type { SessionMemory } from './session-runtime.js';
 
+/** The share of one core memory rounds may take when they cost more than the interval allows. */
+const SAMPLE_CPU_BUDGET = 0.02;
 
 export interface MonitorOptions {
   intervalMs: number;
@@ -20,6 +24,7 @@ export class ResourceMonitor {
   readonly #sessions: SessionRunner;
   readonly #options: MonitorOptions;
   #timer: NodeJS.Timeout | undefined;
+  #stopped = true;
   /** The round under way: one at a time, however long a process makes its memory wait to be read. */
   #sampling: Promise<void> | undefined;
 
@@ -29,12 +34,26 @@ export class ResourceMonitor {
   }
 
   start(): void {
-    this.#timer = setInterval(() => void this.sample(), this.#options.intervalMs);
-    this.#timer.unref();
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#schedule(this.#options.intervalMs);
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      const began = performance.now();
+      void this.sample().then(() => {
+        const roundMs = performance.now() - began;
+        this.#schedule(decideSampleDelay({ intervalMs: this.#options.intervalMs, budget: SAMPLE_CPU_BUDGET }, roundMs));
+      });
+    }, delayMs);
+    this.#timer.unref();
   }
 
   /** One round; a round asked for while one runs is that one. */
