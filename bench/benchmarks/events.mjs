@@ -58,8 +58,23 @@ const LEVERS = [
     'CPU per delivered event 1.26 vs 1.20 ms and rate within the noise. The relay got the same shape (an agent per target).',
   'Already in place, not re-measured: append and claim in one transaction (a fresh delivery is written claimed in the append\'s transaction and sent ' +
     'from memory, no claim query), group commit of the events of one turn, finished deliveries recorded in one transaction per turn.',
-  'Not tried for lack of time (the profile shows each at a few % of the supervisor): per-event copies and JSON in the recorder, the BigInt ULID ' +
-    'encoding, batching supervisor → worker commands, the resource monitor\'s /proc reads (3.7% of the supervisor\'s samples, a fixed cost per second).',
+  'Lever 4 (2026-11-30), kept: supervisor.batch (protocol 4): what the supervisor asks of one worker in one turn leaves as one IPC write, as the worker ' +
+    'already did the other way; the simulated engine\'s message ids from a pooled random buffer. A/B against the commit before, ABBA, 8,000 messages: ' +
+    'workers\' CPU per delivered event 0.39-0.55 → 0.19-0.27 ms, the supervisor\'s 0.67-0.79 → 0.58-0.72 ms; delivered/s 960-1,177 → 1,162-1,449; ' +
+    '1,000/s p99 (worse run of two) 159-221 → 74-116 ms.',
+  'Lever 5 (2026-11-30), kept: webhooks posted with undici\'s Pool.request, a pool per target, instead of node:http with an agent per target. ' +
+    'A client posting envelopes to a local receiver, 64 in flight over 10 targets: 119-129 µs of CPU per request against 192-195 µs. A/B, ABBA, ' +
+    '10,000 messages: the supervisor\'s CPU per delivered event 0.61-0.69 → 0.48-0.57 ms; delivered/s 1,224-1,390 → 1,369-1,598; 1,000/s p99 95-109 → ' +
+    '56-85 ms. The relay posts the same way since, so the reference gained too (2,700-3,450/s).',
+  'Lever 6 (2026-11-30), kept, not measured on its own: event ids\' random part from a pooled buffer, encoded without BigInt (randomFillSync and ' +
+    'encodeRandom were 1.8% of the supervisor\'s profile).',
+  'Tried, no effect: SQLite\'s WAL checkpoints taken out of the commit path (wal_autocheckpoint=0, the upper bound of moving them to a thread): ' +
+    'the supervisor\'s CPU per delivered event 0.59-0.71 ms against 0.59-0.65 ms, within the noise. What a commit costs is its WAL writes: ~12 pages ' +
+    'for ~5 events (perf: walWriteOneFrame 5.6% of the supervisor\'s CPU), mostly leaves of the two delivery indexes, which every status change moves ' +
+    'across; partial indexes over undelivered rows only would cut that (not done: a migration and every claim query to rewrite).',
+  'Where the supervisor\'s time goes now (perf, 1,000/s): SQLite 17% (commits 8%), undici 9%, IPC to workers ~10%, Node\'s HTTP server and ' +
+    'Fastify ~10%, kernel (sockets, pipes) 23%. The 1,000/s latency is queueing spread over the run, not stalls (max per 250 ms of sends: 52-98 ms); ' +
+    'most of it is the inbound request\'s answer (HTTP → IPC → worker → IPC → outbox commit), with three processes waking one another on 2 cores.',
 ];
 
 const dir = mkdtempSync(join(tmpdir(), 'wsm-bench-events-'));
