@@ -11,7 +11,7 @@
  *      linked on the same emulator and read at the same moment; the supervisor's own PSS apart.
  *   3. Restore: the supervisor SIGTERMed (sessions stay desired-running) and spawned again on the same DATA_DIR;
  *      timed until all N are `ready` again. Any `qr` seen then is a failure.
- * Throughout, GET /sessions/:id probed open loop at 20/s from a worker thread (round robin over the ids, latency
+ * Throughout, GET /sessions/:id probed open loop at 20/s from a process of its own (round robin over the ids, latency
  * from the intended send time), reported per phase. Before the burst, one session alone (started, linked, deleted) is the reference
  * of the start times and warms the disk cache. Session statuses come from GET /events (SSE) with the supervisor's
  * timestamps; after the restart the stream resumes with Last-Event-ID, so nothing before the connection is lost.
@@ -34,7 +34,7 @@ import { describeProfile, summarizeProfile } from '../lib/profile.mjs';
 import { readProfile } from '../lib/readings.mjs';
 import { cpuTimeMs, pidsWithEnv, waitGone } from '../lib/proc.mjs';
 import { emit, progress, row } from '../lib/result.mjs';
-import { probeSessionsInThread } from '../lib/probe-thread.mjs';
+import { probeSessionsApart } from '../lib/probe-process.mjs';
 import { linkOnQr } from '../lib/qr-linker.mjs';
 import { sessionTracker } from '../lib/session-tracker.mjs';
 import { median, summarize } from '../lib/stats.mjs';
@@ -190,7 +190,7 @@ try {
     }),
   );
   // Started once every POST is on its way, so its first probes do not ask for sessions not created yet.
-  const startProbe = await probeSessionsInThread(supervisor.base, ids, PROBE_PER_SECOND, { headers: HEADERS });
+  const startProbe = await probeSessionsApart(supervisor.base, ids, PROBE_PER_SECOND, { headers: HEADERS });
   const posts = await posting;
   burst.close();
   const refusedPosts = posts.filter((post) => post.status >= 300 || post.status === 0);
@@ -260,7 +260,7 @@ try {
   const stopIdleLoad = sampleLoad();
   const idleBegan = performance.now();
   const idleCpuBefore = cpuTimeMs(supervisor.pid);
-  const idleProbeStop = await probeSessionsInThread(supervisor.base, ids, PROBE_PER_SECOND, { headers: HEADERS });
+  const idleProbeStop = await probeSessionsApart(supervisor.base, ids, PROBE_PER_SECOND, { headers: HEADERS });
   await delay(IDLE_SECONDS * 1000);
   const idleProbe = phaseProbe(await idleProbeStop(), idleBegan);
   const idleCpuMs = cpuTimeMs(supervisor.pid) - idleCpuBefore;
@@ -317,7 +317,7 @@ try {
   const spawnAt = Date.now();
   // On a loaded machine a supervisor restoring many sessions may take longer than the usual 30 s to answer.
   supervisor = await spawnSupervisor({ dataDir, env, profileDir: PROFILE_DIR, servingTimeoutMs: PHASE_TIMEOUT_MS });
-  const restoreProbeStop = await probeSessionsInThread(supervisor.base, ids, PROBE_PER_SECOND, { headers: HEADERS });
+  const restoreProbeStop = await probeSessionsApart(supervisor.base, ids, PROBE_PER_SECOND, { headers: HEADERS });
   const servingAt = await supervisor.serving;
   client = jsonClient(supervisor.base, { maxSockets: 8, headers: HEADERS });
   stream = openEventStream(supervisor.base, { types: STATUS_EVENTS, headers: HEADERS, lastEventId, onEvent: tracker.onEvent });
@@ -470,7 +470,7 @@ try {
       `start → qr per session from its POST. Idle: a plain whatsapp-web.js client with its defaults linked on the same emulator, then ${IDLE_SECONDS} s idle, then PSS (smaps_rollup) of every live ` +
       `process of the supervisor's tree, per session its worker's process group + its Chromium's, and of the reference's tree, median of ${MEMORY_READS} reads 1 s apart. ` +
       `Restore: SIGTERM (sessions stay desired-running), spawned again on the same DATA_DIR, until all are \`ready\` (the stream resumed with Last-Event-ID); any \`qr\` is a failure. ` +
-      `GET /sessions/:id probed open loop at ${PROBE_PER_SECOND}/s round robin over the ids, from a thread of its own (the emulator shares the main one), during the start, the idle time (before the memory reads) and the restore ` +
+      `GET /sessions/:id probed open loop at ${PROBE_PER_SECOND}/s round robin over the ids, from a process of its own (as a real client has a machine of its own; in the benchmark's process it waited behind the emulator), during the start, the idle time (before the memory reads) and the restore ` +
       `(latency from the intended send time; refused connections while the new supervisor was not listening are counted apart). Each phase is bounded by ${PHASE_TIMEOUT_MS / 1000} s. One run. ` +
       `Not in \`pnpm bench\` (it takes minutes): \`node bench/run.mjs --update sessions-n\` (SESSIONS_N=100 for the stretch), or \`node bench/benchmarks/sessions-n.mjs [N] [idle-seconds]\`.`,
     rows,

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { availableMemoryBytes } from '@wsm/procfs';
 import { eventually, json, recordStatuses, useTestApps, waitForSession, type TestApp } from './helpers.js';
@@ -34,6 +36,24 @@ describe('memory accounting and recycling', () => {
     expect(logs.some((record) => record.msg === 'session passed its memory limit: recycling its worker')).toBe(true);
     const metrics = (await test.app.inject({ url: '/metrics' })).body;
     expect(metrics).toMatch(/wsm_worker_restarts_total\{reason="memory"\} 1/);
+  });
+});
+
+describe('worker priority', () => {
+  it('runs each worker, every thread of it and its autogroup, at WORKER_NICE, the supervisor as it was', async () => {
+    const test = await apps.open({ WORKER_NICE: '3' });
+    const session = await readySession(test, 'nice');
+    const tasks = readdirSync(`/proc/${session.pid}/task`);
+    const nice = (tid: string): number => {
+      const stat = readFileSync(`/proc/${session.pid}/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    expect(tasks.map(nice)).toEqual(tasks.map(() => 3));
+    if (existsSync('/proc/self/autogroup')) {
+      await eventually(() => / nice 3$/m.test(readFileSync(`/proc/${session.pid}/autogroup`, 'utf8')));
+      expect(readFileSync('/proc/self/autogroup', 'utf8')).not.toMatch(/ nice 3$/m);
+    }
+    expect(getPriority()).toBe(0);
   });
 });
 

@@ -14,6 +14,7 @@ import { WorkerError, toCodedError } from './errors.js';
 import { createLog, serializeError, type Log } from './log.js';
 import { processChannel, type IpcChannel } from './ipc-channel.js';
 import { LeaseDeadline } from './lease-deadline.js';
+import { applyRequestedNice } from './thread-priority.js';
 
 /** How long the engine may take to release its resources when the supervisor did not say. */
 const DEFAULT_STOP_TIMEOUT_MS = 5000;
@@ -33,6 +34,12 @@ export function runSupervised(channel: IpcChannel = processChannel()): void {
   const startedAt = Date.now();
   // Until `supervisor.start` names a level, log at info.
   let log: Log = createLogOver(channel, 'info');
+  const lowerPriorityFailed = (error: unknown): void => log.warn("could not lower the worker's priority", { err: serializeError(error) });
+  try {
+    applyRequestedNice(process.env, lowerPriorityFailed);
+  } catch (error) {
+    lowerPriorityFailed(error);
+  }
   let engine: Engine | undefined;
   let journal: SentJournal | undefined;
   let heartbeat: NodeJS.Timeout | undefined;

@@ -3,11 +3,11 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EXIT_LEASE_EXPIRED, PROTOCOL_VERSION, type SupervisorMessage, type WorkerMessage } from '@wsm/ipc-protocol';
 
 const WORKER = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -28,9 +28,10 @@ let dir: string;
 const children: ChildProcess[] = [];
 
 /** Forks the compiled worker; `sameDir` keeps the previous test directory (a restart of the same session). */
-function startWorker(sameDir = false): Harness {
+function startWorker(sameDir = false, env: NodeJS.ProcessEnv = process.env): Harness {
   if (!sameDir) dir = mkdtempSync(join(tmpdir(), 'wsm-worker-'));
-  const child = fork(WORKER, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [] });
+  // Detached, as the supervisor forks it: a session (and so a scheduler autogroup) of its own.
+  const child = fork(WORKER, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [], env, detached: true });
   children.push(child);
   const messages: WorkerMessage[] = [];
   const raw: WorkerMessage[] = [];
@@ -205,6 +206,24 @@ describe('a worker under a supervisor', () => {
     expect(await worker.next('worker.reply', (reply) => reply.id === 'i4')).toMatchObject({ ok: true, result: { body: 'four' } });
     const bodies = worker.messages.flatMap((message) => (message.type === 'worker.event' && message.event.type === 'message.received' ? [message.event.data.body] : []));
     expect(bodies).toEqual(['one', 'two', 'three', 'four']);
+  });
+
+  it('runs every one of its threads, and its autogroup, at the niceness the supervisor asks for', async () => {
+    const niceOf = (pid: number, tid: string): number => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const worker = startWorker(false, { ...process.env, WSM_WORKER_NICE: '7' });
+    await worker.next('worker.hello');
+    const pid = worker.child.pid!;
+    const threads = readdirSync(`/proc/${pid}/task`);
+    // Node's own threads (V8's platform workers among them) were started before the worker's code ran.
+    expect(threads.length).toBeGreaterThan(1);
+    expect(threads.map((tid) => niceOf(pid, tid))).toEqual(threads.map(() => 7));
+    // Kernels built with autogroups (most distributions'): the session's group weighs as nice 7 too.
+    if (existsSync('/proc/self/autogroup')) {
+      await vi.waitFor(() => expect(readFileSync(`/proc/${pid}/autogroup`, 'utf8')).toMatch(/ nice 7$/m), { timeout: 5000 });
+    }
   });
 
   it('refuses a supervisor of another protocol version with a fatal error', async () => {

@@ -24,6 +24,12 @@ export const isValidSessionId = (value: unknown): value is string =>
  */
 export const monotonicNowMs = (): number => Number(process.hrtime.bigint() / 1_000_000n);
 
+/**
+ * The niceness a supervisor asks of a worker (WORKER_NICE), in the worker's environment: the worker applies it to
+ * its threads and its autogroup at start, and the browser it launches inherits it.
+ */
+export const WORKER_NICE_ENV = 'WSM_WORKER_NICE';
+
 /** Exit code of a worker that ended itself because its session's lease deadline passed (`supervisor.lease`). */
 export const EXIT_LEASE_EXPIRED = 71;
 

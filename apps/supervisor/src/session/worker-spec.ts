@@ -35,6 +35,7 @@ export function workerSpec(
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     heartbeatTimeoutMs: config.heartbeatTimeoutMs,
     stopTimeoutMs: config.stopTimeoutMs,
+    nice: config.workerNice,
     logLevel: config.logLevel,
     log,
   };

@@ -15,6 +15,7 @@ import { EventEmitter } from 'node:events';
 import {
   EXIT_LEASE_EXPIRED,
   PROTOCOL_VERSION,
+  WORKER_NICE_ENV,
   decodeWorkerMessage,
   turnBatch,
   type BrowserProcess,
@@ -81,7 +82,7 @@ export class WorkerHandle extends EventEmitter<WorkerEvents> implements Worker {
 
   start(): void {
     const { spec } = this;
-    const env: NodeJS.ProcessEnv = { ...process.env, [OWNER_ENV]: spec.owner, [SESSION_ENV]: spec.sessionId };
+    const env: NodeJS.ProcessEnv = { ...process.env, [OWNER_ENV]: spec.owner, [SESSION_ENV]: spec.sessionId, [WORKER_NICE_ENV]: String(spec.nice) };
     for (const name of WITHHELD_ENV) delete env[name];
     let child: ChildProcess;
     try {

@@ -29,6 +29,8 @@ export interface WorkerSpec {
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   stopTimeoutMs: number;
+  /** WORKER_NICE: the worker, its threads, its session's autogroup and its browser run this much nicer than the supervisor. */
+  nice: number;
   logLevel: LogLevel;
   log: Logger;
 }
