@@ -56,7 +56,7 @@ export interface Config {
   launchConcurrency: number;
   /** How long a worker gets to stop by itself before SIGTERM, then as long again before SIGKILL. */
   stopTimeoutMs: number;
-  /** WORKER_NICE: how much nicer than the supervisor the sessions run (worker/thread-priority.ts in the worker says how). */
+  /** WORKER_NICE: how much nicer than the supervisor the sessions run (apps/worker/src/thread-priority.ts says where it is applied). */
   workerNice: number;
   commandTimeoutMs: number;
   /** STORE_TIMEOUT_MS: how long a request waits for its change to be durable before answering 503. */
