@@ -369,6 +369,14 @@ try {
 
   const failedCount = cold.refusedPosts.length + cold.notReady.length;
   const lastErrors = Object.entries(cold.errorCodes).map(([code, count]) => `${code} ×${count}`).join(', ');
+  /** A phase's GET p99 beside the idle one; `targeted` rows are held to the issue's 50 ms. */
+  const p99AgainstIdle = (label, probe, targeted) =>
+    row(label, {
+      figure: ms(probe.p99),
+      reference: `${ms(idleProbe.p99)} (idle)`,
+      ratio: probe.p99 / idleProbe.p99,
+      ...(targeted ? { target: `≤ ${ms(TARGET_P99_MS)}`, met: probe.p99 <= TARGET_P99_MS } : {}),
+    });
   const rows = [
     row(`${N} started at once → all ready`, {
       figure: ms(cold.allReadyMs),
@@ -420,26 +428,10 @@ try {
       met: qrSeen.length === 0 && notRestored.length === 0,
     }),
     row('peak load average (1 min) during the restore', { figure: num(restore.peakLoad, 1), reference: `${num(cold.peakLoad, 1)} (start)`, ratio: restore.peakLoad / cold.peakLoad }),
-    row('GET /sessions/:id p99 during the start', {
-      figure: ms(cold.probe.p99),
-      reference: `${ms(idleProbe.p99)} (idle)`,
-      ratio: cold.probe.p99 / idleProbe.p99,
-      target: `≤ ${ms(TARGET_P99_MS)}`,
-      met: cold.probe.p99 <= TARGET_P99_MS,
-    }),
+    p99AgainstIdle('GET /sessions/:id p99 during the start', cold.probe, true),
     row(`GET /sessions/:id p99 with ${memory.sessionsMeasured} idle`, { figure: ms(idleProbe.p99), reference: `${ms(idleProbe.median)} (its median)`, target: `≤ ${ms(TARGET_P99_MS)}`, met: idleProbe.p99 <= TARGET_P99_MS }),
-    row('GET /sessions/:id p99 during the restore', {
-      figure: ms(restore.probe.p99),
-      reference: `${ms(idleProbe.p99)} (idle)`,
-      ratio: restore.probe.p99 / idleProbe.p99,
-      target: `≤ ${ms(TARGET_P99_MS)}`,
-      met: restore.probe.p99 <= TARGET_P99_MS,
-    }),
-    row('GET /sessions/:id p99 during the restore, from 1 s after it first answered', {
-      figure: ms(restore.probeAfterStartUp.p99),
-      reference: `${ms(idleProbe.p99)} (idle)`,
-      ratio: restore.probeAfterStartUp.p99 / idleProbe.p99,
-    }),
+    p99AgainstIdle('GET /sessions/:id p99 during the restore', restore.probe, true),
+    p99AgainstIdle('GET /sessions/:id p99 during the restore, from 1 s after it first answered', restore.probeAfterStartUp, false),
   ];
   notes.push(
     `Probes (open loop, ${PROBE_PER_SECOND}/s): ${probeText('start', cold.probe)}; ${probeText('idle', idleProbe)}; ${probeText('restore', restore.probe)}.`,
