@@ -56,7 +56,11 @@ export interface Config {
   launchConcurrency: number;
   /** How long a worker gets to stop by itself before SIGTERM, then as long again before SIGKILL. */
   stopTimeoutMs: number;
-  /** WORKER_NICE: how much nicer than the supervisor the sessions run (apps/worker/src/thread-priority.ts says where it is applied). */
+  /**
+   * WORKER_NICE: how much nicer than the supervisor the sessions run (apps/worker/src/thread-priority.ts says where
+   * it is applied). 10 by default: the supervisor answers the API and hears heartbeats first when sessions launch in
+   * bursts; the hang watchdog excuses whatever a worker waits for a CPU meanwhile (run-queue-wait.ts).
+   */
   workerNice: number;
   commandTimeoutMs: number;
   /** STORE_TIMEOUT_MS: how long a request waits for its change to be durable before answering 503. */
@@ -337,7 +341,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     launchConcurrency: integer(env, 'LAUNCH_CONCURRENCY', integer(env, 'RESTORE_CONCURRENCY', 4, 1, 256), 1, 256),
     stopTimeoutMs: integer(env, 'STOP_TIMEOUT_MS', 5000, 100, 120_000),
-    workerNice: integer(env, 'WORKER_NICE', 0, 0, 19),
+    workerNice: integer(env, 'WORKER_NICE', 10, 0, 19),
     commandTimeoutMs: integer(env, 'COMMAND_TIMEOUT_MS', 30_000, 100, 600_000),
     storeTimeoutMs: integer(env, 'STORE_TIMEOUT_MS', 10_000, 100, 600_000),
     webhooks: {

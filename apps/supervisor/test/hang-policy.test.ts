@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { STARVED_LIMIT_TIMEOUTS, decideHang, hangPolicy } from '../src/worker/hang-policy.js';
-import { waitedMs, type ThreadLook } from '../src/worker/run-queue-wait.js';
+import { waitedMs, workerWaitedMs, type ThreadLook, type WorkerLook } from '../src/worker/run-queue-wait.js';
 
 describe('decideHang', () => {
   const policy = hangPolicy(10_000);
-  const silence = (silentMs: number, supervisorStalledMs = 0, workerWaitingMs = 0) => ({ silentMs, supervisorStalledMs, workerWaitingMs });
+  const silence = (silentMs: number, supervisorStalledMs = 0, workerWaitingMs = 0, workerFrozenMs = 0) => ({
+    silentMs,
+    supervisorStalledMs,
+    workerWaitingMs,
+    workerFrozenMs,
+  });
 
   it('judges hung a worker silent for the timeout while both ends could run: stopped, busy-looping or blocked alike', () => {
     expect(decideHang(policy, silence(10_000))).toEqual({ verdict: 'hung', countedMs: 10_000, reason: 'silent' });
@@ -32,12 +37,20 @@ describe('decideHang', () => {
     expect(decideHang(policy, silence(10_003, 4, 354))).toEqual({ verdict: 'alive', countedMs: 9645, excuse: 'worker-starved' });
   });
 
-  it('judges hung a worker starved for good once the supervisor heard nothing for the starved limit', () => {
+  it('judges hung a worker starved for good once it could not run at all for the starved limit', () => {
     const limit = 10_000 * STARVED_LIMIT_TIMEOUTS;
-    expect(decideHang(policy, silence(limit - 1, 0, limit - 1000))).toMatchObject({ verdict: 'alive', excuse: 'worker-starved' });
-    expect(decideHang(policy, silence(limit, 0, limit - 1000))).toEqual({ verdict: 'hung', countedMs: 1000, reason: 'starved-too-long' });
+    expect(decideHang(policy, silence(limit, 0, limit - 1000, limit - 1))).toMatchObject({ verdict: 'alive', excuse: 'worker-starved' });
+    expect(decideHang(policy, silence(limit, 0, limit - 1000, limit))).toEqual({ verdict: 'hung', countedMs: 1000, reason: 'starved-too-long' });
     // The supervisor's stalls do not use the limit up.
-    expect(decideHang(policy, silence(limit + 5000, 5001, limit - 1000))).toMatchObject({ verdict: 'alive' });
+    expect(decideHang(policy, silence(limit + 5000, 5001, limit - 1000, limit + 5000))).toMatchObject({ verdict: 'alive' });
+  });
+
+  it('gives a worker that gets a share of the CPU, however small, as long as it needs: slow, not lost', () => {
+    // Ten times the starved limit in slices: waiting nine tenths of it, never a whole look without a CPU.
+    const silentMs = 10_000 * STARVED_LIMIT_TIMEOUTS * 10;
+    expect(decideHang(policy, silence(silentMs, 0, silentMs - 9000, 0))).toMatchObject({ verdict: 'alive', countedMs: 9000, excuse: 'worker-starved' });
+    // What it ran and slept still adds up to the timeout.
+    expect(decideHang(policy, silence(silentMs, 0, silentMs - 10_000, 0))).toMatchObject({ verdict: 'hung', reason: 'silent' });
   });
 });
 
@@ -66,5 +79,42 @@ describe('waitedMs', () => {
     expect(waitedMs(look('D', 10, 5, 3), look('D', 10, 5, 3), 1000)).toBe(0);
     expect(waitedMs(look('R', 10, 5, 3), look('R', 1010, 5, 3), 1000)).toBe(0);
     expect(waitedMs(undefined, look('R', 10, 5, 3), 1000)).toBe(0);
+  });
+});
+
+describe('workerWaitedMs', () => {
+  const thread = (state: string, runMs: number, waitMs: number, timeslices: number): ThreadLook => ({
+    state,
+    runNs: runMs * 1e6,
+    waitNs: waitMs * 1e6,
+    timeslices,
+  });
+  const worker = (main: ThreadLook, others?: Record<number, ThreadLook>): WorkerLook => ({
+    main,
+    others: others === undefined ? undefined : new Map(Object.entries(others).map(([tid, look]) => [Number(tid), look])),
+  });
+
+  it("counts the event loop's own wait and what it ran", () => {
+    expect(workerWaitedMs(worker(thread('R', 10, 5, 3)), worker(thread('R', 10, 5, 3)), 100)).toEqual({ waitedMs: 100, ranMs: 0, frozen: true });
+    expect(workerWaitedMs(worker(thread('R', 10, 5, 3)), worker(thread('R', 30, 75, 5)), 100)).toEqual({ waitedMs: 70, ranMs: 20, frozen: false });
+    expect(workerWaitedMs(undefined, worker(thread('R', 10, 5, 3)), 100)).toEqual({ waitedMs: 0, ranMs: 0, frozen: false });
+  });
+
+  it('counts the wait of a thread the sleeping event loop waits on: a module read by libuv\'s pool, a compile by V8', () => {
+    const before = worker(thread('S', 10, 5, 3), { 11: thread('R', 1, 0, 1), 12: thread('S', 1, 0, 1) });
+    const after = worker(thread('S', 10, 5, 3), { 11: thread('R', 1, 0, 1), 12: thread('S', 1, 0, 1) });
+    expect(workerWaitedMs(before, after, 100)).toEqual({ waitedMs: 100, ranMs: 0, frozen: true });
+    // A thread that is new since the last look tells nothing yet; threads not looked at (no silence yet) neither.
+    expect(workerWaitedMs(worker(thread('S', 10, 5, 3), {}), after, 100).waitedMs).toBe(0);
+    expect(workerWaitedMs(worker(thread('S', 10, 5, 3)), after, 100).waitedMs).toBe(0);
+  });
+
+  it("never excuses the time the event loop ran, and takes the longest thread's wait, not the sum", () => {
+    // A busy loop beside a starved helper: only what the loop did not run is the helper's wait.
+    const before = worker(thread('R', 10, 5, 3), { 11: thread('R', 1, 0, 1), 12: thread('R', 1, 0, 1) });
+    const after = worker(thread('R', 70, 5, 4), { 11: thread('R', 1, 0, 1), 12: thread('R', 1, 0, 1) });
+    expect(workerWaitedMs(before, after, 100)).toEqual({ waitedMs: 40, ranMs: 60, frozen: false });
+    const fully = worker(thread('R', 110, 5, 4), { 11: thread('R', 1, 0, 1), 12: thread('R', 1, 0, 1) });
+    expect(workerWaitedMs(before, fully, 100)).toEqual({ waitedMs: 0, ranMs: 100, frozen: false });
   });
 });

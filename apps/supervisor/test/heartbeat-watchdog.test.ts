@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { HeartbeatWatchdog, type SilenceReport } from '../src/worker/heartbeat-watchdog.js';
 import { hangPolicy, type HangExcuse } from '../src/worker/hang-policy.js';
 import { LoopStallMeter } from '../src/worker/loop-stall-meter.js';
-import type { ThreadLook } from '../src/worker/run-queue-wait.js';
+import type { ThreadLook, WorkerLook } from '../src/worker/run-queue-wait.js';
 
 /** Keeps the event loop from running, as a long GC or a synchronous stretch would. */
 function block(ms: number): void {
@@ -28,22 +28,29 @@ describe('LoopStallMeter', () => {
 });
 
 describe('HeartbeatWatchdog', () => {
-  function watch(look: ThreadLook) {
+  function watch(main: ThreadLook, others?: ThreadLook) {
     const policy = hangPolicy(100);
     const reprieves: HangExcuse[] = [];
+    const asked: boolean[] = [];
+    const look = (pid: number, tids: readonly number[] | undefined): WorkerLook => {
+      asked.push(tids !== undefined);
+      const otherTids = (tids ?? []).filter((tid) => tid !== pid);
+      return { main, others: tids !== undefined && others !== undefined ? new Map(otherTids.map((tid) => [tid, others])) : undefined };
+    };
     const stalls = new LoopStallMeter(10);
     const hung = new Promise<SilenceReport & { reason: string }>((resolve) => {
       const watchdog = new HeartbeatWatchdog({
         pid: 1,
         policy,
         stalls,
-        look: () => look,
+        look,
+        threads: () => [1, 2],
         onHung: resolve,
         onReprieve: (excuse) => reprieves.push(excuse),
       });
       watchdog.start();
     });
-    return { policy, hung, reprieves };
+    return { policy, hung, reprieves, asked };
   }
 
   it('judges a stopped worker hung after the timeout', async () => {
@@ -60,5 +67,22 @@ describe('HeartbeatWatchdog', () => {
     expect(report.silentMs - report.supervisorStalledMs).toBeGreaterThanOrEqual(policy.starvedLimitMs - 1);
     // One reprieve per silence (which excuse depends on how busy the test runner is; hang-policy.test.ts pins that).
     expect(reprieves).toHaveLength(1);
+  });
+
+  it("looks at the worker's other threads only once a silence has lasted, and excuses an event loop asleep on a starved one", async () => {
+    const { policy, hung, asked } = watch({ state: 'S', runNs: 5e6, waitNs: 1e6, timeslices: 9 }, { state: 'R', runNs: 1e6, waitNs: 0, timeslices: 2 });
+    const report = await hung;
+    expect(report.reason).toBe('starved-too-long');
+    expect(report.workerFrozenMs).toBeGreaterThanOrEqual(policy.starvedLimitMs - 1);
+    expect(report.workerThreads).toBe(2);
+    // The look at the start of the silence is of the event loop alone.
+    expect(asked[0]).toBe(false);
+    expect(asked.at(-1)).toBe(true);
+  });
+
+  it('never looks at the other threads of a worker whose event loop is runnable: its own wait tells', async () => {
+    const { hung, asked } = watch({ state: 'R', runNs: 5e6, waitNs: 1e6, timeslices: 9 }, { state: 'R', runNs: 1e6, waitNs: 0, timeslices: 2 });
+    expect((await hung).workerThreads).toBe(1);
+    expect(asked).not.toContain(true);
   });
 });

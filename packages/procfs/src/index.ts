@@ -36,13 +36,33 @@ export function readProcStat(pid: number): ProcStat | undefined {
   };
 }
 
+/** The state of one thread of a process (R, S, D, T, ...) from /proc/<pid>/task/<tid>/stat; undefined once it is gone. */
+export function readThreadState(pid: number, tid: number): string | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The ids of a process's threads (its main thread's is its pid); empty once it is gone. */
+export function threadIdsOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** True while the process exists and is not a zombie. */
 export function isLive(pid: number): boolean {
   const stat = readProcStat(pid);
   return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
 }
 
-function listPids(): number[] {
+/** The ids of the processes now on the machine. */
+export function listPids(): number[] {
   try {
     return readdirSync('/proc')
       .filter((name) => /^\d+$/.test(name))
@@ -64,8 +84,7 @@ export function environOf(pid: number): string[] {
 /** The process, if it is live, not this one, and its environment (NAME=value entries) carries every one of `entries`. */
 function markedProcess(pid: number, environment: readonly string[], entries: readonly string[]): ProcStat | undefined {
   if (pid === process.pid || !entries.every((entry) => environment.includes(entry))) return undefined;
-  const stat = readProcStat(pid);
-  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X' ? stat : undefined;
+  return readLiveProcStat(pid);
 }
 
 /** Live processes (other than this one) whose environment carries every one of `entries` (NAME=value). */
@@ -146,15 +165,12 @@ export function killOwnedProcesses(owner: string): ProcStat[] {
   return owned;
 }
 
-/** Every live process on the machine, one /proc scan. */
-export function listProcesses(): ProcStat[] {
-  const all: ProcStat[] = [];
-  for (const pid of listPids()) {
-    const stat = readProcStat(pid);
-    if (stat !== undefined && stat.state !== 'Z' && stat.state !== 'X') all.push(stat);
-  }
-  return all;
+/** The process, if it is live (not gone, not a zombie). */
+export function readLiveProcStat(pid: number): ProcStat | undefined {
+  const stat = readProcStat(pid);
+  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X' ? stat : undefined;
 }
+
 
 export interface MemoryUse {
   /** Proportional set size: shared pages divided among their users, so a tree's PSS adds up honestly. */
@@ -215,13 +231,14 @@ export interface SchedStat {
 }
 
 /**
- * Scheduler figures of a process's main thread (for Node, the thread of the event loop) from /proc/<pid>/schedstat;
- * undefined when it is gone or the kernel keeps no such figures (without CONFIG_SCHED_INFO it shows zeros).
+ * Scheduler figures of one thread of a process from /proc/<pid>/task/<tid>/schedstat, by default its main thread
+ * (for Node, the thread of the event loop); undefined when it is gone or the kernel keeps no such figures (without
+ * CONFIG_SCHED_INFO it shows zeros).
  */
-export function readSchedStat(pid: number): SchedStat | undefined {
+export function readSchedStat(pid: number, tid = pid): SchedStat | undefined {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/schedstat`, 'utf8');
+    text = readFileSync(tid === pid ? `/proc/${pid}/schedstat` : `/proc/${pid}/task/${tid}/schedstat`, 'utf8');
   } catch {
     return undefined;
   }

@@ -1,6 +1,6 @@
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OWNER_ENV, findOwnedProcesses, isLive, killOwnedProcesses, readProcStat, readSchedStat, signalGroup } from '../src/index.js';
+import { OWNER_ENV, findOwnedProcesses, isLive, killOwnedProcesses, readProcStat, readSchedStat, readThreadState, signalGroup, threadIdsOf } from '../src/index.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -74,6 +74,28 @@ describe('procfs', () => {
     const stopped = readSchedStat(busy.pid!);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(readSchedStat(busy.pid!)).toEqual(stopped);
+  });
+
+  it("reads each thread of a process: its ids, states and run time, a busy thread's apart from its sleeping main thread", async () => {
+    const script = "const { Worker } = require('node:worker_threads'); new Worker('for (;;) {}', { eval: true }); setInterval(() => {}, 1000);";
+    const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+    try {
+      const busyThread = () =>
+        threadIdsOf(child.pid!).find((tid) => tid !== child.pid && (readSchedStat(child.pid!, tid)?.runNs ?? 0) > 300e6);
+      await until(() => busyThread() !== undefined);
+      const tids = threadIdsOf(child.pid!);
+      expect(tids).toContain(child.pid);
+      expect(tids.length).toBeGreaterThan(2);
+      const tid = busyThread()!;
+      expect(readThreadState(child.pid!, tid)).toBe('R');
+      expect(readThreadState(child.pid!, child.pid!)).toBe('S');
+      // The busy thread's run time is its own: the main thread sleeps.
+      expect(readSchedStat(child.pid!, tid)!.runNs).toBeGreaterThan(readSchedStat(child.pid!)!.runNs);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(threadIdsOf(2 ** 22 + 1)).toEqual([]);
+    expect(readThreadState(2 ** 22 + 1, 2 ** 22 + 1)).toBeUndefined();
   });
 
   it('reports a group that has no process left', () => {

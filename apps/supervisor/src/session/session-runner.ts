@@ -8,6 +8,10 @@ import type { EngineEvent } from '@wsm/ipc-protocol';
 import { SessionController, type SessionEnvironment, type StatusChange } from './session-controller.js';
 import { immediateLaunches, type LaunchSlots } from './launch-queue.js';
 import { isMeantToRun, type SessionRecord } from './session-record.js';
+import { TimeSlice } from '../time-slice.js';
+
+/** How long restore() keeps the event loop before it lets requests in. */
+const RESTORE_SLICE_MS = 5;
 
 export interface RunnerEvents {
   status: [StatusChange];
@@ -77,15 +81,21 @@ export class SessionRunner extends EventEmitter<RunnerEvents> {
   }
 
   /**
-   * Starts every session meant to run. They all join the launch queue at once, in registry order, and it paces
-   * them (launch-queue.ts) as it paces every other start; resolves once each is in line or launched.
+   * Starts every session meant to run. They all join the launch queue, in registry order, and it paces them
+   * (launch-queue.ts) as it paces every other start; resolves once each is in line or launched.
+   * Joining the line is not free (a state change recorded, an event, a first fork): a few milliseconds of it at a
+   * time, then a turn of the event loop, so that requests arriving meanwhile are answered. All at once, 200
+   * sessions kept the first requests of a freshly listening supervisor waiting ~190 ms.
    */
   async restore(): Promise<void> {
     const sessions = [...this.#controllers.values()].filter((session) => isMeantToRun(session));
     this.#env.log.info({ sessions: sessions.length }, 'restoring sessions');
+    const slice = new TimeSlice(RESTORE_SLICE_MS);
     for (const session of sessions) {
       if (this.#closing) return;
-      session.start();
+      // Stopped or deleted by a request answered in an earlier slice: not started behind its back.
+      if (isMeantToRun(session)) session.start();
+      if (slice.spent) await slice.next();
     }
     await Promise.all(sessions.map((session) => session.settled()));
   }

@@ -1,19 +1,24 @@
 /**
  * When a silent worker is hung. Silence counts only while both ends could run: not while the supervisor's event
  * loop was stalled (SIGSTOPped, its VM or container paused, a long GC: it could not have heard a heartbeat), and
- * not while the worker's event-loop thread was runnable but waiting for a CPU (starved: it could not have sent
- * one). Pure: the watchdog (heartbeat-watchdog.ts) measures, this decides; tested without clocks or processes.
+ * not while the worker was held back waiting for a CPU (starved: it could not have sent one; run-queue-wait.ts
+ * says what counts as its wait). Pure: the watchdog (heartbeat-watchdog.ts) measures, this decides; tested without
+ * clocks or processes.
  *
  * - A worker stopped by SIGSTOP waits for no CPU, a busy-looping one gets the CPU, one blocked in a synchronous
  *   call sleeps: their silence all counts, and they are hung after `timeoutMs`.
- * - A worker starved for good is as lost as a hung one: after `starvedLimitMs` of silence that the supervisor was
- *   there to hear, it is hung whatever it waited.
+ * - A worker starved for good is as lost as a hung one: once it could not run at all (no CPU for any of it while
+ *   it waited for one) for `starvedLimitMs` of a silence the supervisor was there to hear, it is hung whatever it
+ *   waited. A worker that gets a share of the CPU, however small, is slow, not lost: a burst of launches on a
+ *   starved machine (workers at a lower priority than CPU burners, loading their engine) makes progress in short
+ *   slices, and judging it on its whole silence killed it at the limit. A busy loop that the kernel's accounting
+ *   shows as not running (a tickless CPU) still meets the limit.
  */
 
 export interface HangPolicy {
   /** HEARTBEAT_TIMEOUT_MS: the silence a worker may keep for time it could run. */
   timeoutMs: number;
-  /** Silence heard by the supervisor after which a starved worker is judged anyway. */
+  /** Heard silence in which the worker could not run at all, after which it is judged anyway. */
   starvedLimitMs: number;
 }
 
@@ -30,8 +35,10 @@ export interface SilenceFacts {
   silentMs: number;
   /** How much of it the supervisor's event loop could not run. */
   supervisorStalledMs: number;
-  /** How much of it the worker's event-loop thread waited for a CPU (0 when unknown). */
+  /** How much of it the worker was held back waiting for a CPU (0 when unknown). */
   workerWaitingMs: number;
+  /** How much of that wait nothing of the worker ran at all (0 when unknown). */
+  workerFrozenMs: number;
 }
 
 /** Why a silence past the timeout is not a hang (yet). */
@@ -44,10 +51,10 @@ export type HangDecision =
 export function decideHang(policy: HangPolicy, facts: SilenceFacts): HangDecision {
   const heardMs = Math.max(0, facts.silentMs - facts.supervisorStalledMs);
   // A stall and a wait at once (the whole machine starved) are both subtracted: that can only delay a verdict,
-  // and the starved limit, on heard time alone, bounds the delay.
+  // by no more than the worker was kept from running.
   const countedMs = Math.max(0, heardMs - facts.workerWaitingMs);
   if (countedMs >= policy.timeoutMs) return { verdict: 'hung', countedMs, reason: 'silent' };
-  if (heardMs >= policy.starvedLimitMs) return { verdict: 'hung', countedMs, reason: 'starved-too-long' };
+  if (Math.min(heardMs, facts.workerFrozenMs) >= policy.starvedLimitMs) return { verdict: 'hung', countedMs, reason: 'starved-too-long' };
   if (facts.silentMs < policy.timeoutMs) return { verdict: 'alive', countedMs, excuse: undefined };
   // Credit the larger of the two for the reprieve.
   return { verdict: 'alive', countedMs, excuse: facts.supervisorStalledMs >= facts.workerWaitingMs ? 'supervisor-stalled' : 'worker-starved' };

@@ -23,3 +23,40 @@ export function waitedMs(before: ThreadLook | undefined, after: ThreadLook | und
   if (starvedThroughout) return spanMs;
   return Math.min(spanMs, Math.max(0, after.waitNs - before.waitNs) / 1e6);
 }
+
+/**
+ * A look at a whole worker: its event-loop thread always, its other threads (libuv's pool, V8's compilers and
+ * GC helpers) only while a silence lasts, when their waits can explain it.
+ */
+export interface WorkerLook {
+  main: ThreadLook;
+  others: ReadonlyMap<number, ThreadLook> | undefined;
+}
+
+export interface SpanWait {
+  /** How much of the span the worker was held back waiting for a CPU. */
+  waitedMs: number;
+  /** CPU time its event-loop thread got in the span. */
+  ranMs: number;
+  /** The whole span was waiting: nothing of the worker could run. */
+  frozen: boolean;
+}
+
+/**
+ * What a span of silence owes to waits for a CPU. The event loop's own wait counts; so does another thread's
+ * wait while the event loop did not run: an event loop asleep on a module file read by libuv's pool, or on a
+ * compile by one of V8's threads, waits as long as that thread waits for a CPU (measured: a worker loading its
+ * engine at nice 10 beside CPU burners ran 556 ms and waited 5.2 s on its main thread, and slept the rest).
+ * Time the event loop ran is never excused, and the longest wait of one thread, not their sum, is taken: no span
+ * is credited more than its length, and a busy loop is still judged on the time it ran.
+ */
+export function workerWaitedMs(before: WorkerLook | undefined, after: WorkerLook | undefined, spanMs: number): SpanWait {
+  if (before === undefined || after === undefined || spanMs <= 0) return { waitedMs: 0, ranMs: 0, frozen: false };
+  const ranMs = Math.min(spanMs, Math.max(0, after.main.runNs - before.main.runNs) / 1e6);
+  let othersMs = 0;
+  if (before.others !== undefined && after.others !== undefined) {
+    for (const [tid, look] of after.others) othersMs = Math.max(othersMs, waitedMs(before.others.get(tid), look, spanMs));
+  }
+  const waited = Math.max(waitedMs(before.main, after.main, spanMs), Math.min(othersMs, spanMs - ranMs));
+  return { waitedMs: waited, ranMs, frozen: waited >= spanMs };
+}

@@ -142,6 +142,9 @@ export class WorkerHandle extends EventEmitter<WorkerEvents> implements Worker {
     if (this.#exit !== undefined || this.#child === undefined) return this.exited;
     if (!this.#stopRequested) {
       this.#stopRequested = true;
+      // From here the stop's own steps (SIGTERM, then SIGKILL) bound how long it may take: a worker closing its
+      // browser owes no heartbeats, and watching 50 of them stop at once cost the event loop hundreds of ms.
+      this.#watchdog?.stop();
       this.#send({ type: 'supervisor.shutdown', reason, timeoutMs: this.spec.stopTimeoutMs });
       void escalateStop({
         exited: this.exited,
