@@ -11,7 +11,7 @@
  * Usage: node bench/benchmarks/events.mjs [max-messages] [steady-seconds]   (after `pnpm build`)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ms, num } from '../lib/format.mjs';
@@ -68,6 +68,9 @@ const LEVERS = [
     '56-85 ms. The relay posts the same way since, so the reference gained too (2,700-3,450/s).',
   'Lever 6 (2026-11-30), kept, not measured on its own: event ids\' random part from a pooled buffer, encoded without BigInt (randomFillSync and ' +
     'encodeRandom were 1.8% of the supervisor\'s profile).',
+  'The load generator (2026-11-30, both sides alike): undici\'s Pool instead of node:http with a keep-alive agent. With node:http the benchmark process ' +
+    'took 98% of a core feeding the relay, so the reference measured the generator. One run each, same commit, one after the other: node:http ' +
+    'supervisor 1,567/s, relay 3,264/s (CPU per delivered event, every process: 1,057 and 556 µs); undici 1,862/s and 4,463/s (843 and 417 µs).',
   'Tried, no effect: SQLite\'s WAL checkpoints taken out of the commit path (wal_autocheckpoint=0, the upper bound of moving them to a thread): ' +
     'the supervisor\'s CPU per delivered event 0.59-0.71 ms against 0.59-0.65 ms, within the noise. What a commit costs is its WAL writes: ~12 pages ' +
     'for ~5 events (perf: walWriteOneFrame 5.6% of the supervisor\'s CPU), mostly leaves of the two delivery indexes, which every status change moves ' +
@@ -142,6 +145,11 @@ const maxP99 = {
   figure: Math.max(...results.max.supervisor.map((run) => run.latency.p99)),
   reference: Math.max(...results.max.reference.map((run) => run.latency.p99)),
 };
+// The CPU cost of an event in the best max run of each side, every process counted: it bounds what any rate
+// can be on this machine, whoever the bottleneck is.
+const cpuPerEvent = { figure: bestRun(results.max.supervisor).cpuMsPerDelivered, reference: bestRun(results.max.reference).cpuMsPerDelivered };
+const CORES = availableParallelism();
+const ceiling = (cpuMsPerEvent) => (CORES * 1000) / cpuMsPerEvent;
 // The worse of each side's two steady runs: a receiver lives with the bad run, not the average.
 const worse = (runs) => runs.reduce((worst, run) => (run.latency.p99 > worst.latency.p99 ? run : worst));
 const steady = { figure: worse(results.steady.supervisor), reference: worse(results.steady.reference) };
@@ -152,7 +160,7 @@ emit({
   how:
     `${SESSIONS} linked simulated sessions, each created by POST /sessions with its own webhook (\`webhooks: [{ url }]\`, a path per session) → a node:http ` +
     `receiver in the benchmark process (answers 204; deliveries deduped on id), webhook settings at their defaults; API_KEY set and every request carrying it ` +
-    `(x-api-key), RATE_LIMIT=0 for the load, NODE_EXTRA_CA_CERTS unset. Max: ${num(maxMessages, 0)} messages, closed loop with ${IN_FLIGHT} POST simulate/inbound in flight, two runs per side ` +
+    `(x-api-key), RATE_LIMIT=0 for the load, NODE_EXTRA_CA_CERTS unset. Max: ${num(maxMessages, 0)} messages, closed loop with ${IN_FLIGHT} POST simulate/inbound in flight (undici's Pool), two runs per side ` +
     `in ABBA order (best run shown, latency p99 the worse run's); steady: open loop at ${STEADY_RATE}/s (${SESSIONS} sessions × ${STEADY_RATE / SESSIONS}/s) ` +
     `for ${steadySeconds} s, two runs per side in ABBA order (the worse run shown), latency from each message's due time. After a ${num(WARMUP_MESSAGES, 0)}-message warm-up per side (dropped). Delivered/s = messages ` +
     'arrived / (last arrival − first send). Reference: a bare relay fed the same requests (key included, not checked): it answers, then 8 senders per ' +
@@ -171,6 +179,16 @@ emit({
       ratio: best(results.max.supervisor, 'acceptedPerSecond') / best(results.max.reference, 'acceptedPerSecond'),
     }),
     row('max: inbound → webhook p99', { figure: ms(maxP99.figure), reference: ms(maxP99.reference), ratio: maxP99.figure / maxP99.reference }),
+    row('max: CPU per delivered event, every process (load generator and receiver included)', {
+      figure: `${num(cpuPerEvent.figure * 1000, 0)} µs`,
+      reference: `${num(cpuPerEvent.reference * 1000, 0)} µs`,
+      ratio: cpuPerEvent.figure / cpuPerEvent.reference,
+    }),
+    row(`max: what ${CORES} cores could deliver at that cost (cores ÷ CPU per event)`, {
+      figure: `${num(ceiling(cpuPerEvent.figure), 0)}/s`,
+      reference: `${num(ceiling(cpuPerEvent.reference), 0)}/s`,
+      ratio: ceiling(cpuPerEvent.figure) / ceiling(cpuPerEvent.reference),
+    }),
     row(`${num(STEADY_RATE, 0)}/s: inbound → webhook p99`, {
       figure: ms(steady.figure.latency.p99),
       reference: ms(steady.reference.latency.p99),
@@ -196,7 +214,9 @@ emit({
       `reference ${results.steady.reference.map((run) => `${ms(run.latency.p99)} (${ms(run.latency.median)})`).join(', ')}.`,
     `CPU during the best max run, as a share of one core (2 in all): supervisor side ${cpuText(bestRun(results.max.supervisor))}; ` +
       `reference side ${cpuText(bestRun(results.max.reference))}.`,
-    'Load generator and receiver share one Node process (and the 2 cores with the supervisor and its workers) on both sides alike.',
+    'Load generator and receiver share one Node process (and the 2 cores with the supervisor and its workers) on both sides alike. ' +
+      'CPU per delivered event counts every process of a side (the benchmark process too) over its best max run; cores ÷ that cost is the most any rate ' +
+      'of that side could be on this machine, whatever waits on what: it is why ≥ 5,000/s cannot be shown here, by the bare relay either.',
     ...LEVERS,
   ],
   // A profiling re-run looks at the supervisor during its first max run.

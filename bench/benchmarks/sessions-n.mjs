@@ -139,11 +139,11 @@ const phaseProbe = (probe, began) => {
     .sort((a, b) => b.ms - a.ms)
     .slice(0, 5)
     .map((entry) => ({ dueS: (entry.at - began) / 1000, ms: entry.ms }));
-  return { ...summary, refused: probe.refused, failed: probe.failed, slowest };
+  return { ...summary, refused: probe.refused, failed: probe.failed, nice: probe.nice, slowest };
 };
 const slowestText = (probe) => probe.slowest.map((entry) => `${ms(entry.ms)} due at ${num(entry.dueS, 1)} s`).join(', ');
 const probeText = (name, probe) =>
-  `${name}: ${probe.n} probes, p50 ${ms(probe.median)}, p99 ${ms(probe.p99)}, max ${ms(probe.max)}` +
+  `${name}: ${probe.n} probes at nice ${probe.nice}, p50 ${ms(probe.median)}, p99 ${ms(probe.p99)}, max ${ms(probe.max)}` +
   (probe.refused > 0 || probe.failed > 0 ? ` (${probe.refused} refused, ${probe.failed} non-200)` : '');
 
 let supervisor;
@@ -462,7 +462,7 @@ try {
       `start → qr per session from its POST. Idle: a plain whatsapp-web.js client with its defaults linked on the same emulator, then ${IDLE_SECONDS} s idle, then PSS (smaps_rollup) of every live ` +
       `process of the supervisor's tree, per session its worker's process group + its Chromium's, and of the reference's tree, median of ${MEMORY_READS} reads 1 s apart. ` +
       `Restore: SIGTERM (sessions stay desired-running), spawned again on the same DATA_DIR, until all are \`ready\` (the stream resumed with Last-Event-ID); any \`qr\` is a failure. ` +
-      `GET /sessions/:id probed open loop at ${PROBE_PER_SECOND}/s round robin over the ids, from a process of its own (as a real client has a machine of its own; in the benchmark's process it waited behind the emulator), during the start, the idle time (before the memory reads) and the restore ` +
+      `GET /sessions/:id probed open loop at ${PROBE_PER_SECOND}/s round robin over the ids, from a process of its own (as a real client has a machine of its own; in the benchmark's process it waited behind the emulator), at nice -15 where the benchmark may raise it (root; the nice each phase got is in the notes: at 0 the probe's own wait for a CPU added ~15 ms to the p99 of a start and of a restore), during the start, the idle time (before the memory reads) and the restore ` +
       `(latency from the intended send time; refused connections while the new supervisor was not listening are counted apart). Each phase is bounded by ${PHASE_TIMEOUT_MS / 1000} s. One run. ` +
       `Not in \`pnpm bench\` (it takes minutes): \`node bench/run.mjs --update sessions-n\` (SESSIONS_N=100 for the stretch), or \`node bench/benchmarks/sessions-n.mjs [N] [idle-seconds]\`.`,
     rows,

@@ -4,8 +4,10 @@
  * (webhook-receiver.mjs) has every message, and reports arrivals per second, latency from each message's due
  * time to its arrival, and the CPU each group of processes used. A side is { targets: [{ base, sessionId }],
  * processes: { label: [pid] or () => CPU ms so far }, headers }: message i goes to targets[i % targets.length].
+ * The requests go out on undici's Pool (a pool per base, `inFlight` connections), the cheapest Node client measured
+ * (webhook-post.ts in the supervisor): with node:http the generator itself took a whole core feeding the relay.
  */
-import { jsonClient } from './http.mjs';
+import { Pool } from 'undici';
 import { openLoop } from './open-loop.mjs';
 import { cpuTimeMs } from './proc.mjs';
 import { summarize } from './stats.mjs';
@@ -27,18 +29,20 @@ export function inboundRuns({ receiver, from, inFlight, drainTimeoutMs }) {
   async function measure({ targets, processes, headers = {} }, drive) {
     const run = ++runNumber;
     const cpuBefore = cpuNow(processes);
-    const clients = new Map(targets.map(({ base }) => [base, jsonClient(base, { maxSockets: inFlight, headers })]));
+    const pools = new Map(targets.map(({ base }) => [base, new Pool(base, { connections: inFlight })]));
+    const sendHeaders = { ...headers, 'content-type': 'application/json' };
     const sentAt = new Map();
     let rejected = 0;
     const inbound = (index, at) => {
       const token = `r${run}-${index}`;
       const { base, sessionId } = targets[index % targets.length];
       sentAt.set(token, at);
-      return clients
+      return pools
         .get(base)
-        .request('POST', `/sessions/${sessionId}/simulate/inbound`, { from, text: token })
-        .then((answer) => {
-          if (answer.status !== 200) rejected++;
+        .request({ path: `/sessions/${sessionId}/simulate/inbound`, method: 'POST', headers: sendHeaders, body: JSON.stringify({ from, text: token }) })
+        .then(async (answer) => {
+          await answer.body.dump();
+          if (answer.statusCode !== 200) rejected++;
         })
         .catch(() => rejected++);
     };
@@ -48,7 +52,7 @@ export function inboundRuns({ receiver, from, inFlight, drainTimeoutMs }) {
     await receiver.waitFor(tokens, drainTimeoutMs);
     const cpuAfter = cpuNow(processes);
     const runMs = performance.now() - firstSend;
-    for (const client of clients.values()) client.close();
+    await Promise.all([...pools.values()].map((pool) => pool.close()));
     const latencies = [];
     let lastArrival = firstSend;
     for (const token of tokens) {
@@ -66,6 +70,8 @@ export function inboundRuns({ receiver, from, inFlight, drainTimeoutMs }) {
       latency: summarize(latencies),
       // Share of one core each group used over the run, sending and draining.
       cpu: Object.fromEntries(Object.keys(cpuAfter).map((label) => [label, (cpuAfter[label] - cpuBefore[label]) / runMs])),
+      // CPU ms of every group together (this process included) per message delivered.
+      cpuMsPerDelivered: Object.keys(cpuAfter).reduce((sum, label) => sum + cpuAfter[label] - cpuBefore[label], 0) / Math.max(1, latencies.length),
       window: { fromMs: monotonicMs(firstSend), toMs: monotonicMs(lastArrival) },
     };
   }
