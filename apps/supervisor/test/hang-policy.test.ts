@@ -95,15 +95,29 @@ describe('workerWaitedMs', () => {
   });
 
   it("counts the event loop's own wait and what it ran", () => {
-    expect(workerWaitedMs(worker(thread('R', 10, 5, 3)), worker(thread('R', 10, 5, 3)), 100)).toEqual({ waitedMs: 100, ranMs: 0, frozen: true });
-    expect(workerWaitedMs(worker(thread('R', 10, 5, 3)), worker(thread('R', 30, 75, 5)), 100)).toEqual({ waitedMs: 70, ranMs: 20, frozen: false });
-    expect(workerWaitedMs(undefined, worker(thread('R', 10, 5, 3)), 100)).toEqual({ waitedMs: 0, ranMs: 0, frozen: false });
+    expect(workerWaitedMs(worker(thread('R', 10, 5, 3)), worker(thread('R', 10, 5, 3)), 100)).toEqual({ waitedMs: 100, ranMs: 0, frozen: true, carriedMs: 100 });
+    expect(workerWaitedMs(worker(thread('R', 10, 5, 3)), worker(thread('R', 30, 75, 5)), 100)).toEqual({ waitedMs: 70, ranMs: 20, frozen: false, carriedMs: 0 });
+    expect(workerWaitedMs(undefined, worker(thread('R', 10, 5, 3)), 100)).toEqual({ waitedMs: 0, ranMs: 0, frozen: false, carriedMs: 0 });
+  });
+
+  it('credits a wait of the event loop that spans several looks in full, its head too, and once', () => {
+    // Ran 10 ms, then waited 350 ms: it began 50 ms before the end of the first span and ended in the fourth.
+    const looks = [thread('R', 0, 0, 1), thread('R', 10, 0, 2), thread('R', 10, 0, 2), thread('R', 10, 0, 2), thread('R', 60, 350, 3)];
+    let carriedMs = 0;
+    let totalMs = 0;
+    for (let index = 1; index < looks.length; index++) {
+      const span = workerWaitedMs(worker(looks[index - 1]!), worker(looks[index]!), 100, carriedMs);
+      carriedMs = span.carriedMs;
+      totalMs += span.waitedMs;
+    }
+    expect(totalMs).toBe(350);
+    expect(carriedMs).toBe(0);
   });
 
   it('counts the wait of a thread the sleeping event loop waits on: a module read by libuv\'s pool, a compile by V8', () => {
     const before = worker(thread('S', 10, 5, 3), { 11: thread('R', 1, 0, 1), 12: thread('S', 1, 0, 1) });
     const after = worker(thread('S', 10, 5, 3), { 11: thread('R', 1, 0, 1), 12: thread('S', 1, 0, 1) });
-    expect(workerWaitedMs(before, after, 100)).toEqual({ waitedMs: 100, ranMs: 0, frozen: true });
+    expect(workerWaitedMs(before, after, 100)).toEqual({ waitedMs: 100, ranMs: 0, frozen: true, carriedMs: 0 });
     // A thread that is new since the last look tells nothing yet; threads not looked at (no silence yet) neither.
     expect(workerWaitedMs(worker(thread('S', 10, 5, 3), {}), after, 100).waitedMs).toBe(0);
     expect(workerWaitedMs(worker(thread('S', 10, 5, 3)), after, 100).waitedMs).toBe(0);
@@ -113,8 +127,8 @@ describe('workerWaitedMs', () => {
     // A busy loop beside a starved helper: only what the loop did not run is the helper's wait.
     const before = worker(thread('R', 10, 5, 3), { 11: thread('R', 1, 0, 1), 12: thread('R', 1, 0, 1) });
     const after = worker(thread('R', 70, 5, 4), { 11: thread('R', 1, 0, 1), 12: thread('R', 1, 0, 1) });
-    expect(workerWaitedMs(before, after, 100)).toEqual({ waitedMs: 40, ranMs: 60, frozen: false });
+    expect(workerWaitedMs(before, after, 100)).toEqual({ waitedMs: 40, ranMs: 60, frozen: false, carriedMs: 0 });
     const fully = worker(thread('R', 110, 5, 4), { 11: thread('R', 1, 0, 1), 12: thread('R', 1, 0, 1) });
-    expect(workerWaitedMs(before, fully, 100)).toEqual({ waitedMs: 0, ranMs: 100, frozen: false });
+    expect(workerWaitedMs(before, fully, 100)).toEqual({ waitedMs: 0, ranMs: 100, frozen: false, carriedMs: 0 });
   });
 });

@@ -82,6 +82,8 @@ export class HeartbeatWatchdog {
   #stalledAtHeard = 0;
   #waitedMs = 0;
   #frozenMs = 0;
+  /** What is credited so far of the event loop's wait still under way (run-queue-wait.ts). */
+  #carriedMs = 0;
   /** The worker's threads, listed once the silence has lasted; threads started after that are not looked at. */
   #tids: number[] | undefined;
   #ranMs = 0;
@@ -120,6 +122,7 @@ export class HeartbeatWatchdog {
     this.#stalledAtHeard = this.#stalls.stalledMs(at);
     this.#waitedMs = 0;
     this.#frozenMs = 0;
+    this.#carriedMs = 0;
     this.#tids = undefined;
     this.#ranMs = 0;
     this.#reprieved = false;
@@ -152,14 +155,17 @@ export class HeartbeatWatchdog {
     this.#last = now;
     // The first step of a silence counts from the message, not from the look before it.
     const spanMs = now.at - Math.max(before.at, this.#heardAt);
-    const span = workerWaitedMs(before.worker, now.worker, spanMs);
-    this.#waitedMs += span.waitedMs;
+    const span = workerWaitedMs(before.worker, now.worker, spanMs, this.#carriedMs);
+    this.#carriedMs = span.carriedMs;
+    // A wait that ended before the message came (between the last look and it) is not this silence's.
+    this.#waitedMs += before.at < this.#heardAt ? Math.min(span.waitedMs, spanMs) : span.waitedMs;
     if (span.frozen) this.#frozenMs += spanMs;
     this.#ranMs += span.ranMs;
     const facts: SilenceFacts = {
       silentMs: now.at - this.#heardAt,
       supervisorStalledMs: this.#stalls.stalledMs(now.at) - this.#stalledAtHeard,
-      workerWaitingMs: this.#waitedMs,
+      // The time the event loop ran is never excused, however the waits around it were pieced together.
+      workerWaitingMs: Math.min(this.#waitedMs, Math.max(0, now.at - this.#heardAt - this.#ranMs)),
       workerFrozenMs: this.#frozenMs,
     };
     const decision = decideHang(this.#options.policy, facts);
