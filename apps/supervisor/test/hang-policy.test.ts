@@ -54,13 +54,15 @@ describe('decideHang', () => {
   });
 });
 
+/** A thread as the kernel shows it, in milliseconds. */
+const look = (state: string, runMs: number, waitMs: number, timeslices: number): ThreadLook => ({
+  state,
+  runNs: runMs * 1e6,
+  waitNs: waitMs * 1e6,
+  timeslices,
+});
+
 describe('waitedMs', () => {
-  const look = (state: string, runMs: number, waitMs: number, timeslices: number): ThreadLook => ({
-    state,
-    runNs: runMs * 1e6,
-    waitNs: waitMs * 1e6,
-    timeslices,
-  });
 
   it('counts the waits the kernel has added up, never more than the span', () => {
     expect(waitedMs(look('S', 10, 5, 3), look('S', 12, 305, 9), 1000)).toBe(300);
@@ -83,15 +85,10 @@ describe('waitedMs', () => {
 });
 
 describe('workerWaitedMs', () => {
-  const thread = (state: string, runMs: number, waitMs: number, timeslices: number): ThreadLook => ({
-    state,
-    runNs: runMs * 1e6,
-    waitNs: waitMs * 1e6,
-    timeslices,
-  });
+  const thread = look;
   const worker = (main: ThreadLook, others?: Record<number, ThreadLook>): WorkerLook => ({
     main,
-    others: others === undefined ? undefined : new Map(Object.entries(others).map(([tid, look]) => [Number(tid), look])),
+    others: others === undefined ? undefined : new Map(Object.entries(others).map(([tid, other]) => [Number(tid), other])),
   });
 
   it("counts the event loop's own wait and what it ran", () => {
