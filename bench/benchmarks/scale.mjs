@@ -15,7 +15,7 @@ import { delay } from '../lib/delay.mjs';
 import { ms } from '../lib/format.mjs';
 import { jsonClient, mapLimit } from '../lib/http.mjs';
 import { emit, progress, row } from '../lib/result.mjs';
-import { probeSessions } from '../lib/session-probe.mjs';
+import { probeSessionsApart } from '../lib/probe-process.mjs';
 import { summarize } from '../lib/stats.mjs';
 import { spawnSupervisor, startSupervisor } from '../lib/supervisor-process.mjs';
 
@@ -30,8 +30,12 @@ const log = progress('scale');
 
 const dir = mkdtempSync(join(tmpdir(), 'wsm-bench-scale-'));
 const dataDir = join(dir, 'data');
-// MAX_SESSIONS defaults to 100; this benchmark needs room for its 200.
-const env = { MAX_SESSIONS: String(SESSIONS * 2) };
+// Not in a typical production container: the supervisor and its workers start without it.
+delete process.env.NODE_EXTRA_CA_CERTS;
+const API_KEY = 'bench-scale-key-0123456789abcdef';
+const HEADERS = { 'x-api-key': API_KEY };
+// MAX_SESSIONS defaults to 100; this benchmark needs room for its 200. API_KEY set, as in production.
+const env = { MAX_SESSIONS: String(SESSIONS * 2), API_KEY };
 const ids = Array.from({ length: SESSIONS }, (_, index) => `scale-${index}`);
 
 /** Polls GET /sessions until every session has `status`; returns the list. */
@@ -46,12 +50,13 @@ async function allReach(client, status, timeoutMs) {
   }
 }
 
-const probe = (base, rate) => probeSessions(base, ids, rate);
+// From a process of its own, as a real client has a machine of its own (probe-process.mjs; at nice -15 where it may).
+const probe = (base, rate) => probeSessionsApart(base, ids, rate, { headers: HEADERS });
 
 log(`starting and linking ${SESSIONS} sessions`);
 // Only the restarted supervisor is the one to profile, should a profiling re-run ask.
 let supervisor = await startSupervisor({ dataDir, env, profile: false });
-let client = jsonClient(supervisor.base, { maxSockets: 16 });
+let client = jsonClient(supervisor.base, { maxSockets: 16, headers: HEADERS });
 await mapLimit(ids, 8, (sessionId) => client.call('POST', '/start-session', { sessionId, engine: 'simulated' }));
 await allReach(client, 'qr', 120_000);
 await mapLimit(ids, 8, (sessionId) => client.call('POST', `/sessions/${sessionId}/simulate/scan`));
@@ -70,9 +75,9 @@ await Promise.all(forks.map(endBare));
 log('restarting the supervisor');
 const wallAtSpawn = Date.now();
 supervisor = await spawnSupervisor({ dataDir, env });
-const stopRestoreProbe = probe(supervisor.base, PROBE_PER_SECOND);
+const stopRestoreProbe = await probe(supervisor.base, PROBE_PER_SECOND);
 const servingAt = await supervisor.serving;
-client = jsonClient(supervisor.base, { maxSockets: 4 });
+client = jsonClient(supervisor.base, { maxSockets: 4, headers: HEADERS });
 const restored = await allReach(client, 'ready', RESTORE_TIMEOUT_MS);
 const restoreProbe = await stopRestoreProbe();
 const lastReady = Math.max(...restored.map((session) => Date.parse(session.readyAt)));
@@ -80,7 +85,7 @@ const restoreMs = lastReady - wallAtSpawn;
 const listenMs = servingAt - supervisor.spawnedAt;
 
 log('reference: the same probe on the restored, idle supervisor');
-const stopIdleProbe = probe(supervisor.base, PROBE_PER_SECOND);
+const stopIdleProbe = await probe(supervisor.base, PROBE_PER_SECOND);
 await delay(IDLE_PROBE_MS);
 const idleProbe = await stopIdleProbe();
 client.close();
@@ -112,8 +117,10 @@ emit({
   title: `Scale: restore ${SESSIONS} sessions after a supervisor restart`,
   how:
     `${SESSIONS} simulated sessions started and scanned, supervisor SIGTERMed (sessions stay desired-running) and spawned again with ` +
-    `LAUNCH_CONCURRENCY unset (at most ${LAUNCH_CONCURRENCY} launches at once, fewer while the CPUs are saturated), MAX_SESSIONS=${SESSIONS * 2}: time from the spawn to the latest \`readyAt\` ` +
-    `once GET /sessions (polled every 250 ms) shows all ready. GET /sessions/:id probed open-loop at ${PROBE_PER_SECOND}/s from the spawn ` +
+    `LAUNCH_CONCURRENCY unset (at most ${LAUNCH_CONCURRENCY} launches at once, fewer while the CPUs are saturated), MAX_SESSIONS=${SESSIONS * 2}, API_KEY set and sent, ` +
+    `NODE_EXTRA_CA_CERTS unset: time from the spawn to the latest \`readyAt\` ` +
+    `once GET /sessions (polled every 250 ms) shows all ready. GET /sessions/:id probed open-loop at ${PROBE_PER_SECOND}/s from the spawn, from a process of its own ` +
+    `(as a real client has a machine of its own) at nice -15 where the benchmark may raise it (root) ` +
     `(latency from the intended send time; refused connections before it listens are left out). One run, no warm-up. ` +
     `References: ${SESSIONS} bare forks ${LAUNCH_CONCURRENCY} at a time (kept alive), and the same probe for ${IDLE_PROBE_MS / 1000} s on the restored idle supervisor.`,
   rows: [
