@@ -11,6 +11,7 @@
  * its own is reported by the worker (`worker.browser`) and killed with it.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { EventEmitter } from 'node:events';
 import {
   EXIT_LEASE_EXPIRED,
@@ -44,6 +45,20 @@ import { workerUnavailable } from './worker-errors.js';
 const WITHHELD_ENV = ['API_KEY', 'WEBHOOK_SECRET'];
 const STDERR_TAIL_BYTES = 4096;
 const DRAIN_AFTER_EXIT_MS = 1000;
+
+/**
+ * The worker's main thread at its nice as soon as it exists, before Node has started its other threads (they
+ * inherit it): until its own code applies WORKER_NICE (apps/worker/src/thread-priority.ts, which also lowers its
+ * autogroup), a worker boots at the supervisor's priority, and a burst of launches competed with the supervisor
+ * for tens of ms of CPU each. Best effort: the worker applies it anyway.
+ */
+function niceEarly(pid: number, nice: number): void {
+  try {
+    setPriority(pid, nice);
+  } catch {
+    // Gone already, or not ours to change: the worker's own code will try.
+  }
+}
 
 export class WorkerHandle extends EventEmitter<WorkerEvents> implements Worker {
   readonly spec: WorkerSpec;
@@ -99,6 +114,7 @@ export class WorkerHandle extends EventEmitter<WorkerEvents> implements Worker {
     }
     this.#child = child;
     this.pid = child.pid;
+    if (child.pid !== undefined && spec.nice > 0) niceEarly(child.pid, spec.nice);
     this.#watchdog = new HeartbeatWatchdog({
       pid: child.pid,
       policy: hangPolicy(spec.heartbeatTimeoutMs),
