@@ -54,9 +54,13 @@ export async function spool(source: AsyncIterable<Uint8Array>, target: SpoolTarg
       yield chunk;
     }
   }
+  const file = createWriteStream(path, { flags: 'wx', mode: 0o600 });
   try {
-    await pipeline(source, measured, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+    await pipeline(source, measured, file);
   } catch (error) {
+    // A source that fails at once can fail while the file is still being opened: it exists only once the
+    // stream has closed (seen in CI: a `.part` file left by a refused base64, created after its removal).
+    if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
     await removeSpoolFile(path);
     throw error;
   }
