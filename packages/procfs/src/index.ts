@@ -18,10 +18,14 @@ export interface ProcStat {
   startTime: number;
 }
 
-export function readProcStat(pid: number): ProcStat | undefined {
+/**
+ * /proc/<pid>/stat, or with `tid` the stat of one thread of the process (/proc/<pid>/task/<tid>/stat: its own state,
+ * the process's ids); undefined once it is gone.
+ */
+export function readProcStat(pid: number, tid = pid): ProcStat | undefined {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    text = readFileSync(tid === pid ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
@@ -36,16 +40,6 @@ export function readProcStat(pid: number): ProcStat | undefined {
   };
 }
 
-/** The state of one thread of a process (R, S, D, T, ...) from /proc/<pid>/task/<tid>/stat; undefined once it is gone. */
-export function readThreadState(pid: number, tid: number): string | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The ids of a process's threads (its main thread's is its pid); empty once it is gone. */
 export function threadIdsOf(pid: number): number[] {
   try {
@@ -57,8 +51,7 @@ export function threadIdsOf(pid: number): number[] {
 
 /** True while the process exists and is not a zombie. */
 export function isLive(pid: number): boolean {
-  const stat = readProcStat(pid);
-  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
+  return readLiveProcStat(pid) !== undefined;
 }
 
 /** The ids of the processes now on the machine. */

@@ -1,6 +1,6 @@
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OWNER_ENV, findOwnedProcesses, isLive, killOwnedProcesses, readProcStat, readSchedStat, readThreadState, signalGroup, threadIdsOf } from '../src/index.js';
+import { OWNER_ENV, findOwnedProcesses, isLive, killOwnedProcesses, readProcStat, readSchedStat, signalGroup, threadIdsOf } from '../src/index.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -87,15 +87,15 @@ describe('procfs', () => {
       expect(tids).toContain(child.pid);
       expect(tids.length).toBeGreaterThan(2);
       const tid = busyThread()!;
-      expect(readThreadState(child.pid!, tid)).toBe('R');
-      expect(readThreadState(child.pid!, child.pid!)).toBe('S');
+      expect(readProcStat(child.pid!, tid)?.state).toBe('R');
+      expect(readProcStat(child.pid!, child.pid!)?.state).toBe('S');
       // The busy thread's run time is its own: the main thread sleeps.
       expect(readSchedStat(child.pid!, tid)!.runNs).toBeGreaterThan(readSchedStat(child.pid!)!.runNs);
     } finally {
       child.kill('SIGKILL');
     }
     expect(threadIdsOf(2 ** 22 + 1)).toEqual([]);
-    expect(readThreadState(2 ** 22 + 1, 2 ** 22 + 1)).toBeUndefined();
+    expect(readProcStat(2 ** 22 + 1, 2 ** 22 + 1)).toBeUndefined();
   });
 
   it('reports a group that has no process left', () => {

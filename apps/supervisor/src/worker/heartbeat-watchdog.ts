@@ -10,7 +10,7 @@
  * more than before. Each look waits one more turn of the event loop (`setImmediate`): messages already in the
  * IPC pipe (a supervisor that was just paused finds them there) are read first.
  */
-import { readProcStat, readSchedStat, readThreadState, threadIdsOf } from '@wsm/procfs';
+import { readProcStat, readSchedStat, threadIdsOf } from '@wsm/procfs';
 import { decideHang, type HangExcuse, type HangPolicy, type SilenceFacts } from './hang-policy.js';
 import { loopStalls, type LoopStallMeter } from './loop-stall-meter.js';
 import { workerWaitedMs, type ThreadLook, type WorkerLook } from './run-queue-wait.js';
@@ -52,7 +52,7 @@ const ALL_THREADS_AFTER = 0.3;
 
 function lookAtThread(pid: number, tid: number): ThreadLook | undefined {
   const sched = readSchedStat(pid, tid);
-  const state = tid === pid ? readProcStat(pid)?.state : readThreadState(pid, tid);
+  const state = readProcStat(pid, tid)?.state;
   return sched === undefined || state === undefined ? undefined : { ...sched, state };
 }
 
