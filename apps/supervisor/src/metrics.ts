@@ -94,7 +94,7 @@ export class Metrics implements Observer {
     });
     this.#reprieves = new Counter({
       name: 'wsm_watchdog_reprieves_total',
-      help: 'Worker silences past HEARTBEAT_TIMEOUT_MS not judged hangs, by reason: supervisor-stalled, worker-starved',
+      help: 'Worker silences past HEARTBEAT_TIMEOUT_MS not judged hangs, by reason: supervisor-stalled, worker-starved, worker-blocking',
       labelNames: ['reason'],
       registers,
     });

@@ -5,7 +5,7 @@
 export interface Observer {
   workerExit(cause: string): void;
   restart(reason: string): void;
-  /** A silence past the heartbeat timeout not judged a hang: `supervisor-stalled` or `worker-starved`. */
+  /** A silence past the heartbeat timeout not judged a hang: `supervisor-stalled`, `worker-starved` or `worker-blocking`. */
   watchdogReprieve(reason: string): void;
   command(name: string, seconds: number, outcome: 'ok' | 'error'): void;
   delivery(outcome: 'delivered' | 'retry' | 'failed'): void;

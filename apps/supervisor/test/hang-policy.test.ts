@@ -4,11 +4,12 @@ import { waitedMs, workerWaitedMs, type ThreadLook, type WorkerLook } from '../s
 
 describe('decideHang', () => {
   const policy = hangPolicy(10_000);
-  const silence = (silentMs: number, supervisorStalledMs = 0, workerWaitingMs = 0, workerFrozenMs = 0) => ({
+  const silence = (silentMs: number, supervisorStalledMs = 0, workerWaitingMs = 0, workerFrozenMs = 0, blocking = false) => ({
     silentMs,
     supervisorStalledMs,
     workerWaitingMs,
     workerFrozenMs,
+    blocking,
   });
 
   it('judges hung a worker silent for the timeout while both ends could run: stopped, busy-looping or blocked alike', () => {
@@ -43,6 +44,19 @@ describe('decideHang', () => {
     expect(decideHang(policy, silence(limit, 0, limit - 1000, limit))).toEqual({ verdict: 'hung', countedMs: 1000, reason: 'starved-too-long' });
     // The supervisor's stalls do not use the limit up.
     expect(decideHang(policy, silence(limit + 5000, 5001, limit - 1000, limit + 5000))).toMatchObject({ verdict: 'alive' });
+  });
+
+  it('gives an announced synchronous step up to the starved limit of counted silence, no more', () => {
+    const limit = 10_000 * STARVED_LIMIT_TIMEOUTS;
+    // Loading its engine on a slow machine: 15 s of it ran, and it was not starved. Unannounced, that is a hang.
+    expect(decideHang(policy, silence(15_000, 0, 0, 0, true))).toEqual({ verdict: 'alive', countedMs: 15_000, excuse: 'worker-blocking' });
+    expect(decideHang(policy, silence(15_000))).toMatchObject({ verdict: 'hung', reason: 'silent' });
+    // A hang inside the step is still caught, at the limit.
+    expect(decideHang(policy, silence(limit, 0, 0, 0, true))).toEqual({ verdict: 'hung', countedMs: limit, reason: 'silent' });
+    // Under the timeout once waits are taken off, the excuse is still the wait: the allowance was not needed.
+    expect(decideHang(policy, silence(15_000, 0, 9000, 0, true))).toMatchObject({ verdict: 'alive', excuse: 'worker-starved' });
+    // It does not lengthen the starved limit: a step that cannot run at all is judged as any silence is.
+    expect(decideHang(policy, silence(limit, 0, limit - 1000, limit, true))).toMatchObject({ verdict: 'hung', reason: 'starved-too-long' });
   });
 
   it('gives a worker that gets a share of the CPU, however small, as long as it needs: slow, not lost', () => {

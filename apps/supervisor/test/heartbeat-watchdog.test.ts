@@ -85,4 +85,64 @@ describe('HeartbeatWatchdog', () => {
     expect((await hung).workerThreads).toBe(1);
     expect(asked).not.toContain(true);
   });
+
+  it('does not add up stretches without a CPU that runs of the worker break: slow, not starved for good', async () => {
+    const policy = hangPolicy(100);
+    // The kernel's counters of an event loop that waits 59 ms for the CPU, runs 1 ms, and again.
+    const startedAt = performance.now();
+    const sliced = (): WorkerLook => {
+      const slices = Math.floor((performance.now() - startedAt) / 60);
+      return { main: { state: 'R', runNs: slices * 1e6, waitNs: slices * 59e6, timeslices: slices }, others: undefined };
+    };
+    const hung: SilenceReport[] = [];
+    const reprieves: HangExcuse[] = [];
+    const watchdog = new HeartbeatWatchdog({
+      pid: 1,
+      policy,
+      stalls: new LoopStallMeter(10),
+      look: sliced,
+      onHung: (report) => hung.push(report),
+      onReprieve: (excuse) => reprieves.push(excuse),
+    });
+    watchdog.start();
+    // Three starved limits: added up, its stretches without a CPU met the limit within the first one.
+    await new Promise((resolve) => setTimeout(resolve, 3 * policy.starvedLimitMs));
+    watchdog.stop();
+    expect(hung).toEqual([]);
+    expect(reprieves).toEqual(['worker-starved']);
+  });
+
+  it('judges an announced synchronous step at the starved limit, and the next message ends the allowance', async () => {
+    const policy = hangPolicy(100);
+    // A worker busy on its CPU all along (loading its engine, or looping): what it runs is never excused.
+    const startedAt = performance.now();
+    const busy = (): WorkerLook => {
+      const ranNs = (performance.now() - startedAt) * 1e6;
+      return { main: { state: 'R', runNs: ranNs, waitNs: 0, timeslices: Math.round(ranNs / 1e6) }, others: undefined };
+    };
+    const judged = (announce: (watchdog: HeartbeatWatchdog) => void) =>
+      new Promise<{ afterMs: number; report: SilenceReport }>((resolve) => {
+        const from = performance.now();
+        const watchdog: HeartbeatWatchdog = new HeartbeatWatchdog({
+          pid: 1,
+          policy,
+          stalls: new LoopStallMeter(10),
+          look: busy,
+          onHung: (report) => resolve({ afterMs: performance.now() - from, report }),
+          onReprieve: () => {},
+        });
+        watchdog.start();
+        announce(watchdog);
+      });
+    const announced = await judged((watchdog) => watchdog.blocking());
+    expect(announced.report).toMatchObject({ reason: 'silent', blocking: true });
+    expect(announced.report.countedMs).toBeGreaterThanOrEqual(policy.starvedLimitMs);
+    // Announced, then a message: the silence after it is an ordinary one again.
+    const ended = await judged((watchdog) => {
+      watchdog.blocking();
+      watchdog.heard();
+    });
+    expect(ended.report).toMatchObject({ reason: 'silent', blocking: false });
+    expect(ended.report.countedMs).toBeLessThan(policy.starvedLimitMs);
+  });
 });

@@ -126,13 +126,12 @@ export function runSupervised(channel: IpcChannel = processChannel()): void {
       // Logged here, not by each engine: every engine's worker tells its session log that it runs.
       log.info('starting the engine', { engine: message.settings.engine });
       journal = new SentJournal(join(message.sessionDir, 'sent-journal.jsonl'));
-      engine = await createEngine({
-        sessionId: message.sessionId,
-        sessionDir: message.sessionDir,
-        settings: message.settings,
-        log,
-        sink,
-      });
+      engine = await createEngine(
+        { sessionId: message.sessionId, sessionDir: message.sessionDir, settings: message.settings, log, sink },
+        // The announcement leaves with what is queued (the first heartbeat, the log above) before the event loop
+        // blocks: sent after, it would arrive only once the silence it excuses is over.
+        { beforeBlocking: (step) => new Promise((resolve) => channel.sendThen({ type: 'worker.blocking', step }, resolve)) },
+      );
       await engine.start();
       log.info('engine started', { engine: message.settings.engine, uptimeMs: Date.now() - startedAt });
     } catch (error) {

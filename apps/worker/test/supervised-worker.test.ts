@@ -90,6 +90,20 @@ describe('a worker under a supervisor', () => {
     expect(beat.memory.heapUsed).toBeGreaterThan(0);
   });
 
+  it('announces the load of whatsapp-web.js in a write of its own, after what it had queued, before it blocks', async () => {
+    const worker = startWorker();
+    await worker.next('worker.hello');
+    worker.send({ ...startMessage('w-webjs'), settings: { engine: 'webjs', options: {} } });
+    const blocking = await worker.next('worker.blocking');
+    expect(blocking).toEqual({ type: 'worker.blocking', step: 'load-engine' });
+    // Alone in its write, so it leaves before the event loop blocks, and after the first heartbeat and the log.
+    expect(worker.raw).toContainEqual(blocking);
+    const before = worker.messages.slice(0, worker.messages.indexOf(blocking)).map((message) => message.type);
+    expect(before).toEqual(expect.arrayContaining(['worker.hello', 'worker.heartbeat', 'worker.log']));
+    // Once loaded, it beats again.
+    await worker.next('worker.heartbeat', (message) => message.seq >= 1);
+  });
+
   it('answers commands by correlation id, with results and coded errors', async () => {
     const worker = startWorker();
     await worker.next('worker.hello');

@@ -5,9 +5,9 @@
 
 /**
  * Bumped on any incompatible change; both sides refuse to talk across a mismatch. 3: `worker.batch`;
- * 4: `supervisor.batch`.
+ * 4: `supervisor.batch`; 5: `worker.blocking`.
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** The most messages one `worker.batch` or `supervisor.batch` carries; a sender with more sends another. */
 export const MAX_BATCH = 256;

@@ -5,14 +5,16 @@
  *                        supervisor.batch, several of these in the order they were sent (one IPC write for what
  *                        the supervisor asked of one worker in one turn)
  *   worker → supervisor: worker.hello, worker.status, worker.qr, worker.event, worker.browser,
- *                        worker.heartbeat, worker.log, worker.reply, worker.fatal; and worker.batch, several of
+ *                        worker.heartbeat, worker.blocking, worker.log, worker.reply, worker.fatal; and
+ *                        worker.batch, several of
  *                        these in the order they were sent (one IPC write for what the worker said in one turn)
  *
  * The conversation:
  *   1. the worker boots and sends `worker.hello` with its PROTOCOL_VERSION;
  *   2. the supervisor checks it and sends `supervisor.start` with its own version and the session's settings;
  *   3. the worker starts its engine, reporting `worker.status` / `worker.qr` / `worker.event`, and sends
- *      `worker.heartbeat` every `heartbeatIntervalMs` with its memory figures;
+ *      `worker.heartbeat` every `heartbeatIntervalMs` with its memory figures, and `worker.blocking` right before
+ *      a long synchronous step that no heartbeat can interrupt (loading whatsapp-web.js and puppeteer);
  *   4. `command.*` messages carry a correlation `id`, answered by exactly one `worker.reply`;
  *   5. `supervisor.shutdown` asks for a clean stop; `worker.fatal` announces an exit that a restart will not cure;
  *   6. in a cluster, `supervisor.lease` tells the worker until when its session's lease is surely held: past that
@@ -185,6 +187,17 @@ export const WorkerHeartbeat = Type.Object(
   strict,
 );
 
+/**
+ * The worker is about to block its event loop on a known long synchronous step: loading whatsapp-web.js and
+ * puppeteer-core is one `require` of ~580 modules, ~0.4 s of CPU on an idle 2-core machine and more than a second
+ * on a busy or slower one, in which no heartbeat can leave. Sent (and written) before the step; the supervisor
+ * judges the silence that follows at its starved limit instead of the heartbeat timeout, until the next message.
+ */
+export const WorkerBlocking = Type.Object(
+  { type: Type.Literal('worker.blocking'), step: Type.Union([Type.Literal('load-engine')]) },
+  strict,
+);
+
 export const WorkerLog = Type.Object(
   {
     type: Type.Literal('worker.log'),
@@ -225,6 +238,7 @@ export const SINGLE_WORKER_MESSAGES = [
   WorkerEvent,
   WorkerBrowser,
   WorkerHeartbeat,
+  WorkerBlocking,
   WorkerLog,
   WorkerReply,
   WorkerFatal,
@@ -254,6 +268,7 @@ export type WorkerQr = Static<typeof WorkerQr>;
 export type WorkerEvent = Static<typeof WorkerEvent>;
 export type WorkerBrowser = Static<typeof WorkerBrowser>;
 export type WorkerHeartbeat = Static<typeof WorkerHeartbeat>;
+export type WorkerBlocking = Static<typeof WorkerBlocking>;
 export type WorkerLog = Static<typeof WorkerLog>;
 export type WorkerReply = Static<typeof WorkerReply>;
 export type WorkerFatal = Static<typeof WorkerFatal>;

@@ -87,6 +87,8 @@ export class HeartbeatWatchdog {
   /** The worker's threads, listed once the silence has lasted; threads started after that are not looked at. */
   #tids: number[] | undefined;
   #ranMs = 0;
+  /** The worker announced this silence as a long synchronous step (`worker.blocking`). */
+  #blocking = false;
   #reprieved = false;
   #last: Look = { at: 0, worker: undefined };
   #timer: NodeJS.Timeout | undefined;
@@ -125,7 +127,16 @@ export class HeartbeatWatchdog {
     this.#carriedMs = 0;
     this.#tids = undefined;
     this.#ranMs = 0;
+    this.#blocking = false;
     this.#reprieved = false;
+  }
+
+  /**
+   * The worker's last message announced a long synchronous step: this silence is judged at the starved limit
+   * (hang-policy.ts). Call it after `heard()` of the message that carried it; the next message ends it.
+   */
+  blocking(): void {
+    this.#blocking = true;
   }
 
   stop(): void {
@@ -159,7 +170,8 @@ export class HeartbeatWatchdog {
     this.#carriedMs = span.carriedMs;
     // A wait that ended before the message came (between the last look and it) is not this silence's.
     this.#waitedMs += before.at < this.#heardAt ? Math.min(span.waitedMs, spanMs) : span.waitedMs;
-    if (span.frozen) this.#frozenMs += spanMs;
+    // Starvation for good is an unbroken stretch without a CPU: any run of the worker ends it.
+    this.#frozenMs = span.frozen ? this.#frozenMs + spanMs : 0;
     this.#ranMs += span.ranMs;
     const facts: SilenceFacts = {
       silentMs: now.at - this.#heardAt,
@@ -167,6 +179,7 @@ export class HeartbeatWatchdog {
       // The time the event loop ran is never excused, however the waits around it were pieced together.
       workerWaitingMs: Math.min(this.#waitedMs, Math.max(0, now.at - this.#heardAt - this.#ranMs)),
       workerFrozenMs: this.#frozenMs,
+      blocking: this.#blocking,
     };
     const decision = decideHang(this.#options.policy, facts);
     const report = (): SilenceReport => ({
@@ -174,6 +187,7 @@ export class HeartbeatWatchdog {
       supervisorStalledMs: Math.round(facts.supervisorStalledMs),
       workerWaitingMs: Math.round(facts.workerWaitingMs),
       workerFrozenMs: Math.round(facts.workerFrozenMs),
+      blocking: facts.blocking,
       countedMs: Math.round(decision.countedMs),
       workerRunMs: Math.round(this.#ranMs),
       workerState: now.worker?.main.state,

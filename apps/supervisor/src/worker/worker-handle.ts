@@ -274,6 +274,11 @@ export class WorkerHandle extends EventEmitter<WorkerEvents> implements Worker {
       case 'worker.heartbeat':
         this.memory = message.memory;
         return;
+      case 'worker.blocking':
+        // heard() already ran for the message that carried it: the silence from now on is the announced one.
+        this.#watchdog?.blocking();
+        this.spec.log.debug({ step: message.step }, 'worker announced a long synchronous step');
+        return;
       case 'worker.log':
         this.spec.log[message.level]({ source: 'worker', ...message.data, workerTime: message.time }, message.msg);
         return;
