@@ -189,8 +189,8 @@ export const WorkerHeartbeat = Type.Object(
 
 /**
  * The worker is about to block its event loop on a known long synchronous step: loading whatsapp-web.js and
- * puppeteer-core is one `require` of ~580 modules, ~0.4 s of CPU on an idle 2-core machine and more than a second
- * on a busy or slower one, in which no heartbeat can leave. Sent (and written) before the step; the supervisor
+ * puppeteer-core is one `require` of ~580 modules, 0.37–0.51 s of CPU on a 2-core machine, idle or beside CPU
+ * burners, and longer on a slower one, in which no heartbeat can leave. Sent (and written) before the step; the supervisor
  * judges the silence that follows at its starved limit instead of the heartbeat timeout, until the next message.
  */
 export const WorkerBlocking = Type.Object(

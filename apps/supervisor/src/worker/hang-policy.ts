@@ -12,13 +12,14 @@
  *   whatever it waited. A worker that gets a share of the CPU, however small, is slow, not lost: a burst of
  *   launches on a starved machine (workers at a lower priority than CPU burners, loading their engine) makes
  *   progress in short slices, and judging it on its whole silence killed it at the limit. Adding up the stretches
- *   without a CPU did too, on a busier machine (1.5 s of them, none longer than a few looks, in a 4.7 s silence
- *   that ran 449 ms): only an unbroken stretch is starvation for good. A busy loop that the kernel's accounting
+ *   without a CPU did too, when the limit was short (1.5 s of them at a 250 ms timeout, in a 4.7 s silence that
+ *   ran 449 ms): only an unbroken stretch is starvation for good. A busy loop that the kernel's accounting
  *   shows as not running (a tickless CPU) still meets the limit.
  * - A silence the worker announced (`worker.blocking`: it is about to load whatsapp-web.js and puppeteer, one
  *   synchronous `require` no heartbeat can interrupt) may run for the starved limit instead of the timeout. That
- *   step takes ~0.4 s of CPU on an idle machine and more than a second on a busy or slower one: judged at a short
- *   HEARTBEAT_TIMEOUT_MS, a healthy worker was killed in it, again at every restart. A hang inside it is still caught,
+ *   step ran 0.37–0.51 s on the event loop here, idle or beside CPU burners, in a silence of seconds when starved,
+ *   and longer on a slower machine: judged at a short HEARTBEAT_TIMEOUT_MS, a healthy worker was killed in it,
+ *   again at every restart. A hang inside it is still caught,
  *   later, and the next message ends the allowance.
  */
 

@@ -5,7 +5,7 @@ import { SimulatedEngine } from './simulated-engine.js';
 export interface CreateEngineHooks {
   /**
    * Called, and awaited, right before a long synchronous step that blocks the event loop: loading whatsapp-web.js
-   * and puppeteer-core (~580 modules, ~0.4 s of CPU on an idle machine, seconds on a starved one). A supervised
+   * and puppeteer-core (~580 modules, 0.37–0.51 s on the event loop of a 2-core machine, idle or busy). A supervised
    * worker tells its supervisor first (`worker.blocking`), so that the silence is not taken for a hang.
    */
   beforeBlocking?(step: WorkerBlocking['step']): Promise<void>;
