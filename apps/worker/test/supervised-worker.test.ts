@@ -261,6 +261,34 @@ describe('a worker under a supervisor', () => {
     expect(now() - started).toBeGreaterThanOrEqual(650);
   });
 
+  it('reads the renewals waiting for it before judging a deadline that passed while it could not run', async () => {
+    const worker = startWorker();
+    await worker.next('worker.hello');
+    worker.send(startMessage());
+    await worker.next('worker.qr');
+    const now = (): number => Number(process.hrtime.bigint() / 1_000_000n);
+    worker.send({ type: 'supervisor.lease', untilMonotonicMs: now() + 300 });
+    // Held past its deadline (as a long synchronous step on a starved machine holds it) while its supervisor
+    // renews all along: on waking, its timer is due before the pipe is read.
+    worker.child.kill('SIGSTOP');
+    const renewing = setInterval(() => worker.send({ type: 'supervisor.lease', untilMonotonicMs: now() + 300 }), 50);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 900));
+      worker.child.kill('SIGCONT');
+      worker.send({ type: 'command.simulate.scan', id: 'after', params: {} });
+      const answer = await Promise.race([
+        worker.next('worker.reply', (reply) => reply.id === 'after'),
+        worker.exit.then(([exitCode]) => ({ exitCode })),
+      ]);
+      expect(answer).toMatchObject({ ok: true });
+    } finally {
+      clearInterval(renewing);
+    }
+    // Renewals stop: the last deadline still ends it.
+    const [code] = await worker.exit;
+    expect(code).toBe(EXIT_LEASE_EXPIRED);
+  });
+
   it('stops cleanly on request', async () => {
     const worker = startWorker();
     await worker.next('worker.hello');
