@@ -73,6 +73,18 @@ const startMessage = (sessionId = 'w1'): SupervisorMessage => ({
   logLevel: 'debug',
 });
 
+/** A worker past its start, showing its first QR code (the simulated engine). */
+async function startedWorker(sessionId?: string): Promise<Harness> {
+  const worker = startWorker();
+  await worker.next('worker.hello');
+  worker.send(startMessage(sessionId));
+  await worker.next('worker.qr');
+  return worker;
+}
+
+/** CLOCK_MONOTONIC in milliseconds, the clock of `supervisor.lease`. */
+const monotonicNow = (): number => Number(process.hrtime.bigint() / 1_000_000n);
+
 afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
@@ -125,10 +137,7 @@ describe('a worker under a supervisor', () => {
   });
 
   it('sends what it says in one turn as one batch, each event before the reply that acknowledges it', async () => {
-    const worker = startWorker();
-    await worker.next('worker.hello');
-    worker.send(startMessage('batch'));
-    await worker.next('worker.qr');
+    const worker = await startedWorker('batch');
     worker.send({ type: 'command.simulate.scan', id: 'scan', params: {} });
     await worker.next('worker.reply', (reply) => reply.id === 'scan');
     const count = 40;
@@ -180,10 +189,7 @@ describe('a worker under a supervisor', () => {
   });
 
   it('logs and ignores malformed messages, answering a malformed command that has an id', async () => {
-    const worker = startWorker();
-    await worker.next('worker.hello');
-    worker.send(startMessage());
-    await worker.next('worker.qr');
+    const worker = await startedWorker();
     worker.send({ nonsense: true });
     worker.send({ type: 'command.sendText', id: 'bad', params: { to: 'x' } });
     const log = await worker.next('worker.log', (message) => message.msg === 'rejected a malformed IPC message');
@@ -198,10 +204,7 @@ describe('a worker under a supervisor', () => {
   });
 
   it('runs the commands of a supervisor.batch in order, and takes a malformed batch apart', async () => {
-    const worker = startWorker();
-    await worker.next('worker.hello');
-    worker.send(startMessage('in-batch'));
-    await worker.next('worker.qr');
+    const worker = await startedWorker('in-batch');
     const inbound = (id: string, text: string) => ({ type: 'command.simulate.inbound', id, params: { from: '15550002222@c.us', text } });
     worker.send({ type: 'supervisor.batch', messages: [{ type: 'command.simulate.scan', id: 'scan', params: {} }] });
     await worker.next('worker.reply', (reply) => reply.id === 'scan');
@@ -246,32 +249,24 @@ describe('a worker under a supervisor', () => {
   });
 
   it('ends itself when its lease deadline passes unrenewed, and not before', async () => {
-    const worker = startWorker();
-    await worker.next('worker.hello');
-    worker.send(startMessage());
-    await worker.next('worker.qr');
-    const now = (): number => Number(process.hrtime.bigint() / 1_000_000n);
-    const started = now();
+    const worker = await startedWorker();
+    const started = monotonicNow();
     worker.send({ type: 'supervisor.lease', untilMonotonicMs: started + 400 });
     // A renewal moves the deadline: the worker is still there after the first one.
     await new Promise((resolve) => setTimeout(resolve, 200));
-    worker.send({ type: 'supervisor.lease', untilMonotonicMs: now() + 500 });
+    worker.send({ type: 'supervisor.lease', untilMonotonicMs: monotonicNow() + 500 });
     const [code] = await worker.exit;
     expect(code).toBe(EXIT_LEASE_EXPIRED);
-    expect(now() - started).toBeGreaterThanOrEqual(650);
+    expect(monotonicNow() - started).toBeGreaterThanOrEqual(650);
   });
 
   it('reads the renewals waiting for it before judging a deadline that passed while it could not run', async () => {
-    const worker = startWorker();
-    await worker.next('worker.hello');
-    worker.send(startMessage());
-    await worker.next('worker.qr');
-    const now = (): number => Number(process.hrtime.bigint() / 1_000_000n);
-    worker.send({ type: 'supervisor.lease', untilMonotonicMs: now() + 300 });
+    const worker = await startedWorker();
+    worker.send({ type: 'supervisor.lease', untilMonotonicMs: monotonicNow() + 300 });
     // Held past its deadline (as a long synchronous step on a starved machine holds it) while its supervisor
     // renews all along: on waking, its timer is due before the pipe is read.
     worker.child.kill('SIGSTOP');
-    const renewing = setInterval(() => worker.send({ type: 'supervisor.lease', untilMonotonicMs: now() + 300 }), 50);
+    const renewing = setInterval(() => worker.send({ type: 'supervisor.lease', untilMonotonicMs: monotonicNow() + 300 }), 50);
     try {
       await new Promise((resolve) => setTimeout(resolve, 900));
       worker.child.kill('SIGCONT');
@@ -290,19 +285,13 @@ describe('a worker under a supervisor', () => {
   });
 
   it('stops cleanly on request', async () => {
-    const worker = startWorker();
-    await worker.next('worker.hello');
-    worker.send(startMessage());
-    await worker.next('worker.qr');
+    const worker = await startedWorker();
     worker.send({ type: 'supervisor.shutdown', reason: 'test', timeoutMs: 2000 });
     expect(await worker.exit).toEqual([0, null]);
   });
 
   it('exits when its IPC channel disconnects (the supervisor died)', async () => {
-    const worker = startWorker();
-    await worker.next('worker.hello');
-    worker.send(startMessage());
-    await worker.next('worker.qr');
+    const worker = await startedWorker();
     worker.child.disconnect();
     expect(await worker.exit).toEqual([0, null]);
   });
