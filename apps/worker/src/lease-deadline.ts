@@ -53,14 +53,11 @@ export class LeaseDeadline {
     const remaining = (this.#untilMs ?? 0) - this.#now();
     // Timers can fire late under load but never early; the check on firing guards against neither, so the
     // supervisor's deadline already keeps a margin before the lease really expires (cluster/lease-timings.ts).
-    if (remaining > 0) this.#timer = setTimeout(() => this.#check(), remaining).unref();
-    else this.#verdict = setImmediate(() => (this.#verdict = setImmediate(() => this.#judge())));
-  }
-
-  /** After a poll of the pipe: a renewal read there has re-armed the timer (and cancelled this). */
-  #judge(): void {
-    this.#verdict = undefined;
-    if ((this.#untilMs ?? 0) - this.#now() > 0) this.#check();
-    else this.#onExpired();
+    if (remaining > 0) {
+      this.#timer = setTimeout(() => this.#check(), remaining).unref();
+      return;
+    }
+    // A renewal read by the poll in between calls extend(), which cancels this verdict and re-arms the timer.
+    this.#verdict = setImmediate(() => (this.#verdict = setImmediate(() => this.#onExpired())));
   }
 }

@@ -19,8 +19,7 @@
  *   synchronous `require` no heartbeat can interrupt) may run for the starved limit instead of the timeout. That
  *   step ran 0.37–0.51 s on the event loop here, idle or beside CPU burners, in a silence of seconds when starved,
  *   and longer on a slower machine: judged at a short HEARTBEAT_TIMEOUT_MS, a healthy worker was killed in it,
- *   again at every restart. A hang inside it is still caught,
- *   later, and the next message ends the allowance.
+ *   again at every restart. A hang inside it is still caught, later, and the next message ends the allowance.
  */
 
 export interface HangPolicy {
